@@ -1,0 +1,74 @@
+/**
+ * Every error the bus raises or sends over the wire is a CommsError with a stable `code`.
+ * Codes are part of the protocol: an error reply carries `{ code, message, details }`, and
+ * docs/errors.md lists them all (a test keeps the two in step).
+ */
+export const ERROR_CODES = {
+  E_JSON_INVALID: 'The payload is not valid UTF-8 JSON. Send one JSON object per message.',
+  E_SCHEMA_INVALID: 'The message or its body does not match its schema. Fix the fields named in details.',
+  E_UNKNOWN_QUERY: 'The receiver has no handler for this schema id. Check the module card for the query types it accepts.',
+  E_VERSION_UNSUPPORTED: 'The schema major version is not supported. Use a version listed on the module card.',
+  E_TOO_LARGE: 'The message exceeds the size limit. Send a reference (path or URL) instead of inline data.',
+  E_TOPIC_INVALID: 'The topic or identifier does not follow the topic map. Identifiers match ^[a-z0-9][a-z0-9_.-]{0,63}$.',
+  E_MISADDRESSED: 'The message was delivered to a module it is not addressed to. Check the `to` field and the topic.',
+  E_DEADLINE_EXCEEDED: 'The request deadline passed before work started. Send a new request with a later deadline.',
+  E_TIMEOUT: 'No reply arrived in time after all retries. Check the responder is online (status topic) or raise the timeout.',
+  E_CANCELED: 'The conversation was canceled by the requester or a parent.',
+  E_PEER_LOST: 'The responder went offline (last will) while the conversation was open. Restart it and retry.',
+  E_HANDLER_FAILED: 'The responder failed while handling the request. The message names the cause.',
+  E_NOT_CONNECTED: 'The client is not connected to the broker. Check the broker URL and credentials.',
+  E_AUTH_FAILED: 'The broker refused the credentials. Check username and password for this actor.',
+  E_NOT_AUTHORIZED: 'The actor is not allowed to publish or subscribe on that topic. Check its role in the ACL.',
+  E_STORAGE: 'The database could not be read or written. Check the path, permissions and free disk space.',
+  E_NOT_FOUND: 'No such conversation, workflow, module or instance.',
+  E_PDF_INVALID: 'The file is not a readable PDF. Check the path and that the file is not truncated.',
+  E_PDF_PASSWORD: 'The PDF is encrypted. Pass the password (--password) to open it.',
+  E_DOCUMENT_INVALID: 'The document does not satisfy the requirements schema. Fix the fields named in details.',
+  E_MODEL_INVALID_OUTPUT: 'The model answer did not match the required schema after all retries.',
+  E_MODEL_UNAVAILABLE: 'The model backend could not be reached or kept failing. Check the API key, base URL and rate limits.',
+  E_POOL_SATURATED: 'The instance pool queue is full. Retry later or raise the pool size.',
+  E_WORKFLOW_INVALID: 'The workflow definition is invalid (unknown step, cycle or bad input reference).',
+  E_CONFIG_INVALID: 'A configuration value is missing or malformed. The message names it.',
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** Serialisable form of an error, as sent in an `error` reply body. */
+export interface ErrorBody {
+  code: ErrorCode;
+  message: string;
+  details?: unknown;
+}
+
+export class CommsError extends Error {
+  readonly code: ErrorCode;
+  readonly details?: unknown;
+
+  constructor(code: ErrorCode, message?: string, details?: unknown, options?: { cause?: unknown }) {
+    super(message ?? ERROR_CODES[code], options);
+    this.name = 'CommsError';
+    this.code = code;
+    this.details = details;
+  }
+
+  toBody(): ErrorBody {
+    return this.details === undefined
+      ? { code: this.code, message: this.message }
+      : { code: this.code, message: this.message, details: this.details };
+  }
+
+  static fromBody(body: ErrorBody): CommsError {
+    return new CommsError(body.code, body.message, body.details);
+  }
+}
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.hasOwn(ERROR_CODES, value);
+}
+
+/** Wrap anything thrown into a CommsError, keeping codes that are already ours. */
+export function toCommsError(err: unknown, fallback: ErrorCode = 'E_HANDLER_FAILED'): CommsError {
+  if (err instanceof CommsError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new CommsError(fallback, message, undefined, { cause: err });
+}
