@@ -1,0 +1,170 @@
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
+import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
+import type { AddressInfo } from 'node:net';
+import { Aedes, type Client } from 'aedes';
+import { WebSocketServer, createWebSocketStream } from 'ws';
+import type { AccessPolicy, Principal } from './access-policy.ts';
+import { guardPacketSize } from './packet-size-guard.ts';
+import { topicFilterProblem, topicNameProblem } from './topic-rules.ts';
+
+export interface BrokerOptions {
+  host?: string;
+  /** TCP port; 0 picks a free one. Default 1883. */
+  port?: number;
+  /** MQTT-over-WebSocket port; undefined disables it, 0 picks a free one. */
+  wsPort?: number;
+  /** MQTTS; both PEM strings or buffers. */
+  tls?: { port: number; key: string | Buffer; cert: string | Buffer };
+  /** Largest MQTT packet accepted, in bytes. Default 16 MiB + headers. */
+  maxPacketBytes?: number;
+  /** Disconnect a subscriber whose socket does not drain in this time, so it cannot stall everyone. */
+  drainTimeoutMs?: number;
+  /** Who may connect, publish, subscribe. Undefined: open broker. */
+  access?: AccessPolicy;
+  /** Called for refused connections, publishes and subscriptions; defaults to nothing. */
+  onDenied?: (what: string) => void;
+}
+
+export interface EmbeddedBroker {
+  readonly aedes: Aedes;
+  /** mqtt://host:port */
+  readonly url: string;
+  readonly wsUrl?: string;
+  readonly tlsUrl?: string;
+  close(): Promise<void>;
+}
+
+const DEFAULT_MAX_PACKET = 16 * 1024 * 1024 + 64 * 1024;
+const principals = new WeakMap<Client, Principal>();
+
+/** Start aedes on TCP (and optionally WebSocket and TLS), with the checks aedes 1.x leaves out (ARCHITECTURE §8). */
+export async function startBroker(options: BrokerOptions = {}): Promise<EmbeddedBroker> {
+  const host = options.host ?? '127.0.0.1';
+  const maxPacketBytes = options.maxPacketBytes ?? DEFAULT_MAX_PACKET;
+  const denied = options.onDenied ?? (() => {});
+  const aedes = await Aedes.createBroker({ drainTimeout: options.drainTimeoutMs ?? 10_000 });
+  installRules(aedes, options.access, denied);
+
+  const onSocket = (socket: Socket) => {
+    socket.setNoDelay(true);
+    guardPacketSize(socket, maxPacketBytes, (n) => denied(`packet of ${n} bytes from ${socket.remoteAddress} exceeds ${maxPacketBytes}`));
+    aedes.handle(socket);
+  };
+  const servers: Array<NetServer | HttpServer | TlsServer> = [];
+  const closers: Array<() => void> = [];
+
+  const tcp = createNetServer(onSocket);
+  servers.push(tcp);
+  const tcpPort = await listen(tcp, options.port ?? 1883, host);
+
+  let wsUrl: string | undefined;
+  if (options.wsPort !== undefined) {
+    const http = createHttpServer();
+    const wss = new WebSocketServer({ server: http, maxPayload: maxPacketBytes });
+    wss.on('connection', (socket, req) => {
+      (req.socket as Socket).setNoDelay(true);
+      aedes.handle(createWebSocketStream(socket), req);
+    });
+    closers.push(() => wss.close());
+    servers.push(http);
+    wsUrl = `ws://${host}:${await listen(http, options.wsPort, host)}`;
+  }
+
+  let tlsUrl: string | undefined;
+  if (options.tls) {
+    const tls = createTlsServer({ key: options.tls.key, cert: options.tls.cert }, (socket) => onSocket(socket));
+    servers.push(tls);
+    tlsUrl = `mqtts://${host}:${await listen(tls, options.tls.port, host)}`;
+  }
+
+  return {
+    aedes,
+    url: `mqtt://${host}:${tcpPort}`,
+    wsUrl,
+    tlsUrl,
+    async close() {
+      for (const close of closers) close();
+      await new Promise<void>((resolve) => aedes.close(() => resolve()));
+      await Promise.all(servers.map((s) => closeServer(s)));
+    },
+  };
+}
+
+function installRules(aedes: Aedes, access: AccessPolicy | undefined, denied: (what: string) => void): void {
+  aedes.authenticate = (client, username, password, done) => {
+    if (!access) return done(null, true);
+    access.authenticate(username, password, client.id).then(
+      (principal) => {
+        if (!principal) {
+          denied(`client ${client.id}: bad username or password`);
+          const error = Object.assign(new Error('bad username or password'), { returnCode: 4 as const });
+          return done(error as Parameters<typeof done>[0], false);
+        }
+        principals.set(client, principal);
+        done(null, true);
+      },
+      (err: unknown) => done(Object.assign(err instanceof Error ? err : new Error(String(err)), { returnCode: 3 as const }) as Parameters<typeof done>[0], false),
+    );
+  };
+
+  aedes.authorizePublish = (client, packet, done) => {
+    const problem = packet.topic.startsWith('$SYS/') ? '$SYS/ topics are reserved' : topicNameProblem(packet.topic);
+    if (problem) {
+      denied(`publish by ${client?.id ?? 'broker'} to ${JSON.stringify(packet.topic)}: ${problem}`);
+      return done(new Error(problem));
+    }
+    // client is null only for wills published on behalf of a gone client; those were checked when the will was set.
+    if (access && client) {
+      const principal = principals.get(client);
+      if (!principal || !access.canPublish(principal, packet.topic, client.id)) {
+        denied(`publish by ${client.id} to ${packet.topic}: not allowed for its role`);
+        return done(new Error(`not authorized to publish to ${packet.topic}`));
+      }
+    }
+    done(null);
+  };
+
+  aedes.authorizeSubscribe = (client, subscription, done) => {
+    const problem = topicFilterProblem(subscription.topic);
+    const principal = principals.get(client);
+    const allowed = !access || (principal !== undefined && access.canSubscribe(principal, subscription.topic, client.id));
+    if (problem || !allowed) {
+      denied(`subscribe by ${client.id} to ${JSON.stringify(subscription.topic)}: ${problem ?? 'not allowed for its role'}`);
+      // A denied subscription answers SUBACK 0x80; an error here would disconnect and mqtt.js would reconnect in a loop.
+      return done(null, null);
+    }
+    done(null, subscription);
+  };
+
+  aedes.preConnect = (client, packet, done) => {
+    const id = packet.clientId ?? '';
+    if (id.includes('\u0000') || id.includes('\uFFFD')) {
+      denied(`connect with invalid client id ${JSON.stringify(id)}`);
+      return done(Object.assign(new Error('invalid client id'), { returnCode: 2 }), false);
+    }
+    if (access && packet.will) {
+      // A last will is published later without a client; check it now against the will's topic.
+      const willTopic = packet.will.topic;
+      if (topicNameProblem(willTopic)) return done(new Error('invalid will topic'), false);
+    }
+    done(null, true);
+  };
+}
+
+function listen(server: NetServer | HttpServer | TlsServer, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+function closeServer(server: NetServer | HttpServer | TlsServer): Promise<void> {
+  return new Promise((resolve) => {
+    if ('closeAllConnections' in server) server.closeAllConnections();
+    server.close(() => resolve());
+  });
+}

@@ -1,0 +1,9 @@
+export {
+  ConversationMachine,
+  conversationStateName,
+  type ConversationInput,
+  type ConversationContext,
+  type ConversationMachineEvent,
+  type ConversationEffect,
+  type ConversationSnapshotOf,
+} from './conversation-machine.ts';

@@ -1,0 +1,110 @@
+import { expect } from 'chai';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CommsError } from '../protocol/errors.ts';
+import { extractPdf } from '../extraction/index.ts';
+import { sanitizeKey, toCollections, writeJsonl, writeToArango, type Collections } from '../ingest/index.ts';
+import type { PdfDocumentT } from '../protocol/pdf/index.ts';
+
+const CORPUS = fileURLToPath(new URL('../../shared/corpus/', import.meta.url));
+const KEY = /^[a-zA-Z0-9_\-:.@()+,=;$!*'%]{1,254}$/;
+
+function checkIntegrity(c: Collections): void {
+  const ids = new Set<string>();
+  for (const name of ['documents', 'sections', 'blocks'] as const) {
+    const keys = new Set<string>();
+    for (const r of c[name]) {
+      expect(r._key).to.match(KEY);
+      expect(keys.has(r._key), `duplicate ${name}/${r._key}`).to.equal(false);
+      keys.add(r._key);
+      ids.add(`${name}/${r._key}`);
+    }
+  }
+  for (const name of ['contains', 'next', 'references'] as const) {
+    const keys = new Set<string>();
+    for (const e of c[name]) {
+      expect(e._key).to.match(KEY);
+      expect(keys.has(e._key), `duplicate ${name}/${e._key}`).to.equal(false);
+      keys.add(e._key);
+      expect(ids.has(e._from), `${name} ${e._key} from ${e._from}`).to.equal(true);
+      expect(ids.has(e._to), `${name} ${e._key} to ${e._to}`).to.equal(true);
+    }
+  }
+}
+
+describe('ingest (arangodb side)', function () {
+  this.timeout(60_000);
+  let doc: PdfDocumentT;
+  let out: string;
+
+  before(async () => {
+    doc = await extractPdf(`${CORPUS}manual_ibm_redbook_sampled.pdf`);
+    out = await mkdtemp(join(tmpdir(), 'comms-ingest-'));
+  });
+  after(async () => {
+    await rm(out, { recursive: true, force: true });
+  });
+
+  it('maps a real document to collections whose edges all resolve', () => {
+    const c = toCollections(doc);
+    expect(c.documents).to.have.length(1);
+    expect(c.documents[0]!._key).to.equal(doc.metadata.sha256);
+    expect(c.sections).to.have.length(doc.sections.length);
+    expect(c.blocks).to.have.length(doc.blocks.length);
+    expect(c.next).to.have.length(doc.blocks.length - 1);
+    checkIntegrity(c);
+    // Every block is contained exactly once by a section or the document.
+    const containedBlocks = c.contains.filter((e) => e.kind === 'section-block' || e.kind === 'document-block').map((e) => e._to);
+    expect(new Set(containedBlocks).size).to.equal(doc.blocks.length);
+    expect(containedBlocks).to.have.length(doc.blocks.length);
+    expect(c.references.some((e) => e.kind === 'caption-of')).to.equal(true);
+  });
+
+  it('keeps edge integrity on papers, manuals and the 3-column register', async () => {
+    for (const f of ['paper_lme4_jss.pdf', 'manual_debian_faq.pdf', 'gov_federal_register_2020-17221.pdf']) {
+      checkIntegrity(toCollections(await extractPdf(`${CORPUS}${f}`)));
+    }
+  });
+
+  it('writes arangoimport-ready JSONL files', async () => {
+    const c = toCollections(doc);
+    const paths = await writeJsonl(c, out);
+    expect(Object.keys(paths).sort()).to.deep.equal(['blocks', 'contains', 'documents', 'next', 'references', 'sections']);
+    for (const [name, path] of Object.entries(paths)) {
+      const lines = (await readFile(path, 'utf8')).split('\n').filter(Boolean);
+      expect(lines.length, name).to.equal(c[name as keyof Collections].length);
+      const back = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(back).to.deep.equal(JSON.parse(JSON.stringify(c[name as keyof Collections])));
+    }
+  });
+
+  it('sanitises keys to ArangoDB characters and length', () => {
+    expect(sanitizeKey('/page/0/Text/1')).to.equal('page-0-Text-1');
+    expect(sanitizeKey('a b#c')).to.equal('a_b_c');
+    const long = sanitizeKey('x'.repeat(400));
+    expect(long.length).to.be.at.most(254);
+    expect(long).to.match(KEY);
+    expect(sanitizeKey('x'.repeat(400))).to.equal(long);
+  });
+
+  // No ArangoDB runs here: only the argument checks are exercised, which fail before any connection.
+  it('rejects a bad ArangoDB target with E_CONFIG_INVALID', async () => {
+    const c = toCollections(doc);
+    for (const target of [
+      { url: 'not a url', database: 'comms' },
+      { url: 'ftp://localhost:8529', database: 'comms' },
+      { url: 'http://localhost:8529', database: 'bad name/!' },
+      { url: 'http://localhost:8529', database: 'comms', password: 'x' },
+    ]) {
+      try {
+        await writeToArango(c, target);
+        expect.fail('should reject');
+      } catch (e) {
+        expect(e).to.be.instanceOf(CommsError);
+        expect((e as CommsError).code).to.equal('E_CONFIG_INVALID');
+      }
+    }
+  });
+});
