@@ -1,0 +1,173 @@
+import { Actor, defineQuery, type HandlerContext } from '../index.ts';
+import { extractPdf } from '../../extraction/index.ts';
+import type { Logger } from '../../logging/index.ts';
+import { CommsError, type ProgressReport } from '../../protocol/index.ts';
+import {
+  convertToRequiredFormat,
+  DOCUMENT_INGEST_RESULT_SCHEMA_ID,
+  DOCUMENT_INGEST_SCHEMA_ID,
+  DocumentIngestResult,
+  PDF_REQUIREMENTS_MAJOR,
+  PDF_REQUIREMENTS_QUERY_SCHEMA_ID,
+  PDF_REQUIREMENTS_SCHEMA_ID,
+  PdfRequirements,
+  validatePdfFormat,
+  type DocumentIngestResultBody,
+  type PdfRequirementsBody,
+  type PdfRequirementsQueryBody,
+} from '../../protocol/pdf/index.ts';
+import { PdfConvert, PdfConvertResult, PDF_CONVERT_RESULT_SCHEMA_ID, PDF_CONVERT_SCHEMA_ID, type PdfConvertBody, type PdfConvertResultBody } from './schemas.ts';
+
+export {
+  PdfConvert,
+  PdfConvertResult,
+  PDF_CONVERT_SCHEMA_ID,
+  PDF_CONVERT_RESULT_SCHEMA_ID,
+  type PdfConvertBody,
+  type PdfConvertResultBody,
+} from './schemas.ts';
+
+export interface MarkerActorOptions {
+  url: string;
+  username?: string;
+  password?: string;
+  /** Default `marker`. */
+  clientId?: string;
+  /** Unused by the marker itself (the target module writes the output); kept for symmetry with the CLI. */
+  outDir?: string;
+  /** Module asked when a request names none. Default `arangodb`. */
+  defaultTarget?: string;
+  /** Time allowed to the requirements query. Default 30 s. */
+  requirementsTimeoutMs?: number;
+  /** Time allowed to document.ingest@1. Default 5 min. */
+  ingestTimeoutMs?: number;
+  /** Each progress report extends the requester's deadline to at least now + this. Default 60 s. */
+  progressGraceMs?: number;
+  logger?: Logger;
+}
+
+/** Percent ranges per stage; progress only moves forward. */
+const STAGES = { requirements: [1, 5], extract: [5, 80], validate: [80, 85], ingest: [85, 99] } as const;
+
+/**
+ * The `marker` module: answers `pdf.convert@1` by asking the target module (arangodb) for its
+ * `pdf.requirements@1`, extracting the PDF with pdf.js, converting and validating it against those
+ * requirements, and sending the result to the target as `document.ingest@1` (ARCHITECTURE §7).
+ */
+export function createMarkerActor(options: MarkerActorOptions): Actor {
+  const actor = new Actor({
+    name: 'marker',
+    url: options.url,
+    clientId: options.clientId ?? 'marker',
+    username: options.username,
+    password: options.password,
+    description: 'Converts PDFs (pdf.js) into the document format a receiving module requires, validates, and sends them for ingestion.',
+    schemas: {
+      [PDF_REQUIREMENTS_SCHEMA_ID]: PdfRequirements,
+      [DOCUMENT_INGEST_RESULT_SCHEMA_ID]: DocumentIngestResult,
+    },
+    logger: options.logger,
+  });
+  const grace = options.progressGraceMs ?? 60_000;
+
+  actor.handle(
+    defineQuery({
+      schema: PDF_CONVERT_SCHEMA_ID,
+      description: 'Convert a PDF to the format the target module requires (asked via pdf.requirements.query@1), validate it, and ingest it there.',
+      request: PdfConvert,
+      responseSchemaId: PDF_CONVERT_RESULT_SCHEMA_ID,
+      response: PdfConvertResult,
+      handle: (body, ctx) => convert(body, ctx, options, grace),
+    }),
+  );
+  return actor;
+}
+
+async function convert(body: PdfConvertBody, ctx: HandlerContext, options: MarkerActorOptions, grace: number): Promise<PdfConvertResultBody> {
+  const target = body.target ?? options.defaultTarget ?? 'arangodb';
+  const report = (stage: keyof typeof STAGES, fraction: number, note?: string): void => {
+    const [from, to] = STAGES[stage];
+    const progress: ProgressReport = {
+      percent: Math.round((from + (to - from) * Math.min(1, Math.max(0, fraction))) * 10) / 10,
+      stage,
+      extendDeadline: new Date(Date.now() + grace).toISOString(),
+      ...(note ? { note } : {}),
+    };
+    ctx.progress(progress);
+  };
+  const timings = { requirements: 0, extract: 0, validate: 0, ingest: 0 };
+  let t = Date.now();
+  const lap = (key: keyof typeof timings): void => {
+    const now = Date.now();
+    timings[key] = now - t;
+    t = now;
+  };
+
+  report('requirements', 0, `asking ${target} for ${PDF_REQUIREMENTS_QUERY_SCHEMA_ID}`);
+  const query: PdfRequirementsQueryBody = { acceptVersions: [String(PDF_REQUIREMENTS_MAJOR)] };
+  const requirements = await ctx.ask<PdfRequirementsBody>(target, PDF_REQUIREMENTS_QUERY_SCHEMA_ID, query, {
+    timeoutMs: options.requirementsTimeoutMs ?? 30_000,
+  });
+  report('requirements', 1, `${requirements.schemaId} ${requirements.version}`);
+  lap('requirements');
+
+  const extracted = await extractPdf(body.path, {
+    password: body.password,
+    signal: ctx.signal,
+    ...(body.maxPages !== undefined ? { maxPages: body.maxPages } : {}),
+    onPage: ({ page, pageCount }) => report('extract', page / Math.max(1, pageCount), `page ${page}/${pageCount}`),
+  });
+  lap('extract');
+  if (ctx.signal.aborted) throw ctx.signal.reason instanceof CommsError ? ctx.signal.reason : new CommsError('E_CANCELED', `conversion of ${body.path} was canceled`);
+
+  report('validate', 0, `checking against ${requirements.schemaId} ${requirements.version}`);
+  const document = convertToRequiredFormat(extracted, requirements);
+  const validation = validatePdfFormat(document, requirements);
+  if (!validation.valid) {
+    throw new CommsError(
+      'E_DOCUMENT_INVALID',
+      `${body.path} converted to a document that breaks ${target}'s requirements ${requirements.version} in ${validation.errors.length} place(s); first: ${validation.errors[0]?.path} ${validation.errors[0]?.message}`,
+      { requirementsVersion: requirements.version, errors: validation.errors },
+    );
+  }
+  report('validate', 1, `valid: ${document.blocks.length} blocks, ${document.sections.length} sections`);
+  lap('validate');
+
+  let ingest: DocumentIngestResultBody | undefined;
+  if (body.ingest !== false) {
+    report('ingest', 0, `sending ${DOCUMENT_INGEST_SCHEMA_ID} to ${target}`);
+    ingest = await ctx.ask<DocumentIngestResultBody>(
+      target,
+      DOCUMENT_INGEST_SCHEMA_ID,
+      { requirementsVersion: requirements.version, document },
+      { timeoutMs: options.ingestTimeoutMs ?? 300_000 },
+    );
+    report('ingest', 1, `ingested as ${ingest.documentKey}`);
+    lap('ingest');
+  }
+
+  const blocksByType: Record<string, number> = {};
+  for (const b of document.blocks) blocksByType[b.blockType] = (blocksByType[b.blockType] ?? 0) + 1;
+  return {
+    target,
+    requirements: {
+      schemaId: requirements.schemaId,
+      version: requirements.version,
+      blockTypes: requirements.blockTypes,
+      documentKinds: requirements.documentKinds,
+      embedding: requirements.embedding,
+    },
+    validation: { valid: validation.valid, against: requirements.version, errors: validation.errors },
+    document: {
+      kind: document.kind,
+      ...(document.metadata.title ? { title: document.metadata.title } : {}),
+      ...(document.metadata.sha256 ? { sha256: document.metadata.sha256 } : {}),
+      pageCount: document.metadata.pageCount,
+      pagesExtracted: document.pages?.length ?? document.metadata.pageCount,
+      needsOcrPages: document.metadata.needsOcrPages,
+    },
+    counts: { sections: document.sections.length, blocks: document.blocks.length, blocksByType },
+    ...(ingest ? { ingest } : {}),
+    timingsMs: timings,
+  };
+}

@@ -1,0 +1,78 @@
+/**
+ * The flagship, runnable: marker asks arangodb what it ingests, converts a real PDF to that format,
+ * validates it and has arangodb ingest it (ARCHITECTURE §7, docs/flagship.md).
+ *
+ *   npx tsx examples/improved-arangodb-query.ts --pdf FILE [--password P] [--out DIR] [--url mqtt://...]
+ *
+ * Without --url an embedded broker is started on an ephemeral port. With ARANGO_URL set, arangodb
+ * also imports into that database; JSONL files are always written under --out.
+ */
+import { resolve } from 'node:path';
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { runMarkerToArangodb } from '../actors/flagship/index.ts';
+import { createLogger } from '../logging/index.ts';
+import { CommsError } from '../protocol/index.ts';
+
+const argv = await yargs(hideBin(process.argv))
+  .scriptName('improved-arangodb-query')
+  .usage('$0 --pdf FILE [--password P] [--out DIR] [--url mqtt://host:port]')
+  .option('pdf', { type: 'string', demandOption: true, describe: 'PDF file to convert and ingest' })
+  .option('password', { type: 'string', describe: 'user password of an encrypted PDF' })
+  .option('out', { type: 'string', default: 'out/arangodb', describe: 'JSONL output folder' })
+  .option('url', { type: 'string', describe: 'MQTT broker URL; default: start an embedded broker' })
+  .option('max-pages', { type: 'number', describe: 'extract only the first N pages' })
+  .option('no-ingest', { type: 'boolean', default: false, describe: 'stop after validation' })
+  .strict()
+  .help()
+  .parseAsync();
+
+const logger = createLogger('example', process.env.COMMS_LOG_LEVEL ?? 'warn');
+const started = Date.now();
+const out = resolve(argv.out);
+
+try {
+  const { url, conversationId, result } = await runMarkerToArangodb({
+    ...(argv.url ? { url: argv.url } : {}),
+    pdf: resolve(argv.pdf),
+    ...(argv.password !== undefined ? { pdfPassword: argv.password } : {}),
+    ...(argv.maxPages !== undefined ? { maxPages: argv.maxPages } : {}),
+    ...(argv.noIngest ? { ingest: false } : {}),
+    outDir: out,
+    logger,
+    onState: (state) => console.log(`[${elapsed()}] conversation ${state}`),
+    onProgress: (p) => console.log(`[${elapsed()}] ${String(p.percent ?? '').padStart(5)}%  ${(p.stage ?? '').padEnd(12)} ${p.note ?? ''}`),
+  });
+
+  const r = result.requirements;
+  console.log(`\nbroker ${url}, conversation ${conversationId}`);
+  console.log('\nrequirements (from arangodb, pdf.requirements@1)');
+  console.log(`  schema      ${r.schemaId} version ${r.version}`);
+  console.log(`  block types ${r.blockTypes.join(', ')}`);
+  console.log(`  embedding   ${r.embedding.model} (${r.embedding.dimensions} dims, ${r.embedding.metric}, normalize=${r.embedding.normalize}) on ${r.embedding.fields.join(', ')} -> ${r.embedding.attribute}, computed by ${r.embedding.computedBy}`);
+  console.log('\nvalidation');
+  console.log(`  ${result.validation.valid ? 'valid' : 'INVALID'} against ${result.validation.against}${result.validation.errors.length ? `, ${result.validation.errors.length} error(s)` : ''}`);
+  for (const e of result.validation.errors.slice(0, 10)) console.log(`  ${e.path}: ${e.message} — ${e.hint}`);
+  console.log('\ndocument');
+  console.log(`  ${result.document.title ?? '(untitled)'} [${result.document.kind}], ${result.document.pagesExtracted}/${result.document.pageCount} pages, ${result.counts.sections} sections, ${result.counts.blocks} blocks`);
+  console.log(`  blocks by type: ${Object.entries(result.counts.blocksByType).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  if (result.ingest) {
+    const i = result.ingest;
+    console.log(`\ningested as ${i.documentKey}${i.arango.written ? ` (also into ArangoDB ${i.arango.url} / ${i.arango.database})` : ''}`);
+    for (const [name, path] of Object.entries(i.outputs)) {
+      console.log(`  ${name.padEnd(10)} ${String(i.counts[name as keyof typeof i.counts] ?? '').padStart(6)}  ${path}`);
+    }
+    for (const w of i.warnings ?? []) console.log(`  warning: ${w}`);
+  }
+  console.log(`\ntimings ms: ${Object.entries(result.timingsMs).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+} catch (err) {
+  const e = err instanceof CommsError ? err : new CommsError('E_HANDLER_FAILED', String(err));
+  console.error(`\nfailed: ${e.code}: ${e.message}`);
+  const errors = (e.details as { errors?: Array<{ path: string; message: string; hint: string }> } | undefined)?.errors;
+  for (const x of errors?.slice(0, 20) ?? []) console.error(`  ${x.path}: ${x.message} — ${x.hint}`);
+  process.exitCode = 1;
+}
+
+function elapsed(): string {
+  return `${((Date.now() - started) / 1000).toFixed(2)}s`;
+}

@@ -1,0 +1,229 @@
+import type { Database } from 'better-sqlite3';
+import { CommsError, type ConversationEvent, type ConversationStateName, type ErrorBody } from '../protocol/index.ts';
+import { openReader } from './database.ts';
+
+export interface ConversationStatus {
+  id: string;
+  state: ConversationStateName;
+  requester: string | null;
+  responder: string | null;
+  query: string | null;
+  parentId: string | null;
+  percent: number;
+  stage: string | null;
+  attempts: number;
+  lastSeq: number;
+  error: ErrorBody | null;
+  /** The reply body, when the conversation completed and the reply was recorded. */
+  result: unknown;
+  startedAt: string;
+  updatedAt: string;
+  endedAt: string | null;
+}
+
+export interface RecordedEvent {
+  seq: number;
+  messageId: string;
+  at: string;
+  event: ConversationEvent;
+}
+
+export interface RecordedMessage {
+  seq: number;
+  topic: string;
+  messageId: string | null;
+  kind: string | null;
+  valid: boolean;
+  errorCode: string | null;
+  errorMessage: string | null;
+  retained: boolean;
+  receivedAt: string;
+  /** The payload parsed as JSON when it is JSON, else its UTF-8 text (or base64 when not text). */
+  payload: unknown;
+}
+
+export interface CommsStats {
+  messages: { total: number; invalid: number; bytes: number; byKind: Record<string, number> };
+  conversations: { total: number; byState: Record<string, number>; meanDurationMs: number | null };
+  deadLetters: number;
+  modules: Array<{ name: string; status: string | null; updatedAt: string }>;
+}
+
+export interface ListConversationsFilter {
+  state?: ConversationStateName;
+  module?: string;
+  parentId?: string;
+  limit?: number;
+}
+
+interface ConversationRow {
+  id: string;
+  requester: string | null;
+  responder: string | null;
+  query: string | null;
+  parent_id: string | null;
+  state: string;
+  percent: number;
+  stage: string | null;
+  attempts: number;
+  last_seq: number;
+  error_code: string | null;
+  error_message: string | null;
+  result_message_id: string | null;
+  started_at: string;
+  updated_at: string;
+  ended_at: string | null;
+}
+
+interface MessageRow {
+  seq: number;
+  topic: string;
+  message_id: string | null;
+  kind: string | null;
+  valid: number;
+  error_code: string | null;
+  error_message: string | null;
+  retained: number;
+  received_at: string;
+  payload: Buffer;
+}
+
+/**
+ * The read side of the recorder's database: status, listings, events since a seq, stats and
+ * export. Opens its own read-only connection, so it never competes with the recorder's writes.
+ */
+export class CommsQueries {
+  private readonly db: Database;
+
+  constructor(pathOrDb: string | Database) {
+    this.db = typeof pathOrDb === 'string' ? openReader(pathOrDb) : pathOrDb;
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  /** Where a conversation stands; throws E_NOT_FOUND for an id never recorded. */
+  getTaskStatus(conversationId: string): ConversationStatus {
+    const row = this.db.prepare('SELECT * FROM conversations WHERE id = ?').get(conversationId) as ConversationRow | undefined;
+    if (!row) throw new CommsError('E_NOT_FOUND', `no conversation ${conversationId} is recorded. List them with 'comms conversations'.`);
+    return this.toStatus(row);
+  }
+
+  listConversations(filter: ListConversationsFilter = {}): ConversationStatus[] {
+    const where: string[] = [];
+    const params: Record<string, unknown> = { limit: filter.limit ?? 100 };
+    if (filter.state) (where.push('state = @state'), (params.state = filter.state));
+    if (filter.module) (where.push('(requester = @module OR responder = @module)'), (params.module = filter.module));
+    if (filter.parentId) (where.push('parent_id = @parentId'), (params.parentId = filter.parentId));
+    const sql = `SELECT * FROM conversations ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY started_at DESC, id DESC LIMIT @limit`;
+    return (this.db.prepare(sql).all(params) as ConversationRow[]).map((row) => this.toStatus(row));
+  }
+
+  /** Events with seq greater than `afterSeq`, in order: a watcher that reconnects asks for these, so it sees no gap. */
+  getConversationEvents(conversationId: string, afterSeq = 0): RecordedEvent[] {
+    const rows = this.db
+      .prepare('SELECT seq, message_id, at, body FROM conversation_events WHERE conversation_id = ? AND seq > ? ORDER BY seq')
+      .all(conversationId, afterSeq) as Array<{ seq: number; message_id: string; at: string; body: string }>;
+    return rows.map((r) => ({ seq: r.seq, messageId: r.message_id, at: r.at, event: JSON.parse(r.body) as ConversationEvent }));
+  }
+
+  /** Every recorded message of a conversation (requests, progress, replies, events), in arrival order. */
+  getConversationMessages(conversationId: string): RecordedMessage[] {
+    const rows = this.db.prepare('SELECT * FROM messages WHERE conversation_id = ? ORDER BY seq').all(conversationId) as MessageRow[];
+    return rows.map(toMessage);
+  }
+
+  /** Messages in arrival order after the given recorder seq (for export and tailing). */
+  listMessages(options: { afterSeq?: number; limit?: number; topicPrefix?: string; invalidOnly?: boolean } = {}): RecordedMessage[] {
+    const rows = this.db
+      .prepare(
+        `SELECT * FROM messages WHERE seq > @after ${options.topicPrefix ? 'AND substr(topic, 1, length(@prefix)) = @prefix' : ''}
+         ${options.invalidOnly ? 'AND valid = 0' : ''} ORDER BY seq LIMIT @limit`,
+      )
+      .all({ after: options.afterSeq ?? 0, limit: options.limit ?? 1000, prefix: options.topicPrefix ?? '' }) as MessageRow[];
+    return rows.map(toMessage);
+  }
+
+  listDeadLetters(limit = 100): RecordedMessage[] {
+    return this.listMessages({ topicPrefix: 'comms/v1/deadletter/', limit });
+  }
+
+  listModules(): Array<{ name: string; status: string | null; card: unknown; updatedAt: string }> {
+    const rows = this.db.prepare('SELECT name, status, card, updated_at FROM modules ORDER BY name').all() as Array<{ name: string; status: string | null; card: string | null; updated_at: string }>;
+    return rows.map((r) => ({ name: r.name, status: r.status, card: r.card ? JSON.parse(r.card) : null, updatedAt: r.updated_at }));
+  }
+
+  getStats(): CommsStats {
+    const totals = this.db.prepare('SELECT COUNT(*) AS total, COALESCE(SUM(valid = 0), 0) AS invalid, COALESCE(SUM(size), 0) AS bytes FROM messages').get() as { total: number; invalid: number; bytes: number };
+    const byKind = Object.fromEntries((this.db.prepare("SELECT COALESCE(kind, 'invalid-or-clear') AS k, COUNT(*) AS n FROM messages GROUP BY k").all() as Array<{ k: string; n: number }>).map((r) => [r.k, r.n]));
+    const byState = Object.fromEntries((this.db.prepare('SELECT state, COUNT(*) AS n FROM conversations GROUP BY state').all() as Array<{ state: string; n: number }>).map((r) => [r.state, r.n]));
+    const duration = this.db.prepare("SELECT AVG((julianday(ended_at) - julianday(started_at)) * 86400000.0) AS ms FROM conversations WHERE ended_at IS NOT NULL").get() as { ms: number | null };
+    const deadLetters = (this.db.prepare("SELECT COUNT(*) AS n FROM messages WHERE topic LIKE 'comms/v1/deadletter/%'").get() as { n: number }).n;
+    const total = Object.values(byState).reduce((a, b) => a + b, 0);
+    return {
+      messages: { ...totals, byKind },
+      conversations: { total, byState, meanDurationMs: duration.ms },
+      deadLetters,
+      modules: this.listModules().map(({ name, status, updatedAt }) => ({ name, status, updatedAt })),
+    };
+  }
+
+  /** A conversation with its status, events and raw messages, as one JSON-ready object. */
+  exportConversation(conversationId: string): { conversation: ConversationStatus; events: RecordedEvent[]; messages: RecordedMessage[]; children: string[] } {
+    const children = (this.db.prepare('SELECT id FROM conversations WHERE parent_id = ? ORDER BY started_at').all(conversationId) as Array<{ id: string }>).map((r) => r.id);
+    return {
+      conversation: this.getTaskStatus(conversationId),
+      events: this.getConversationEvents(conversationId),
+      messages: this.getConversationMessages(conversationId),
+      children,
+    };
+  }
+
+  private toStatus(row: ConversationRow): ConversationStatus {
+    let result: unknown = null;
+    if (row.result_message_id) {
+      const reply = this.db.prepare("SELECT payload FROM messages WHERE message_id = ? AND kind = 'reply'").get(row.result_message_id) as { payload: Buffer } | undefined;
+      if (reply) result = (JSON.parse(reply.payload.toString('utf8')) as { body: unknown }).body;
+    }
+    return {
+      id: row.id,
+      state: row.state as ConversationStateName,
+      requester: row.requester,
+      responder: row.responder,
+      query: row.query,
+      parentId: row.parent_id,
+      percent: row.percent,
+      stage: row.stage,
+      attempts: row.attempts,
+      lastSeq: row.last_seq,
+      error: row.error_code ? ({ code: row.error_code, message: row.error_message ?? '' } as ErrorBody) : null,
+      result,
+      startedAt: row.started_at,
+      updatedAt: row.updated_at,
+      endedAt: row.ended_at,
+    };
+  }
+}
+
+function toMessage(row: MessageRow): RecordedMessage {
+  const text = row.payload.toString('utf8');
+  let payload: unknown;
+  try {
+    payload = JSON.parse(text);
+  } catch {
+    payload = Buffer.from(text, 'utf8').equals(row.payload) ? text : row.payload.toString('base64');
+  }
+  return {
+    seq: row.seq,
+    topic: row.topic,
+    messageId: row.message_id,
+    kind: row.kind,
+    valid: row.valid === 1,
+    errorCode: row.error_code,
+    errorMessage: row.error_message,
+    retained: row.retained === 1,
+    receivedAt: row.received_at,
+    payload,
+  };
+}

@@ -1,0 +1,176 @@
+import type { Database, Statement } from 'better-sqlite3';
+import {
+  FINAL_STATES,
+  parseEnvelope,
+  parseTopic,
+  toCommsError,
+  type ConversationEvent,
+  type ConversationStateName,
+  type Envelope,
+  type ModuleStatus,
+} from '../protocol/index.ts';
+
+export interface IncomingMessage {
+  topic: string;
+  payload: Buffer;
+  retained: boolean;
+  receivedAt?: string;
+}
+
+export interface RecordOutcome {
+  /** false when the same message id on the same topic was already recorded (a QoS 1 redelivery). */
+  stored: boolean;
+  valid: boolean;
+}
+
+/**
+ * Writes every message exactly as received into `messages`, and keeps the derived tables
+ * (conversations, their events, modules) current. Each call is one transaction, so a message and
+ * everything derived from it are committed together or not at all.
+ */
+export class MessageRecorder {
+  private readonly insertMessage: Statement;
+  private readonly insertEvent: Statement;
+  private readonly upsertFromEvent: Statement;
+  private readonly insertRequested: Statement;
+  private readonly setResult: Statement;
+  private readonly upsertCard: Statement;
+  private readonly upsertStatus: Statement;
+  private readonly recordOne: (message: IncomingMessage) => RecordOutcome;
+
+  constructor(private readonly db: Database) {
+    this.insertMessage = db.prepare(`
+      INSERT OR IGNORE INTO messages (message_id, topic, kind, schema, from_module, to_module, conversation_id, correlation_id,
+        parent_id, conversation_seq, retained, valid, error_code, error_message, size, payload, received_at)
+      VALUES (@messageId, @topic, @kind, @schema, @from, @to, @conversationId, @correlationId, @parentId, @seq, @retained, @valid,
+        @errorCode, @errorMessage, @size, @payload, @receivedAt)`);
+    this.insertEvent = db.prepare(`
+      INSERT OR IGNORE INTO conversation_events (conversation_id, seq, message_id, type, state, body, at)
+      VALUES (?, ?, ?, ?, ?, ?, ?)`);
+    // Events may arrive out of order after a reconnect: only a higher seq moves the row forward.
+    this.upsertFromEvent = db.prepare(`
+      INSERT INTO conversations (id, requester, responder, query, parent_id, request_id, state, percent, stage, attempts, last_seq,
+        error_code, error_message, result_message_id, started_at, updated_at, ended_at)
+      VALUES (@id, @requester, @responder, @query, @parentId, @requestId, @state, @percent, @stage, @attempts, @seq,
+        @errorCode, @errorMessage, @resultMessageId, @at, @at, @endedAt)
+      ON CONFLICT(id) DO UPDATE SET
+        requester = excluded.requester, responder = excluded.responder, query = excluded.query,
+        parent_id = COALESCE(excluded.parent_id, parent_id), request_id = excluded.request_id,
+        state = excluded.state, percent = MAX(percent, excluded.percent), stage = COALESCE(excluded.stage, stage),
+        attempts = MAX(attempts, excluded.attempts), last_seq = excluded.last_seq,
+        error_code = COALESCE(excluded.error_code, error_code), error_message = COALESCE(excluded.error_message, error_message),
+        result_message_id = COALESCE(excluded.result_message_id, result_message_id),
+        updated_at = excluded.updated_at, ended_at = COALESCE(ended_at, excluded.ended_at)
+      WHERE excluded.last_seq > conversations.last_seq`);
+    this.insertRequested = db.prepare(`
+      INSERT OR IGNORE INTO conversations (id, requester, responder, query, parent_id, request_id, state, started_at, updated_at)
+      VALUES (?, ?, ?, ?, ?, ?, 'submitted', ?, ?)`);
+    this.setResult = db.prepare(`UPDATE conversations SET result_message_id = COALESCE(result_message_id, ?) WHERE id = ?`);
+    this.upsertCard = db.prepare(`
+      INSERT INTO modules (name, card, client_id, updated_at) VALUES (?, ?, ?, ?)
+      ON CONFLICT(name) DO UPDATE SET card = excluded.card, client_id = excluded.client_id, updated_at = excluded.updated_at`);
+    this.upsertStatus = db.prepare(`
+      INSERT INTO modules (name, status, session_id, client_id, updated_at) VALUES (?, ?, ?, ?, ?)
+      ON CONFLICT(name) DO UPDATE SET status = excluded.status, session_id = excluded.session_id,
+        client_id = excluded.client_id, updated_at = excluded.updated_at`);
+    this.recordOne = db.transaction((message: IncomingMessage) => this.write(message));
+  }
+
+  record(message: IncomingMessage): RecordOutcome {
+    return this.recordOne(message);
+  }
+
+  /** Several messages in one transaction (imports, benchmarks). */
+  recordMany(messages: IncomingMessage[]): RecordOutcome[] {
+    return this.db.transaction(() => messages.map((m) => this.write(m)))();
+  }
+
+  private write(message: IncomingMessage): RecordOutcome {
+    const receivedAt = message.receivedAt ?? new Date().toISOString();
+    const base = { topic: message.topic, retained: message.retained ? 1 : 0, size: message.payload.length, payload: message.payload, receivedAt };
+    if (message.payload.length === 0) {
+      // An empty retained payload clears a retained topic: a valid MQTT act, not an envelope.
+      this.insertMessage.run({ ...base, ...NO_ENVELOPE, valid: 1, errorCode: null, errorMessage: null });
+      return { stored: true, valid: true };
+    }
+    let envelope: Envelope;
+    try {
+      envelope = parseEnvelope(message.payload, Number.MAX_SAFE_INTEGER);
+    } catch (err) {
+      const error = toCommsError(err, 'E_SCHEMA_INVALID');
+      this.insertMessage.run({ ...base, ...NO_ENVELOPE, valid: 0, errorCode: error.code, errorMessage: error.message });
+      return { stored: true, valid: false };
+    }
+    const inserted = this.insertMessage.run({
+      ...base,
+      messageId: envelope.id,
+      kind: envelope.kind,
+      schema: envelope.schema,
+      from: envelope.from,
+      to: envelope.to,
+      conversationId: envelope.conversationId,
+      correlationId: envelope.correlationId ?? null,
+      parentId: envelope.parentId ?? null,
+      seq: envelope.seq ?? null,
+      valid: 1,
+      errorCode: null,
+      errorMessage: null,
+    });
+    if (inserted.changes === 0) return { stored: false, valid: true };
+    this.derive(message.topic, envelope, receivedAt);
+    return { stored: true, valid: true };
+  }
+
+  private derive(topic: string, envelope: Envelope, at: string): void {
+    const parsed = parseTopic(topic);
+    switch (parsed?.kind) {
+      case 'conversation-events':
+        if (envelope.schema === 'conversation.event@1' && envelope.seq !== undefined) this.applyEvent(envelope as Envelope<ConversationEvent>, at);
+        break;
+      case 'module-inbox':
+        if (envelope.kind === 'request' && envelope.schema !== 'conversation.input@1') {
+          this.insertRequested.run(envelope.conversationId, envelope.from, envelope.to, envelope.schema, envelope.parentId ?? null, envelope.id, at, at);
+        }
+        break;
+      case 'replies':
+        if (envelope.kind === 'reply') this.setResult.run(envelope.id, envelope.conversationId);
+        break;
+      case 'module-card':
+        this.upsertCard.run(parsed.subject, JSON.stringify(envelope.body), (envelope.body as { clientId?: string }).clientId ?? null, at);
+        break;
+      case 'module-status': {
+        const status = envelope.body as ModuleStatus;
+        this.upsertStatus.run(parsed.subject, status.state, status.sessionId, status.clientId, at);
+        break;
+      }
+      default:
+        break;
+    }
+  }
+
+  private applyEvent(envelope: Envelope<ConversationEvent>, at: string): void {
+    const event = envelope.body;
+    const seq = envelope.seq as number;
+    this.insertEvent.run(envelope.conversationId, seq, envelope.id, event.type, event.state, JSON.stringify(event), at);
+    this.upsertFromEvent.run({
+      id: envelope.conversationId,
+      requester: event.requester,
+      responder: event.responder,
+      query: event.query,
+      parentId: envelope.parentId ?? null,
+      requestId: event.requestId,
+      state: event.state,
+      percent: event.progress?.percent ?? (event.state === 'completed' ? 100 : 0),
+      stage: event.progress?.stage ?? null,
+      attempts: event.attempt,
+      seq,
+      errorCode: event.error?.code ?? null,
+      errorMessage: event.error?.message ?? null,
+      resultMessageId: event.result?.messageId ?? null,
+      at,
+      endedAt: FINAL_STATES.includes(event.state as ConversationStateName) ? at : null,
+    });
+  }
+}
+
+const NO_ENVELOPE = { messageId: null, kind: null, schema: null, from: null, to: null, conversationId: null, correlationId: null, parentId: null, seq: null };

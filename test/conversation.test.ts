@@ -1,0 +1,214 @@
+import { expect } from 'chai';
+import { join } from 'node:path';
+import mqtt from 'mqtt';
+import { createRecorder, type Recorder } from '../actors/recorder/index.ts';
+import { CommsError, Topics, createEnvelope, type ConversationEvent, type Envelope } from '../protocol/index.ts';
+import { busFixture, deferred, echoQuery, until } from './support/bus-fixture.ts';
+
+type Fixture = Awaited<ReturnType<typeof busFixture>>;
+
+describe('conversations over a real broker', () => {
+  let bus: Fixture;
+  let recorder: Recorder;
+
+  beforeEach(async () => {
+    bus = await busFixture();
+    recorder = createRecorder({ url: bus.broker.url, dbPath: join(bus.dir, 'comms.db'), logger: (await import('../logging/index.ts')).createLogger('recorder', 'silent') });
+    await recorder.start();
+  });
+
+  afterEach(async () => {
+    await recorder.stop();
+    await bus.close();
+  });
+
+  function recorded<T>(poll: () => T | undefined): Promise<T> {
+    return until((check) => {
+      recorder.events.on('recorded', check);
+      return () => recorder.events.off('recorded', check);
+    }, poll);
+  }
+
+  it('completes a request, with progress and gap-free seq visible to a plain MQTT subscriber and in SQLite', async () => {
+    const watcher = await mqtt.connectAsync(bus.broker.url, { clientId: 'watcher', protocolVersion: 4 });
+    const seen: Envelope<ConversationEvent>[] = [];
+    watcher.on('message', (_topic, payload) => seen.push(JSON.parse(payload.toString()) as Envelope<ConversationEvent>));
+    await watcher.subscribeAsync(Topics.filters.allConversationEvents, { qos: 1 });
+
+    await bus.actor({ name: 'responder' }).handle(echoQuery('responder')).start();
+    const requester = await bus.actor({ name: 'requester' }).start();
+    const conversation = requester.request<{ text: string; handledBy: string }>('responder', 'echo@1', { text: 'hello', steps: 3 });
+    const percents: number[] = [];
+    conversation.on('progress', (p) => percents.push(p.percent ?? -1));
+    const answer = await conversation.result;
+    await conversation.flushed();
+
+    expect(answer).to.deep.equal({ text: 'hello', handledBy: 'responder' });
+    expect(conversation.state).to.equal('completed');
+    expect(percents).to.deep.equal([0, 33, 67, 100]);
+
+    const status = await recorded(() => {
+      const s = recorder.queries.listConversations().find((c) => c.id === conversation.id);
+      return s?.state === 'completed' ? s : undefined;
+    });
+    expect(status).to.include({ requester: 'requester', responder: 'responder', query: 'echo@1', percent: 100 });
+    expect(status.result).to.deep.equal(answer);
+
+    const events = recorder.queries.getConversationEvents(conversation.id);
+    expect(events.map((e) => e.seq)).to.deep.equal(events.map((_, i) => i + 1));
+    expect(events.map((e) => e.event.state)).to.deep.equal(['submitted', 'working', 'working', 'working', 'working', 'working', 'completed']);
+    expect(recorder.queries.getConversationEvents(conversation.id, 5).map((e) => e.seq)).to.deep.equal([6, 7]);
+
+    await until((check) => {
+      watcher.on('message', check);
+      return () => watcher.off('message', check);
+    }, () => (seen.length >= events.length ? true : undefined));
+    expect(seen.map((e) => e.seq)).to.deep.equal(events.map((e) => e.seq));
+    expect(seen.at(-1)?.body.state).to.equal('completed');
+    await watcher.endAsync();
+  });
+
+  it('answers invalid JSON in an inbox with a dead letter and keeps the bytes in SQLite', async () => {
+    await bus.actor({ name: 'responder' }).handle(echoQuery('responder')).start();
+    const raw = await mqtt.connectAsync(bus.broker.url, { clientId: 'raw', protocolVersion: 4 });
+    const deadLetter = new Promise<Envelope<{ reason: { code: string }; payload: string }>>((resolve) => raw.on('message', (_t, p) => resolve(JSON.parse(p.toString()))));
+    await raw.subscribeAsync(Topics.deadletter('responder'), { qos: 1 });
+    await raw.publishAsync(Topics.moduleInbox('responder'), '{"not json', { qos: 1 });
+
+    const letter = await deadLetter;
+    expect(letter.body.reason.code).to.equal('E_JSON_INVALID');
+    expect(letter.body.payload).to.equal('{"not json');
+    const invalid = await recorded(() => recorder.queries.listMessages({ invalidOnly: true })[0]);
+    expect(invalid).to.include({ topic: Topics.moduleInbox('responder'), valid: false, errorCode: 'E_JSON_INVALID' });
+    expect(invalid.payload).to.equal('{"not json');
+    await raw.endAsync();
+  });
+
+  it('rejects a schema-invalid request with E_SCHEMA_INVALID naming the field, and dead-letters it', async () => {
+    await bus.actor({ name: 'responder' }).handle(echoQuery('responder')).start();
+    const requester = await bus.actor({ name: 'requester' }).start();
+    const conversation = requester.request('responder', 'echo@1', { txt: 'typo' });
+    const error = await conversation.result.then(() => undefined, (e: CommsError) => e);
+    expect(error).to.be.instanceOf(CommsError);
+    expect(error?.code).to.equal('E_SCHEMA_INVALID');
+    expect(error?.message).to.match(/\/text/);
+    expect(conversation.state).to.equal('rejected');
+    const letter = await recorded(() => recorder.queries.listDeadLetters()[0]);
+    expect((letter.payload as Envelope<{ reason: { code: string } }>).body.reason.code).to.equal('E_SCHEMA_INVALID');
+  });
+
+  it('rejects unknown queries and unsupported versions with distinct codes', async () => {
+    await bus.actor({ name: 'responder' }).handle(echoQuery('responder')).start();
+    const requester = await bus.actor({ name: 'requester' }).start();
+    const unknown = await requester.ask('responder', 'nothing@1', {}).catch((e: CommsError) => e);
+    const version = await requester.ask('responder', 'echo@2', { text: 'x' }).catch((e: CommsError) => e);
+    expect((unknown as CommsError).code).to.equal('E_UNKNOWN_QUERY');
+    expect((version as CommsError).code).to.equal('E_VERSION_UNSUPPORTED');
+    expect((version as CommsError).message).to.contain('echo@1');
+  });
+
+  it('re-sends an unacknowledged request with the same id until the responder comes up', async () => {
+    const requester = await bus.actor({ name: 'requester' }).start();
+    const handled: string[] = [];
+    const conversation = requester.request('late', 'echo@1', { text: 'are you there' }, { ackTimeoutMs: 100, maxAttempts: 20, timeoutMs: 20_000 });
+    // Bring the responder up once a re-send has been recorded.
+    await recorded(() => recorder.queries.getConversationEvents(conversation.id).find((e) => e.event.type === 'attempt'));
+    await bus.actor({ name: 'late' }).handle(echoQuery('late', { onStart: (ctx) => handled.push(ctx.request.id) })).start();
+    await conversation.result;
+    const status = await recorded(() => {
+      const s = recorder.queries.listConversations().find((c) => c.id === conversation.id);
+      return s?.state === 'completed' ? s : undefined;
+    });
+    expect(status.attempts).to.be.greaterThan(1);
+    expect(handled).to.deep.equal([conversation.requestId]);
+    // Every attempt carries the same message id, so the recorder keeps one row for all of them.
+    const sends = recorder.queries.listMessages({ topicPrefix: Topics.moduleInbox('late') });
+    expect(sends.map((m) => m.messageId)).to.deep.equal([conversation.requestId]);
+  });
+
+  it('times out with E_TIMEOUT when nobody answers, and never fakes a result', async () => {
+    const requester = await bus.actor({ name: 'requester' }).start();
+    const conversation = requester.request('nobody', 'echo@1', { text: 'hello?' }, { ackTimeoutMs: 50, maxAttempts: 3, timeoutMs: 5_000 });
+    const error = await conversation.result.catch((e: CommsError) => e);
+    expect((error as CommsError).code).to.equal('E_TIMEOUT');
+    expect(conversation.state).to.equal('timed-out');
+  });
+
+  it('cancels a running conversation and aborts the handler', async () => {
+    const started = deferred<AbortSignal>();
+    await bus.actor({ name: 'responder' }).handle(echoQuery('responder', { onStart: (ctx) => started.resolve(ctx.signal), gate: new Promise(() => {}) })).start();
+    const requester = await bus.actor({ name: 'requester' }).start();
+    const conversation = requester.request('responder', 'echo@1', { text: 'long job' });
+    const signal = await started.promise;
+    const aborted = new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve()));
+    conversation.cancel('changed my mind');
+    const error = await conversation.result.catch((e: CommsError) => e);
+    await aborted;
+    expect((error as CommsError).code).to.equal('E_CANCELED');
+    expect(conversation.state).to.equal('canceled');
+    expect(signal.aborted).to.equal(true);
+  });
+
+  it('fails with E_PEER_LOST when the responder dies mid-work and does not come back', async () => {
+    const started = deferred();
+    const responder = await bus.actor({ name: 'responder' }).handle(echoQuery('responder', { onStart: () => started.resolve(), gate: new Promise(() => {}) })).start();
+    const requester = await bus.actor({ name: 'requester' }).start();
+    const conversation = requester.request('responder', 'echo@1', { text: 'x' }, { peerGraceMs: 200 });
+    await started.promise;
+    await responder.kill();
+    const error = await conversation.result.catch((e: CommsError) => e);
+    expect((error as CommsError).code).to.equal('E_PEER_LOST');
+    expect(conversation.state).to.equal('failed');
+  });
+
+  it('asks the requester for input and goes on with the answer (input-required)', async () => {
+    const { Type } = await import('@sinclair/typebox');
+    const { defineQuery } = await import('../actors/index.ts');
+    await bus
+      .actor({ name: 'asker' })
+      .handle(
+        defineQuery({
+          schema: 'greet@1',
+          description: 'Asks for a name, then greets.',
+          request: Type.Object({}),
+          responseSchemaId: 'greeting@1',
+          response: Type.Object({ greeting: Type.String() }),
+          handle: async (_body, ctx) => ({ greeting: `hello ${String(await ctx.askInput('what is your name?'))}` }),
+        }),
+      )
+      .start();
+    const requester = await bus.actor({ name: 'requester' }).start();
+    const conversation = requester.request<{ greeting: string }>('asker', 'greet@1', {});
+    const states: string[] = [];
+    conversation.on('state', (s) => states.push(s));
+    conversation.on('input-required', (prompt) => {
+      expect(prompt).to.equal('what is your name?');
+      conversation.provideInput('ada');
+    });
+    expect(await conversation.result).to.deep.equal({ greeting: 'hello ada' });
+    expect(states).to.include.members(['input-required', 'working', 'completed']);
+  });
+
+  it('de-duplicates a re-delivered request: the handler runs once and the cached reply is sent again', async () => {
+    let runs = 0;
+    await bus.actor({ name: 'responder' }).handle(echoQuery('responder', { onStart: () => runs++ })).start();
+    const raw = await mqtt.connectAsync(bus.broker.url, { clientId: 'raw-requester', protocolVersion: 4 });
+    const replies: Envelope[] = [];
+    const twoReplies = new Promise<void>((resolve) =>
+      raw.on('message', (_t, p) => {
+        const e = JSON.parse(p.toString()) as Envelope;
+        if (e.kind === 'reply') replies.push(e);
+        if (replies.length === 2) resolve();
+      }),
+    );
+    await raw.subscribeAsync(Topics.replies('raw-requester'), { qos: 1 });
+    const request = createEnvelope({ kind: 'request', from: 'raw-requester', to: 'responder', conversationId: 'c1', replyTo: Topics.replies('raw-requester'), schema: 'echo@1', body: { text: 'once' } });
+    await raw.publishAsync(Topics.moduleInbox('responder'), JSON.stringify(request), { qos: 1 });
+    await until((check) => { raw.on('message', check); return () => raw.off('message', check); }, () => (replies.length === 1 ? true : undefined));
+    await raw.publishAsync(Topics.moduleInbox('responder'), JSON.stringify(request), { qos: 1 });
+    await twoReplies;
+    expect(runs).to.equal(1);
+    expect(replies[0]?.id).to.equal(replies[1]?.id);
+    await raw.endAsync();
+  });
+});
