@@ -22,7 +22,7 @@ const argv = await yargs(hideBin(process.argv))
   .option('out', { type: 'string', default: 'out/arangodb', describe: 'JSONL output folder' })
   .option('url', { type: 'string', describe: 'MQTT broker URL; default: start an embedded broker' })
   .option('max-pages', { type: 'number', describe: 'extract only the first N pages' })
-  .option('no-ingest', { type: 'boolean', default: false, describe: 'stop after validation' })
+  .option('ingest', { type: 'boolean', default: true, describe: 'send the document to arangodb; --no-ingest stops after validation' })
   .strict()
   .help()
   .parseAsync();
@@ -37,7 +37,7 @@ try {
     pdf: resolve(argv.pdf),
     ...(argv.password !== undefined ? { pdfPassword: argv.password } : {}),
     ...(argv.maxPages !== undefined ? { maxPages: argv.maxPages } : {}),
-    ...(argv.noIngest ? { ingest: false } : {}),
+    ...(argv.ingest ? {} : { ingest: false }),
     outDir: out,
     logger,
     onState: (state) => console.log(`[${elapsed()}] conversation ${state}`),

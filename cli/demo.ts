@@ -1,0 +1,96 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Actor } from '../actors/index.ts';
+import { runMarkerToArangodb } from '../actors/flagship/index.ts';
+import type { Logger } from '../logging/index.ts';
+import { FINAL_STATES, newId } from '../protocol/index.ts';
+import type { PdfRequirementsBody } from '../protocol/pdf/index.ts';
+import type { RunningSystem } from './system.ts';
+import { formatStatus, progressBar } from './print.ts';
+import { CommsQueries } from '../storage/index.ts';
+
+/** The PDF the demo converts when none is named: a real paper from the shared corpus. */
+export const DEFAULT_DEMO_PDF = fileURLToPath(new URL('../../shared/corpus/paper_lme4_jss.pdf', import.meta.url));
+
+/**
+ * What `npm start` shows: a client asks arangodb for its PDF requirements and prints them, then
+ * asks marker to convert a real PDF in that format and hand it to arangodb, with live progress;
+ * finally what the recorder stored.
+ */
+export async function runDemo(system: RunningSystem, options: { pdf?: string; maxPages?: number; logger: Logger; credentials?: { username: string; password: string } }): Promise<void> {
+  const pdf = options.pdf ?? DEFAULT_DEMO_PDF;
+  if (!existsSync(pdf)) throw new Error(`demo PDF ${pdf} not found; pass one with --pdf FILE`);
+  const out = (line: string) => process.stdout.write(`${line}\n`);
+  const client = new Actor({ name: 'client', clientId: `client-${newId()}`, url: system.broker.url, ...options.credentials, logger: options.logger.child({ module: 'client' }) });
+  await client.start();
+  try {
+    out(`broker   ${system.broker.url}${system.broker.wsUrl ? `  (websocket ${system.broker.wsUrl})` : ''}`);
+    out(`database ${system.dbPath}\n`);
+    out('client -> arangodb  pdf.requirements.query@1');
+    const requirements = await client.ask<PdfRequirementsBody>('arangodb', 'pdf.requirements.query@1', {});
+    out(`arangodb -> client  pdf.requirements@1: ${requirements.schemaId} v${requirements.version}`);
+    out(`  block types: ${requirements.blockTypes.join(', ')}`);
+    out(`  embedding:   ${requirements.embedding.model} (${requirements.embedding.dimensions} dims, ${requirements.embedding.metric})\n`);
+
+    out(`client -> marker    pdf.convert@1 ${pdf}`);
+    let lastLine = '';
+    const run = await runMarkerToArangodb({
+      url: system.broker.url,
+      ...(options.credentials ? { username: options.credentials.username, password: options.credentials.password } : {}),
+      pdf,
+      outDir: system.outDir,
+      startActors: false,
+      maxPages: options.maxPages,
+      logger: options.logger,
+      onProgress: (p) => {
+        const line = `  ${progressBar(p.percent ?? 0)} ${p.stage ?? ''} ${p.note ?? ''}`;
+        if (line !== lastLine && (p.note === undefined || !/page \d+\/\d+/.test(p.note) || (p.percent ?? 0) % 10 < 2)) out(line);
+        lastLine = line;
+      },
+    });
+    const { result } = run;
+    out(`\nmarker -> client    pdf.convert.result@1`);
+    out(`  document:   ${result.document.title ?? '(untitled)'}, ${result.document.pageCount} pages, kind ${result.document.kind}`);
+    out(`  structure:  ${result.counts.sections} sections, ${result.counts.blocks} blocks`);
+    out(`  validation: ${result.validation.valid ? 'valid' : 'INVALID'} against ${result.validation.against}`);
+    for (const [collection, path] of Object.entries(result.ingest?.outputs ?? {})) out(`  ${collection.padEnd(10)} ${path}`);
+
+    const queries = new CommsQueries(system.dbPath);
+    try {
+      await recordedFinal(system, queries, run.conversationId);
+      out('\nrecorded conversations:');
+      for (const status of queries.listConversations({ limit: 10 })) out(`  ${formatStatus(status)}`);
+      const stats = queries.getStats();
+      out(`\n${stats.messages.total} messages recorded (${stats.messages.invalid} invalid), ${stats.deadLetters} dead letters`);
+    } finally {
+      queries.close();
+    }
+  } finally {
+    await client.stop();
+  }
+}
+
+/** Wait (on the recorder's commits, at most 5 s) until the conversation's final state is in SQLite. */
+function recordedFinal(system: RunningSystem, queries: CommsQueries, conversationId: string): Promise<void> {
+  const done = () => {
+    try {
+      return FINAL_STATES.includes(queries.getTaskStatus(conversationId).state);
+    } catch {
+      return false;
+    }
+  };
+  return new Promise((resolve) => {
+    if (done()) return resolve();
+    const check = () => {
+      if (!done()) return;
+      finish();
+    };
+    const finish = () => {
+      clearTimeout(timer);
+      system.recorder.events.off('recorded', check);
+      resolve();
+    };
+    const timer = setTimeout(finish, 5000);
+    system.recorder.events.on('recorded', check);
+  });
+}

@@ -1,0 +1,16 @@
+import type { ConversationStatus } from '../storage/index.ts';
+
+/** Human-readable output for the CLI; `--json` prints the objects themselves instead. */
+export function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+export function formatStatus(s: ConversationStatus): string {
+  const error = s.error ? `  ${s.error.code}: ${s.error.message}` : '';
+  return `${s.id}  ${s.state.padEnd(14)} ${String(Math.round(s.percent)).padStart(3)}%  ${s.requester ?? '?'} -> ${s.responder ?? '?'}  ${s.query ?? ''}${s.stage ? `  [${s.stage}]` : ''}${error}`;
+}
+
+export function progressBar(percent: number, width = 30): string {
+  const filled = Math.round((Math.max(0, Math.min(100, percent)) / 100) * width);
+  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${String(Math.round(percent)).padStart(3)}%`;
+}

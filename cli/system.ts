@@ -1,0 +1,61 @@
+import { join } from 'node:path';
+import { startBroker, type AccessPolicy, type EmbeddedBroker } from '../broker/index.ts';
+import { createArangodbActor } from '../actors/arangodb/index.ts';
+import { createMarkerActor } from '../actors/marker/index.ts';
+import { createRecorder, type Recorder } from '../actors/recorder/index.ts';
+import type { Actor } from '../actors/index.ts';
+import { createLogger, type Logger } from '../logging/index.ts';
+
+export interface SystemOptions {
+  host?: string;
+  port?: number;
+  wsPort?: number;
+  dataDir: string;
+  /** When set, the broker enforces it and each actor logs in with its own credentials. */
+  access?: AccessPolicy;
+  credentials?: Record<string, { username: string; password: string }>;
+  logger?: Logger;
+}
+
+export interface RunningSystem {
+  broker: EmbeddedBroker;
+  recorder: Recorder;
+  actors: Actor[];
+  dbPath: string;
+  outDir: string;
+  stop(): Promise<void>;
+}
+
+/** `comms up`: the embedded broker, the recorder and the default actors, in one process. */
+export async function startSystem(options: SystemOptions): Promise<RunningSystem> {
+  const logger = options.logger ?? createLogger('comms');
+  const broker = await startBroker({
+    host: options.host,
+    port: options.port,
+    wsPort: options.wsPort,
+    access: options.access,
+    onDenied: (what) => logger.warn({ what }, 'broker denied'),
+  });
+  const login = (module: string) => options.credentials?.[module] ?? {};
+  const dbPath = join(options.dataDir, 'comms.db');
+  const outDir = join(options.dataDir, 'ingest');
+  const recorder = createRecorder({ url: broker.url, dbPath, ...login('recorder'), logger: logger.child({ module: 'recorder' }) });
+  await recorder.start();
+  const actors = [
+    createArangodbActor({ url: broker.url, outDir, ...login('arangodb'), logger: logger.child({ module: 'arangodb' }) }),
+    createMarkerActor({ url: broker.url, ...login('marker'), logger: logger.child({ module: 'marker' }) }),
+  ];
+  for (const actor of actors) await actor.start();
+  return {
+    broker,
+    recorder,
+    actors,
+    dbPath,
+    outDir,
+    async stop() {
+      for (const actor of actors.reverse()) await actor.stop().catch(() => {});
+      await recorder.stop();
+      await broker.close();
+    },
+  };
+}

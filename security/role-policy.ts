@@ -1,0 +1,197 @@
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { AccessPolicy, Principal } from '../broker/index.ts';
+import { CommsError, isIdentifier, parseTopic, TOPIC_ROOT, type ParsedTopic } from '../protocol/index.ts';
+import { loadCredentials, type CredentialsFile, type CredentialUser, type Role } from './credentials-file.ts';
+import { parsePasswordHash, verifyPassword, type ParsedPasswordHash } from './password-hash.ts';
+
+/** A principal as RolePolicy hands it to the broker: role is one of the four, module set for actor and recorder. */
+export interface RolePrincipal extends Principal {
+  role: Role;
+}
+
+interface KnownUser {
+  user: CredentialUser;
+  hash: ParsedPasswordHash;
+}
+
+const ROOT = `${TOPIC_ROOT}/`;
+const EVERYTHING = `${TOPIC_ROOT}/#`;
+/** Verified against for unknown usernames, so their answer takes as long as a wrong password. */
+const DUMMY_HASH = parsePasswordHash(`scrypt$16384$8$1$${Buffer.alloc(16).toString('base64url')}$${Buffer.alloc(32).toString('base64url')}`);
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * The broker's access policy built from the credentials file (docs/security.md):
+ * - actor (username = module M): its own card/status/deadletter, any inbox, any reply topic,
+ *   conversation events/state; workflows only when M is `orchestrator`. Reads its inbox, its own
+ *   reply topic, all cards and statuses, conversations and workflows. The envelope `from` must be M.
+ * - recorder: reads `comms/v1/#`; writes its own card/status/deadletter and replies.
+ * - observer (dashboard): reads `comms/v1/#`, never writes.
+ * - admin: reads and writes anything under `comms/v1/`.
+ * Every client id must belong to its user: the namespace name itself, or it followed by `.` or `-`
+ * (`marker`, `marker-2`, `observer.tab1`), so nobody can take over another user's session.
+ */
+export class RolePolicy implements AccessPolicy {
+  private readonly users = new Map<string, KnownUser>();
+  /** HMACs of passwords that passed scrypt once, so reconnects do not pay scrypt again. */
+  private readonly verified = new Map<string, Buffer>();
+  private readonly cacheKey = randomBytes(32);
+
+  constructor(credentials: CredentialsFile) {
+    for (const user of credentials.users) this.users.set(user.username, { user, hash: parsePasswordHash(user.passwordHash) });
+  }
+
+  static async fromFile(path: string): Promise<RolePolicy> {
+    return new RolePolicy(await loadCredentials(path));
+  }
+
+  async authenticate(username: string | undefined, password: Buffer | undefined, clientId: string): Promise<RolePrincipal | undefined> {
+    const known = username === undefined ? undefined : this.users.get(username);
+    const secret = password ?? Buffer.alloc(0);
+    const ok = await this.checkPassword(known, secret);
+    if (!known || !ok) return undefined;
+    const principal = toPrincipal(known.user);
+    const namespace = principal.module ?? principal.username;
+    if (!ownsClientId(namespace, clientId)) {
+      throw new CommsError('E_NOT_AUTHORIZED', `client id ${JSON.stringify(clientId)} does not belong to user ${principal.username}; use ${namespace} or ${namespace}-<suffix>.`);
+    }
+    return principal;
+  }
+
+  canPublish(principal: Principal, topic: string, clientId: string, payload: Buffer): boolean {
+    return this.publishProblem(principal, topic, clientId, payload) === undefined;
+  }
+
+  canSubscribe(principal: Principal, filter: string, clientId: string): boolean {
+    return this.subscribeProblem(principal, filter, clientId) === undefined;
+  }
+
+  /** Why this publish is refused, or undefined when it is allowed. */
+  publishProblem(principal: Principal, topic: string, clientId: string, payload: Buffer): string | undefined {
+    if (!topic.startsWith(ROOT)) return `only topics under ${ROOT} may be published`;
+    const role = principal.role;
+    if (role === 'admin') return undefined;
+    if (role === 'observer') return 'an observer never publishes';
+    const module = principal.module;
+    if ((role !== 'actor' && role !== 'recorder') || !module) return `unknown role ${JSON.stringify(role)}`;
+    const parsed = parseTopic(topic);
+    if (!parsed || !isIdentifier(parsed.subject)) return 'topic is not in the topic map';
+    const topicProblem = role === 'actor' ? actorPublishProblem(module, parsed) : recorderPublishProblem(module, parsed);
+    if (topicProblem) return topicProblem;
+    const from = envelopeFrom(payload);
+    if (from !== undefined && from !== module) return `envelope from ${JSON.stringify(from)} is not ${module}`;
+    return undefined;
+  }
+
+  /** Why this subscription is refused, or undefined when it is allowed. */
+  subscribeProblem(principal: Principal, filter: string, clientId: string): string | undefined {
+    const allowed = allowedFilters(principal, clientId);
+    return allowed.some((a) => filterCovers(a, filter)) ? undefined : `${principal.role} ${principal.username} may only subscribe within ${allowed.join(', ') || 'nothing'}`;
+  }
+
+  private async checkPassword(known: KnownUser | undefined, secret: Buffer): Promise<boolean> {
+    const mac = createHmac('sha256', this.cacheKey).update(secret).digest();
+    const cached = known ? this.verified.get(known.user.username) : undefined;
+    if (known && cached && timingSafeEqual(cached, mac)) return true;
+    const ok = await verifyPassword(secret, known?.hash ?? DUMMY_HASH);
+    if (ok && known) this.verified.set(known.user.username, mac);
+    return ok && known !== undefined;
+  }
+}
+
+function toPrincipal(user: CredentialUser): RolePrincipal {
+  const principal: RolePrincipal = { username: user.username, role: user.role };
+  if (user.role === 'actor' || user.role === 'recorder') principal.module = user.module ?? user.username;
+  return principal;
+}
+
+/** A client id belongs to a namespace when it is the name itself or starts with `name.` or `name-`. */
+export function ownsClientId(namespace: string, clientId: string): boolean {
+  return isIdentifier(clientId) && (clientId === namespace || clientId.startsWith(`${namespace}.`) || clientId.startsWith(`${namespace}-`));
+}
+
+function actorPublishProblem(module: string, topic: ParsedTopic): string | undefined {
+  switch (topic.kind) {
+    case 'module-card':
+    case 'module-status':
+    case 'deadletter':
+      return topic.subject === module ? undefined : `${module} may only publish its own ${topic.kind}`;
+    case 'module-inbox':
+    case 'replies':
+    case 'conversation-events':
+    case 'conversation-state':
+      return undefined;
+    case 'workflow-events':
+    case 'workflow-state':
+    case 'workflow-control':
+      return module === 'orchestrator' ? undefined : 'only the orchestrator publishes workflow topics';
+  }
+}
+
+function recorderPublishProblem(module: string, topic: ParsedTopic): string | undefined {
+  switch (topic.kind) {
+    case 'module-card':
+    case 'module-status':
+    case 'deadletter':
+      return topic.subject === module ? undefined : `${module} may only publish its own ${topic.kind}`;
+    case 'replies':
+      return undefined;
+    default:
+      return `the recorder does not publish ${topic.kind} topics`;
+  }
+}
+
+function allowedFilters(principal: Principal, clientId: string): string[] {
+  switch (principal.role) {
+    case 'admin':
+    case 'observer':
+    case 'recorder':
+      return [EVERYTHING];
+    case 'actor': {
+      const module = principal.module;
+      if (!module) return [];
+      return [
+        `${TOPIC_ROOT}/modules/${module}/inbox`,
+        `${TOPIC_ROOT}/replies/${clientId}`,
+        `${TOPIC_ROOT}/modules/+/card`,
+        `${TOPIC_ROOT}/modules/+/status`,
+        `${TOPIC_ROOT}/conversations/#`,
+        `${TOPIC_ROOT}/workflows/#`,
+      ];
+    }
+    default:
+      return [];
+  }
+}
+
+/** Does every topic the `requested` filter can match also match `allowed`? */
+export function filterCovers(allowed: string, requested: string): boolean {
+  const a = allowed.split('/');
+  const r = requested.split('/');
+  for (let i = 0; i < a.length; i++) {
+    const level = a[i];
+    if (level === '#') return r.length >= i;
+    const wanted = r[i];
+    if (wanted === undefined || wanted === '#') return false;
+    if (level === '+') continue;
+    if (level !== wanted) return false;
+  }
+  return r.length === a.length;
+}
+
+/**
+ * The `from` field of a JSON object payload, decoded exactly as receivers decode it (fatal UTF-8,
+ * BOM dropped, JSON.parse) so the broker and the receiver cannot disagree about who sent it.
+ * undefined when the payload is empty, not JSON or has no `from`: receivers refuse those anyway.
+ */
+function envelopeFrom(payload: Buffer): unknown {
+  if (payload.length === 0) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(utf8.decode(payload));
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || !Object.hasOwn(value, 'from')) return undefined;
+  return (value as { from: unknown }).from;
+}
