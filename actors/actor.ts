@@ -146,34 +146,37 @@ export class Actor extends EventEmitter<ActorEvents> {
       clean: !this.options.persistentSession,
       will: { topic: Topics.moduleStatus(this.name), payload: encodeEnvelope(lostStatus), qos: 1, retain: true },
       tls: this.options.tls,
-    });
-    // mqtt.js sends the PUBACK only when this callback is called, so a listener can hold the ack until its work is safe.
-    this.client.handleMessage = (packet, done) => {
-      this.dispatch(packet).then(
-        () => done(),
-        (err: unknown) => {
+      onMessage: (packet) =>
+        this.dispatch(packet).catch((err: unknown) => {
           this.log.error({ err, topic: packet.topic }, 'message listener failed; not acknowledging, the broker will redeliver');
-          done(err as Error);
-        },
-      );
-    };
-    const filters: Record<string, { qos: 1 }> = {
-      [Topics.moduleInbox(this.name)]: { qos: 1 },
-      [this.replyTopic]: { qos: 1 },
-      [Topics.filters.allStatus]: { qos: 1 },
-    };
-    for (const { filter } of this.subscriptions) filters[filter] = { qos: 1 };
-    const granted = await this.client.subscribeAsync(filters);
-    const refused = granted.filter((g) => g.qos === 128).map((g) => g.topic);
-    if (refused.length > 0) {
-      await this.client.endAsync(true);
-      this.client = undefined;
-      throw new CommsError('E_NOT_AUTHORIZED', `broker refused ${this.name}'s subscriptions to ${refused.join(', ')}; check the actor's role in the ACL.`);
-    }
+          throw err;
+        }),
+    });
+    const filters = new Set([Topics.moduleInbox(this.name), this.replyTopic, Topics.filters.allStatus, ...this.subscriptions.map((s) => s.filter)]);
+    await this.subscribeAll([...filters]);
     await this.publish(Topics.moduleCard(this.name), this.cardEnvelope(), { retain: true });
     await this.publish(Topics.moduleStatus(this.name), this.statusEnvelope('online'), { retain: true });
     this.log.info({ url: this.options.url, clientId: this.clientId, queries: [...this.handlers.keys()] }, 'actor online');
     return this;
+  }
+
+  /** Subscribe or fail whole: a refused filter (SUBACK 0x80) ends the connection with E_NOT_AUTHORIZED naming it. */
+  private async subscribeAll(filters: string[]): Promise<void> {
+    const client = this.client as MqttClient;
+    let refused: string[];
+    try {
+      const granted = await client.subscribeAsync(Object.fromEntries(filters.map((f) => [f, { qos: 1 as const }])));
+      refused = granted.filter((g) => g.qos === 128).map((g) => g.topic);
+    } catch (err) {
+      // mqtt.js rejects the whole subscribe when any filter got 0x80; the SUBACK says which, in filter order.
+      const codes = (err as { packet?: { granted?: number[] } }).packet?.granted;
+      if (!codes) throw err;
+      refused = filters.filter((_, i) => codes[i] === 128);
+    }
+    if (refused.length === 0) return;
+    this.client = undefined;
+    await client.endAsync(true);
+    throw new CommsError('E_NOT_AUTHORIZED', `broker refused ${this.name}'s subscriptions to ${refused.join(', ')}; check the actor's role in the ACL.`);
   }
 
   /** Say `offline`, cancel what is running, and disconnect. */

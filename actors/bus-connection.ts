@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
 import { CommsError } from '../protocol/index.ts';
 
 export interface BusConnectionOptions {
@@ -16,6 +16,12 @@ export interface BusConnectionOptions {
   connectTimeoutMs?: number;
   /** Extra TLS options for mqtts:// (ca, rejectUnauthorized...). */
   tls?: Pick<IClientOptions, 'ca' | 'cert' | 'key' | 'rejectUnauthorized'>;
+  /**
+   * Handles every incoming PUBLISH; its PUBACK is sent only when the promise resolves (and not at
+   * all when it rejects, so the broker redelivers). Installed before CONNECT goes out, because a
+   * persistent session's queued messages arrive right after CONNACK.
+   */
+  onMessage?: (packet: IPublishPacket) => Promise<void>;
 }
 
 /**
@@ -35,6 +41,15 @@ export async function openBusConnection(options: BusConnectionOptions): Promise<
     resubscribe: true,
     ...options.tls,
   });
+  const onMessage = options.onMessage;
+  if (onMessage) {
+    client.handleMessage = (packet, done) => {
+      onMessage(packet).then(
+        () => done(),
+        (err: unknown) => done(err instanceof Error ? err : new Error(String(err))),
+      );
+    };
+  }
   // Nagle's algorithm costs ~40 ms stalls at low in-flight counts (ARCHITECTURE §8).
   client.on('connect', () => (client.stream as Partial<Socket>).setNoDelay?.(true));
   try {

@@ -37,6 +37,12 @@ export interface EmbeddedBroker {
 
 const DEFAULT_MAX_PACKET = 16 * 1024 * 1024 + 64 * 1024;
 const principals = new WeakMap<Client, Principal>();
+/** Wills seen in preConnect, checked in authenticate once the principal is known. */
+const pendingWills = new WeakMap<Client, { topic: string; payload: Buffer | string }>();
+
+function toBuffer(payload: Buffer | string | Uint8Array): Buffer {
+  return Buffer.isBuffer(payload) ? payload : typeof payload === 'string' ? Buffer.from(payload) : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+}
 
 /** Start aedes on TCP (and optionally WebSocket and TLS), with the checks aedes 1.x leaves out (ARCHITECTURE §8). */
 export async function startBroker(options: BrokerOptions = {}): Promise<EmbeddedBroker> {
@@ -94,17 +100,31 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Embedded
 function installRules(aedes: Aedes, access: AccessPolicy | undefined, denied: (what: string) => void): void {
   aedes.authenticate = (client, username, password, done) => {
     if (!access) return done(null, true);
+    type AuthError = Parameters<typeof done>[0];
+    const refuse = (returnCode: 2 | 3 | 4 | 5, message: string) => done(Object.assign(new Error(message), { returnCode }) as AuthError, false);
     access.authenticate(username, password, client.id).then(
       (principal) => {
         if (!principal) {
           denied(`client ${client.id}: bad username or password`);
-          const error = Object.assign(new Error('bad username or password'), { returnCode: 4 as const });
-          return done(error as Parameters<typeof done>[0], false);
+          return refuse(4, 'bad username or password');
+        }
+        // The will is published later on the client's behalf: check it now, as a publish by this principal.
+        const will = pendingWills.get(client);
+        pendingWills.delete(client);
+        if (will && !access.canPublish(principal, will.topic, client.id, toBuffer(will.payload))) {
+          denied(`client ${client.id}: last will on ${will.topic} not allowed for its role`);
+          return refuse(5, `not authorized to set a last will on ${will.topic}`);
         }
         principals.set(client, principal);
         done(null, true);
       },
-      (err: unknown) => done(Object.assign(err instanceof Error ? err : new Error(String(err)), { returnCode: 3 as const }) as Parameters<typeof done>[0], false),
+      (err: unknown) => {
+        // A policy says "known user, but not like this" (e.g. a client id that is not theirs) with E_NOT_AUTHORIZED.
+        const code = (err as { code?: unknown }).code;
+        const message = err instanceof Error ? err.message : String(err);
+        denied(`client ${client.id}: ${message}`);
+        refuse(code === 'E_NOT_AUTHORIZED' ? 5 : code === 'E_AUTH_FAILED' ? 4 : 3, message);
+      },
     );
   };
 
@@ -117,7 +137,7 @@ function installRules(aedes: Aedes, access: AccessPolicy | undefined, denied: (w
     // client is null only for wills published on behalf of a gone client; those were checked when the will was set.
     if (access && client) {
       const principal = principals.get(client);
-      if (!principal || !access.canPublish(principal, packet.topic, client.id)) {
+      if (!principal || !access.canPublish(principal, packet.topic, client.id, toBuffer(packet.payload))) {
         denied(`publish by ${client.id} to ${packet.topic}: not allowed for its role`);
         return done(new Error(`not authorized to publish to ${packet.topic}`));
       }
@@ -144,9 +164,11 @@ function installRules(aedes: Aedes, access: AccessPolicy | undefined, denied: (w
       return done(Object.assign(new Error('invalid client id'), { returnCode: 2 }), false);
     }
     if (access && packet.will) {
-      // A last will is published later without a client; check it now against the will's topic.
+      // A last will is published later on the client's behalf: its topic must be valid now, and
+      // authenticate() checks it against the principal's publish rights.
       const willTopic = packet.will.topic;
-      if (topicNameProblem(willTopic)) return done(new Error('invalid will topic'), false);
+      if (topicNameProblem(willTopic) || willTopic.startsWith('$SYS/')) return done(new Error('invalid will topic'), false);
+      pendingWills.set(client, { topic: willTopic, payload: packet.will.payload });
     }
     done(null, true);
   };

@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { startBroker } from '../broker/index.ts';
-import { Actor } from '../actors/index.ts';
+import { Actor, openBusConnection } from '../actors/index.ts';
 import { createArangodbActor } from '../actors/arangodb/index.ts';
 import { createMarkerActor } from '../actors/marker/index.ts';
 import { createRecorder } from '../actors/recorder/index.ts';
@@ -15,7 +15,7 @@ import { CommsQueries } from '../storage/index.ts';
 import { runDemo } from './demo.ts';
 import { formatStatus, printJson, progressBar } from './print.ts';
 import { startSystem } from './system.ts';
-import { secureDefaults } from './secure-defaults.ts';
+import { prepareSecurity } from '../security/index.ts';
 
 const DEFAULT_DATA = resolve(process.env.COMMS_DATA ?? 'data');
 const DEFAULT_URL = process.env.COMMS_URL ?? 'mqtt://127.0.0.1:1883';
@@ -56,7 +56,7 @@ await yargs(hideBin(process.argv))
     async (argv) => {
       const logger = createLogger('comms', process.env.COMMS_LOG_LEVEL ?? (argv.demo ? 'warn' : 'info'));
       mkdirSync(argv.data, { recursive: true });
-      const security = argv.insecure ? undefined : await secureDefaults(argv.data, ['recorder', 'marker', 'arangodb', 'client', 'orchestrator']);
+      const security = argv.insecure ? undefined : await prepareSecurity(argv.data, ['marker', 'arangodb', 'client']);
       const system = await startSystem({
         host: argv.host,
         port: argv.demo ? 0 : argv.port,
@@ -244,12 +244,11 @@ await yargs(hideBin(process.argv))
     'print conversation events live',
     (y) => withBus(y),
     async (argv) => {
-      const watcher = new Actor({ name: 'watch', clientId: `watch-${newId()}`, url: argv.url, username: argv.username, password: argv.password, logger: createLogger('watch', 'warn') });
-      watcher.subscribe(Topics.filters.allConversationEvents, (topic, payload) => {
-        process.stdout.write(`${topic} ${payload.toString()}\n`);
-      });
-      await watcher.start();
-      await untilSignal(() => watcher.stop());
+      // Watching is the observer role's job: it only reads, so a bare connection (no card, no status) is enough.
+      const watcher = await openBusConnection({ url: argv.url, clientId: `observer-${newId()}`, username: argv.username, password: argv.password });
+      watcher.on('message', (topic, payload) => process.stdout.write(`${topic} ${payload.toString()}\n`));
+      await watcher.subscribeAsync(Topics.filters.allConversationEvents, { qos: 1 });
+      await untilSignal(() => watcher.endAsync());
     },
   )
   .demandCommand(1, 'name a command; see --help')

@@ -17,3 +17,4 @@ export {
 } from './credentials-file.ts';
 export { RolePolicy, ownsClientId, filterCovers, type RolePrincipal } from './role-policy.ts';
 export { loadTlsFiles, type TlsMaterial } from './tls.ts';
+export { prepareSecurity, CREDENTIALS_FILE_NAME, type SecuritySetup } from './secure-defaults.ts';

@@ -1,0 +1,104 @@
+import { expect } from 'chai';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import mqtt from 'mqtt';
+import { Actor } from '../actors/index.ts';
+import { createRecorder } from '../actors/recorder/index.ts';
+import { createLogger } from '../logging/index.ts';
+import { Topics, type ConversationEvent, type Envelope } from '../protocol/index.ts';
+import { echoQuery, until } from './support/bus-fixture.ts';
+
+const MOSQUITTO = ['/usr/sbin/mosquitto', '/usr/bin/mosquitto'].find((p) => spawnSync(p, ['-h']).error === undefined);
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts mosquitto on a free port and resolves once it accepts connections (its log line says so). */
+async function startMosquitto(dir: string): Promise<{ url: string; process: ChildProcess }> {
+  const port = await freePort();
+  const config = join(dir, 'mosquitto.conf');
+  writeFileSync(config, `listener ${port} 127.0.0.1\nallow_anonymous true\nmax_queued_messages 100000\n`);
+  const child = spawn(MOSQUITTO as string, ['-c', config, '-v'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  await new Promise<void>((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      if (/Opening ipv4 listen socket|mosquitto version .* running/.test(chunk.toString())) resolve();
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`mosquitto exited with ${code}`)));
+  });
+  return { url: `mqtt://127.0.0.1:${port}`, process: child };
+}
+
+describe('against an external MQTT 3.1.1 broker (Debian mosquitto)', function () {
+  let mosquitto: { url: string; process: ChildProcess } | undefined;
+  let dir: string;
+
+  before(async function () {
+    if (!MOSQUITTO) {
+      // .ci/run installs mosquitto; on a developer machine without it, say so instead of passing silently.
+      console.warn('mosquitto is not installed: run `apt-get install -y mosquitto` (the CI script does) to run these tests');
+      this.skip();
+    }
+    dir = mkdtempSync(join(tmpdir(), 'comms-mosquitto-'));
+    mosquitto = await startMosquitto(dir);
+  });
+
+  after(() => {
+    mosquitto?.process.kill('SIGTERM');
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('runs a recorded conversation unchanged, observed by a plain subscriber', async () => {
+    const url = (mosquitto as { url: string }).url;
+    const logger = createLogger('ext', 'silent');
+    const recorder = createRecorder({ url, dbPath: join(dir, 'comms.db'), logger });
+    await recorder.start();
+    const watcher = await mqtt.connectAsync(url, { clientId: 'ext-watcher', protocolVersion: 4 });
+    const seen: Envelope<ConversationEvent>[] = [];
+    watcher.on('message', (_t, p) => seen.push(JSON.parse(p.toString()) as Envelope<ConversationEvent>));
+    await watcher.subscribeAsync(Topics.filters.allConversationEvents, { qos: 1 });
+    const responder = await new Actor({ name: 'responder', url, logger }).handle(echoQuery('responder')).start();
+    const requester = await new Actor({ name: 'requester', url, logger }).start();
+    try {
+      const conversation = requester.request('responder', 'echo@1', { text: 'via mosquitto', steps: 2 });
+      expect(await conversation.result).to.deep.equal({ text: 'via mosquitto', handledBy: 'responder' });
+      await conversation.flushed();
+      const final = await until(
+        (check) => {
+          watcher.on('message', check);
+          return () => watcher.off('message', check);
+        },
+        () => seen.find((e) => e.body.state === 'completed'),
+      );
+      expect(final.conversationId).to.equal(conversation.id);
+      const status = await until(
+        (check) => {
+          recorder.events.on('recorded', check);
+          return () => recorder.events.off('recorded', check);
+        },
+        () => {
+          const s = recorder.queries.listConversations().find((c) => c.id === conversation.id);
+          return s?.state === 'completed' ? s : undefined;
+        },
+      );
+      expect(status.responder).to.equal('responder');
+      expect(recorder.queries.getConversationEvents(conversation.id).map((e) => e.seq)).to.deep.equal(seen.filter((e) => e.conversationId === conversation.id).map((e) => e.seq));
+    } finally {
+      await requester.stop();
+      await responder.stop();
+      await recorder.stop();
+      await watcher.endAsync();
+    }
+  });
+});
