@@ -89,7 +89,7 @@ export class Conversation<R = unknown> extends EventEmitter<ConversationEvents> 
       },
     });
     this.machine.on('send-request', ({ attempt }) => {
-      if (attempt > 1) this.publishEvent('attempt');
+      if (attempt > 1) this.publishEvent('attempt', undefined, attempt);
       this.enqueue(() => this.transport.publish(Topics.moduleInbox(spec.to), this.requestEnvelope()));
     });
     this.machine.on('send-cancel', ({ reason }) => this.enqueue(() => this.transport.publish(Topics.moduleInbox(spec.to), this.controlEnvelope('cancel', 'cancel@1', reason ? { reason } : {}))));
@@ -180,7 +180,7 @@ export class Conversation<R = unknown> extends EventEmitter<ConversationEvents> 
     this.onSettled(this);
   }
 
-  private publishEvent(type: ConversationEvent['type'], progress?: ProgressReport): void {
+  private publishEvent(type: ConversationEvent['type'], progress?: ProgressReport, attempt?: number): void {
     const { context } = this.machine.getSnapshot();
     const seq = ++this.seq;
     const body: ConversationEvent = {
@@ -190,7 +190,8 @@ export class Conversation<R = unknown> extends EventEmitter<ConversationEvents> 
       responder: this.to,
       query: this.schema,
       requestId: this.requestId,
-      attempt: Math.max(1, context.attempts),
+      // While a transition runs the snapshot is the one before it, so the effect passes the new attempt number.
+      attempt: attempt ?? Math.max(1, context.attempts),
       ...(progress ? { progress } : {}),
       ...(context.error ? { error: context.error } : {}),
       ...(context.result ? { result: { schema: context.result.schema, messageId: context.result.messageId } } : {}),

@@ -50,6 +50,7 @@ await yargs(hideBin(process.argv))
         .option('host', { type: 'string', default: '127.0.0.1' })
         .option('data', { type: 'string', default: DEFAULT_DATA, describe: 'folder for the database, ingest output and credentials' })
         .option('insecure', { type: 'boolean', default: false, describe: 'run the broker without authentication and ACLs' })
+        .option('retention-days', { type: 'number', default: 30, describe: 'delete recorded messages and ended conversations older than this' })
         .option('demo', { type: 'boolean', default: false, describe: 'run the flagship demo, print it, and exit' })
         .option('pdf', { type: 'string', describe: 'PDF for the demo (default: a paper from the shared corpus)' })
         .option('max-pages', { type: 'number' }),
@@ -64,6 +65,7 @@ await yargs(hideBin(process.argv))
         dataDir: argv.data,
         access: security?.access,
         credentials: security?.logins,
+        retentionDays: argv.retentionDays,
         logger,
       });
       if (security) logger.info({ file: security.secretsFile }, 'security on: actor passwords are in this file');

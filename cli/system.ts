@@ -14,6 +14,8 @@ export interface SystemOptions {
   /** When set, the broker enforces it and each actor logs in with its own credentials. */
   access?: AccessPolicy;
   credentials?: Record<string, { username: string; password: string }>;
+  /** Delete records older than this (the database must not grow without bound). */
+  retentionDays?: number;
   logger?: Logger;
 }
 
@@ -39,7 +41,13 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
   const login = (module: string) => options.credentials?.[module] ?? {};
   const dbPath = join(options.dataDir, 'comms.db');
   const outDir = join(options.dataDir, 'ingest');
-  const recorder = createRecorder({ url: broker.url, dbPath, ...login('recorder'), logger: logger.child({ module: 'recorder' }) });
+  const recorder = createRecorder({
+    url: broker.url,
+    dbPath,
+    ...login('recorder'),
+    ...(options.retentionDays ? { retention: { maxAgeMs: options.retentionDays * 86_400_000 } } : {}),
+    logger: logger.child({ module: 'recorder' }),
+  });
   await recorder.start();
   const actors = [
     createArangodbActor({ url: broker.url, outDir, ...login('arangodb'), logger: logger.child({ module: 'arangodb' }) }),

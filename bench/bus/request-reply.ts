@@ -1,0 +1,137 @@
+/**
+ * Benchmark 2: request/reply rate. Two Actors, one answering an echo query (TypeBox schemas), the
+ * other doing `ask()` with a given concurrency; against two raw mqtt.js clients doing the same
+ * round trip by hand (JSON with a correlation id, QoS 1 both ways, nothing else).
+ */
+import { Type } from '@sinclair/typebox';
+import type { MqttClient } from 'mqtt';
+import { startBroker, type EmbeddedBroker } from '../../broker/index.ts';
+import { Actor, defineQuery } from '../../actors/index.ts';
+import { createLogger } from '../../logging/index.ts';
+import { percentile, rawClient, runConcurrent, settle } from './support.ts';
+
+export interface RequestReplyOptions {
+  requests: number;
+  concurrency: number[];
+}
+
+export interface RateSample {
+  concurrency: number;
+  perSec: number;
+  p50Ms: number;
+  p99Ms: number;
+}
+
+export interface RequestReplyResult {
+  requests: number;
+  actors: RateSample[];
+  raw: RateSample[];
+}
+
+const EchoQuery = Type.Object({ text: Type.String(), n: Type.Integer() });
+const EchoAnswer = Type.Object({ text: Type.String(), n: Type.Integer() });
+
+const echo = defineQuery({
+  schema: 'bench.echo@1',
+  description: 'Answers with what it got.',
+  request: EchoQuery,
+  responseSchemaId: 'bench.echo.answer@1',
+  response: EchoAnswer,
+  handle: async (body) => ({ text: body.text, n: body.n }),
+});
+
+const TEXT = 'the quick brown fox jumps over the lazy dog';
+
+function sample(concurrency: number, total: number, run: { latencies: number[]; elapsedMs: number }): RateSample {
+  return { concurrency, perSec: total / (run.elapsedMs / 1000), p50Ms: percentile(run.latencies, 50), p99Ms: percentile(run.latencies, 99) };
+}
+
+async function actorsRate(broker: EmbeddedBroker, options: RequestReplyOptions): Promise<RateSample[]> {
+  const responder = new Actor({ name: 'bench-responder', url: broker.url, logger: createLogger('bench-responder', 'silent') }).handle(echo);
+  const requester = new Actor({ name: 'bench-requester', url: broker.url, logger: createLogger('bench-requester', 'silent') });
+  try {
+    await responder.start();
+    await requester.start();
+    const ask = async (n: number) => {
+      const answer = await requester.ask<{ text: string; n: number }>('bench-responder', 'bench.echo@1', { text: TEXT, n });
+      if (answer.n !== n) throw new Error(`echo mismatch: asked ${n}, got ${answer.n}`);
+    };
+    const out: RateSample[] = [];
+    for (const c of options.concurrency) {
+      await runConcurrent(Math.min(200, options.requests), c, ask);
+      await settle();
+      out.push(sample(c, options.requests, await runConcurrent(options.requests, c, ask)));
+      await settle();
+    }
+    return out;
+  } finally {
+    await requester.stop().catch(() => {});
+    await responder.stop().catch(() => {});
+  }
+}
+
+interface RawRequest {
+  id: string;
+  replyTo: string;
+  body: { text: string; n: number };
+}
+
+async function rawRate(broker: EmbeddedBroker, options: RequestReplyOptions): Promise<RateSample[]> {
+  const requestTopic = 'bench/raw/requests';
+  const replyTopic = 'bench/raw/replies/raw-requester';
+  const responder: MqttClient = await rawClient(broker.url, 'raw-responder');
+  const requester: MqttClient = await rawClient(broker.url, 'raw-requester');
+  try {
+    await responder.subscribeAsync(requestTopic, { qos: 1 });
+    responder.on('message', (_topic, payload) => {
+      const request = JSON.parse(payload.toString()) as RawRequest;
+      responder.publishAsync(request.replyTo, JSON.stringify({ correlationId: request.id, body: request.body }), { qos: 1 }).catch(() => {});
+    });
+    const pending = new Map<string, (reply: { n: number }) => void>();
+    await requester.subscribeAsync(replyTopic, { qos: 1 });
+    requester.on('message', (_topic, payload) => {
+      const reply = JSON.parse(payload.toString()) as { correlationId: string; body: { n: number } };
+      const resolve = pending.get(reply.correlationId);
+      pending.delete(reply.correlationId);
+      resolve?.(reply.body);
+    });
+    let seq = 0;
+    const ask = async (n: number) => {
+      const id = `req-${++seq}`;
+      const replied = new Promise<{ n: number }>((resolve) => pending.set(id, resolve));
+      await requester.publishAsync(requestTopic, JSON.stringify({ id, replyTo: replyTopic, body: { text: TEXT, n } } satisfies RawRequest), { qos: 1 });
+      const answer = await replied;
+      if (answer.n !== n) throw new Error(`echo mismatch: asked ${n}, got ${answer.n}`);
+    };
+    const out: RateSample[] = [];
+    for (const c of options.concurrency) {
+      await runConcurrent(Math.min(200, options.requests), c, ask);
+      await settle();
+      out.push(sample(c, options.requests, await runConcurrent(options.requests, c, ask)));
+      await settle();
+    }
+    return out;
+  } finally {
+    await requester.endAsync().catch(() => {});
+    await responder.endAsync().catch(() => {});
+  }
+}
+
+export async function requestReply(options: RequestReplyOptions): Promise<RequestReplyResult> {
+  // A broker each, so the Actors' retained state snapshots do not weigh on the baseline.
+  const rawBroker = await startBroker({ port: 0 });
+  let raw: RateSample[];
+  try {
+    raw = await rawRate(rawBroker, options);
+  } finally {
+    await rawBroker.close();
+  }
+  const actorBroker = await startBroker({ port: 0 });
+  let actors: RateSample[];
+  try {
+    actors = await actorsRate(actorBroker, options);
+  } finally {
+    await actorBroker.close();
+  }
+  return { requests: options.requests, actors, raw };
+}

@@ -1,0 +1,274 @@
+/**
+ * Generates docs/asyncapi.json (AsyncAPI 3.0) from the protocol's TypeBox schemas and topic map,
+ * so the machine-readable description cannot drift from the code (test/docs.test.ts regenerates it
+ * in memory and compares it with the committed file).
+ *
+ *   npx tsx docs/generate-asyncapi.ts          # writes docs/asyncapi.json
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { TSchema } from '@sinclair/typebox';
+import { CORE_SCHEMAS, Envelope, ENVELOPE_VERSION, IDENTIFIER_PATTERN, MESSAGE_KINDS, TOPIC_ROOT } from '../protocol/index.ts';
+import { DocumentIngest, DocumentIngestResult, PdfRequirements, PdfRequirementsQuery } from '../protocol/pdf/index.ts';
+
+export const ASYNCAPI_PATH = fileURLToPath(new URL('./asyncapi.json', import.meta.url));
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+/** Body schemas published in the document, by schema id (`name@major`). */
+const BODY_SCHEMAS: Record<string, TSchema> = {
+  ...CORE_SCHEMAS,
+  'pdf.requirements.query@1': PdfRequirementsQuery,
+  'pdf.requirements@1': PdfRequirements,
+  'document.ingest@1': DocumentIngest,
+  'document.ingest.result@1': DocumentIngestResult,
+};
+
+/** AsyncAPI component keys allow only [A-Za-z0-9._-]: `pdf.requirements@1` becomes `pdf.requirements.v1`. */
+export function componentKey(schemaId: string): string {
+  const at = schemaId.lastIndexOf('@');
+  return `${schemaId.slice(0, at)}.v${schemaId.slice(at + 1)}`;
+}
+
+/**
+ * Plain JSON Schema from a TypeBox schema: symbols dropped (JSON round trip) and nested `$id`s
+ * removed, because TypeBox keeps the `$id` of every embedded schema (error@1 inside
+ * conversation.event@1...), and repeated ids in one document confuse resolvers. The schema id
+ * survives as `x-schema-id` on the top level.
+ */
+function plainSchema(schema: TSchema, schemaId?: string): Json {
+  const strip = (value: Json): Json => {
+    if (Array.isArray(value)) return value.map(strip);
+    if (value === null || typeof value !== 'object') return value;
+    const out: { [key: string]: Json } = {};
+    for (const [key, inner] of Object.entries(value)) if (key !== '$id') out[key] = strip(inner);
+    return out;
+  };
+  const plain = strip(JSON.parse(JSON.stringify(schema)) as Json) as { [key: string]: Json };
+  return schemaId ? { 'x-schema-id': schemaId, ...plain } : plain;
+}
+
+const PARAMETERS: Record<string, { description: string }> = {
+  module: { description: `Module id (the actor's name). Matches ${IDENTIFIER_PATTERN}.` },
+  clientId: { description: `MQTT client id of the requester connection. Matches ${IDENTIFIER_PATTERN}.` },
+  id: { description: `Conversation or workflow id (a lowercase ULID for ids the bus makes). Matches ${IDENTIFIER_PATTERN}.` },
+};
+
+interface ChannelSpec {
+  address: string;
+  title: string;
+  description: string;
+  retained: boolean;
+  messages: string[];
+}
+
+/** The topic map of protocol/topics.ts, with the messages each topic carries. */
+const CHANNELS: Record<string, ChannelSpec> = {
+  moduleCard: {
+    address: `${TOPIC_ROOT}/modules/{module}/card`,
+    title: 'Module card',
+    description: 'Retained capability card: query types with request/response schema ids and JSON Schemas, backend.',
+    retained: true,
+    messages: ['moduleCard'],
+  },
+  moduleStatus: {
+    address: `${TOPIC_ROOT}/modules/{module}/status`,
+    title: 'Module status',
+    description: 'Retained presence: online / offline / lost. The last will of every actor is `lost`.',
+    retained: true,
+    messages: ['moduleStatus'],
+  },
+  moduleInbox: {
+    address: `${TOPIC_ROOT}/modules/{module}/inbox`,
+    title: 'Module inbox',
+    description: "Requests, inputs and cancels addressed to the module. Only kinds 'request' and 'cancel' are accepted.",
+    retained: false,
+    messages: ['request', 'pdfRequirementsQuery', 'documentIngest', 'conversationInput', 'cancel'],
+  },
+  replies: {
+    address: `${TOPIC_ROOT}/replies/{clientId}`,
+    title: 'Replies',
+    description: 'Progress, replies and errors for one requester connection; it subscribes before it sends.',
+    retained: false,
+    messages: ['progress', 'reply', 'pdfRequirements', 'documentIngestResult', 'error'],
+  },
+  conversationEvents: {
+    address: `${TOPIC_ROOT}/conversations/{id}/events`,
+    title: 'Conversation events',
+    description: 'Ordered lifecycle and progress events of one conversation, each with a per-conversation seq.',
+    retained: false,
+    messages: ['conversationEvent'],
+  },
+  conversationState: {
+    address: `${TOPIC_ROOT}/conversations/{id}/state`,
+    title: 'Conversation state',
+    description: 'Retained latest snapshot; cleared (empty retained payload) some time after a final state.',
+    retained: true,
+    messages: ['conversationState'],
+  },
+  workflowEvents: {
+    address: `${TOPIC_ROOT}/workflows/{id}/events`,
+    title: 'Workflow events',
+    description: 'Workflow events. Reserved by the topic map; body schemas are not defined yet.',
+    retained: false,
+    messages: ['workflowMessage'],
+  },
+  workflowState: {
+    address: `${TOPIC_ROOT}/workflows/{id}/state`,
+    title: 'Workflow state',
+    description: 'Retained workflow snapshot. Reserved by the topic map; body schemas are not defined yet.',
+    retained: true,
+    messages: ['workflowMessage'],
+  },
+  workflowControl: {
+    address: `${TOPIC_ROOT}/workflows/{id}/control`,
+    title: 'Workflow control',
+    description: 'Pause / resume / cancel commands. Reserved by the topic map; body schemas are not defined yet.',
+    retained: false,
+    messages: ['workflowMessage'],
+  },
+  deadletter: {
+    address: `${TOPIC_ROOT}/deadletter/{module}`,
+    title: 'Dead letters',
+    description: 'Messages the module could not accept: the error and the original payload.',
+    retained: false,
+    messages: ['deadLetter'],
+  },
+};
+
+interface MessageSpec {
+  title: string;
+  kinds: readonly string[];
+  /** Body schema id; undefined for messages whose body depends on the query. */
+  schema?: string;
+  summary: string;
+}
+
+const MESSAGES: Record<string, MessageSpec> = {
+  moduleCard: { title: 'Module card', kinds: ['event'], schema: 'module.card@1', summary: "A module's capabilities." },
+  moduleStatus: { title: 'Module status', kinds: ['event'], schema: 'module.status@1', summary: 'Presence of a module.' },
+  request: { title: 'Request (any query)', kinds: ['request'], summary: 'A request; `schema` names the query type (see the module card), `body` follows that schema.' },
+  pdfRequirementsQuery: { title: 'pdf.requirements.query@1', kinds: ['request'], schema: 'pdf.requirements.query@1', summary: 'Ask arangodb which PDF document format it ingests.' },
+  documentIngest: { title: 'document.ingest@1', kinds: ['request'], schema: 'document.ingest@1', summary: 'A document in the format the requirements describe.' },
+  conversationInput: { title: 'Conversation input', kinds: ['request'], schema: 'conversation.input@1', summary: 'Answer to an input-required progress; correlationId is the request id.' },
+  cancel: { title: 'Cancel', kinds: ['cancel'], schema: 'cancel@1', summary: 'Cancel a running request; correlationId is the request id.' },
+  progress: { title: 'Progress', kinds: ['progress'], schema: 'progress@1', summary: 'Accepted, progressing, asking for more time or for input.' },
+  reply: { title: 'Reply (any query)', kinds: ['reply'], summary: "The answer; `schema` is the query's response schema id from the module card." },
+  pdfRequirements: { title: 'pdf.requirements@1', kinds: ['reply'], schema: 'pdf.requirements@1', summary: 'The versioned JSON Schema of the document arangodb ingests.' },
+  documentIngestResult: { title: 'document.ingest.result@1', kinds: ['reply'], schema: 'document.ingest.result@1', summary: 'What arangodb wrote.' },
+  error: { title: 'Error', kinds: ['error'], schema: 'error@1', summary: 'A stable error code, a message saying what to fix, and details.' },
+  conversationEvent: { title: 'Conversation event', kinds: ['event'], schema: 'conversation.event@1', summary: 'One lifecycle change or progress step; envelope `seq` orders them.' },
+  conversationState: { title: 'Conversation state', kinds: ['event'], schema: 'conversation.state@1', summary: 'Latest snapshot of a conversation.' },
+  workflowMessage: { title: 'Workflow message', kinds: ['event'], summary: 'Any envelope; workflow body schemas are not defined yet.' },
+  deadLetter: { title: 'Dead letter', kinds: ['event'], schema: 'deadletter@1', summary: 'A refused message with the reason.' },
+};
+
+/** Operations from the point of view of one actor on the bus. */
+const OPERATIONS: Array<[name: string, action: 'send' | 'receive', channel: string, summary: string]> = [
+  ['publishCard', 'send', 'moduleCard', 'Publish the own card (retained) on start.'],
+  ['watchCards', 'receive', 'moduleCard', 'Discover modules and their query types.'],
+  ['publishStatus', 'send', 'moduleStatus', 'Publish online/offline; the broker publishes the last will `lost`.'],
+  ['watchStatus', 'receive', 'moduleStatus', 'Follow peers; a `lost` responder fails open conversations after a grace period.'],
+  ['sendRequest', 'send', 'moduleInbox', "Ask a module: request, input or cancel into the responder's inbox."],
+  ['receiveRequest', 'receive', 'moduleInbox', 'Accept requests, inputs and cancels addressed to this module.'],
+  ['sendReply', 'send', 'replies', "Answer on the request's replyTo topic: progress, reply or error."],
+  ['receiveReply', 'receive', 'replies', 'Receive answers on the own replies topic.'],
+  ['publishConversationEvent', 'send', 'conversationEvents', 'Requester: publish every lifecycle change and progress step.'],
+  ['watchConversationEvents', 'receive', 'conversationEvents', 'Watchers and the recorder follow conversations.'],
+  ['publishConversationState', 'send', 'conversationState', 'Requester: keep the retained snapshot current.'],
+  ['watchConversationState', 'receive', 'conversationState', 'Read the latest snapshot of a conversation.'],
+  ['publishWorkflowEvent', 'send', 'workflowEvents', 'Orchestrator (reserved).'],
+  ['publishWorkflowState', 'send', 'workflowState', 'Orchestrator (reserved).'],
+  ['controlWorkflow', 'send', 'workflowControl', 'Pause, resume or cancel a workflow (reserved).'],
+  ['publishDeadLetter', 'send', 'deadletter', 'Keep a refused message with its reason.'],
+  ['watchDeadLetters', 'receive', 'deadletter', 'Inspect refused messages.'],
+];
+
+function messageObject(name: string, spec: MessageSpec): Json {
+  const fixed: { [key: string]: Json } = { kind: spec.kinds.length === 1 ? { const: spec.kinds[0] as string } : { enum: [...spec.kinds] } };
+  if (spec.schema) {
+    fixed.schema = { const: spec.schema };
+    fixed.body = { $ref: `#/components/schemas/${componentKey(spec.schema)}` };
+  }
+  return {
+    name,
+    title: spec.title,
+    summary: spec.summary,
+    contentType: 'application/json',
+    payload: { allOf: [{ $ref: '#/components/schemas/Envelope' }, { type: 'object', properties: fixed }] },
+  };
+}
+
+export function buildAsyncApi(): Json {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string; description: string };
+  const schemas: { [key: string]: Json } = { Envelope: plainSchema(Envelope, `comms.envelope@${ENVELOPE_VERSION}`) };
+  for (const id of Object.keys(BODY_SCHEMAS).sort()) schemas[componentKey(id)] = plainSchema(BODY_SCHEMAS[id] as TSchema, id);
+
+  const messages: { [key: string]: Json } = {};
+  for (const [name, spec] of Object.entries(MESSAGES)) messages[name] = messageObject(name, spec);
+
+  const channels: { [key: string]: Json } = {};
+  for (const [name, spec] of Object.entries(CHANNELS)) {
+    const params = [...spec.address.matchAll(/\{(\w+)\}/g)].map((m) => m[1] as string);
+    channels[name] = {
+      address: spec.address,
+      title: spec.title,
+      description: `${spec.description} QoS 1; ${spec.retained ? 'retained' : 'not retained'}.`,
+      parameters: Object.fromEntries(params.map((p) => [p, { $ref: `#/components/parameters/${p}` }])),
+      messages: Object.fromEntries(spec.messages.map((m) => [m, { $ref: `#/components/messages/${m}` }])),
+    };
+  }
+
+  const operations: { [key: string]: Json } = {};
+  for (const [name, action, channel, summary] of OPERATIONS) {
+    const spec = CHANNELS[channel] as ChannelSpec;
+    operations[name] = {
+      action,
+      channel: { $ref: `#/channels/${channel}` },
+      summary,
+      messages: spec.messages.map((m) => ({ $ref: `#/channels/${channel}/messages/${m}` })),
+      bindings: { mqtt: { qos: 1, retain: spec.retained, bindingVersion: '0.2.0' } },
+    };
+  }
+
+  return {
+    asyncapi: '3.0.0',
+    info: {
+      title: 'claude-comms',
+      version: pkg.version,
+      description: `${pkg.description}\n\nEvery payload is one JSON envelope (components/schemas/Envelope, kinds: ${MESSAGE_KINDS.join(', ')}); \`schema\` names the body schema as name@major. Generated by docs/generate-asyncapi.ts from protocol/; do not edit by hand.`,
+      license: { name: 'MIT' },
+    },
+    defaultContentType: 'application/json',
+    servers: {
+      embedded: {
+        host: '127.0.0.1:1883',
+        protocol: 'mqtt',
+        protocolVersion: '3.1.1',
+        description: 'The embedded aedes broker started by `comms up` (any MQTT 3.1.1 broker works).',
+      },
+      embeddedWebSocket: {
+        host: '127.0.0.1:8083',
+        protocol: 'ws',
+        description: 'MQTT over WebSocket on the embedded broker (`comms up --ws-port`).',
+      },
+    },
+    channels,
+    operations,
+    components: {
+      schemas,
+      messages,
+      parameters: PARAMETERS as unknown as Json,
+    },
+  };
+}
+
+/** The file's exact text: stable key order, two-space indent, trailing newline. */
+export function renderAsyncApi(): string {
+  return `${JSON.stringify(buildAsyncApi(), null, 2)}\n`;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  writeFileSync(ASYNCAPI_PATH, renderAsyncApi());
+  process.stdout.write(`wrote ${ASYNCAPI_PATH}\n`);
+}

@@ -1,0 +1,81 @@
+import { expect } from 'chai';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { createRecorder } from '../actors/recorder/index.ts';
+import { busFixture, echoQuery, until } from './support/bus-fixture.ts';
+
+const run = promisify(execFile);
+const repo = fileURLToPath(new URL('..', import.meta.url));
+
+/** Runs the real CLI in its own process; resolves with stdout, rejects with the exit code and stderr. */
+function comms(...args: string[]): Promise<{ stdout: string; stderr: string }> {
+  return run(process.execPath, ['--import', 'tsx', 'cli/main.ts', ...args], { cwd: repo, env: { ...process.env, COMMS_LOG_LEVEL: 'silent' } });
+}
+
+describe('comms CLI', function () {
+  this.timeout(60_000);
+  let bus: Awaited<ReturnType<typeof busFixture>>;
+  let db: string;
+  let conversationId: string;
+
+  before(async () => {
+    bus = await busFixture();
+    db = join(bus.dir, 'comms.db');
+    const recorder = createRecorder({ url: bus.broker.url, dbPath: db });
+    await recorder.start();
+    await bus.actor({ name: 'responder' }).handle(echoQuery('responder')).start();
+    const requester = await bus.actor({ name: 'requester' }).start();
+    const conversation = requester.request('responder', 'echo@1', { text: 'cli', steps: 2 });
+    conversationId = conversation.id;
+    await conversation.result;
+    await conversation.flushed();
+    await until(
+      (check) => {
+        recorder.events.on('recorded', check);
+        return () => recorder.events.off('recorded', check);
+      },
+      () => (recorder.queries.listConversations().find((c) => c.id === conversationId)?.state === 'completed' ? true : undefined),
+    );
+    await recorder.stop();
+  });
+
+  after(() => bus.close());
+
+  it('lists conversations and shows one status from the recorded database', async () => {
+    const list = JSON.parse((await comms('conversations', '--db', db, '--json')).stdout) as Array<{ id: string; state: string }>;
+    expect(list.map((c) => c.id)).to.include(conversationId);
+    const { stdout } = await comms('status', conversationId, '--db', db);
+    expect(stdout).to.contain('completed').and.to.contain('requester -> responder').and.to.contain('echo@1');
+  });
+
+  it('prints events after a seq, and exports the conversation with its raw messages', async () => {
+    const events = JSON.parse((await comms('events', conversationId, '--db', db, '--after', '2', '--json')).stdout) as Array<{ seq: number }>;
+    expect(events[0]?.seq).to.equal(3);
+    const exported = JSON.parse((await comms('export', conversationId, '--db', db)).stdout) as { messages: Array<{ topic: string }>; conversation: { state: string } };
+    expect(exported.conversation.state).to.equal('completed');
+    expect(exported.messages.map((m) => m.topic)).to.include('comms/v1/modules/responder/inbox');
+  });
+
+  it('reports stats', async () => {
+    const stats = JSON.parse((await comms('stats', '--db', db)).stdout) as { conversations: { byState: Record<string, number> }; messages: { total: number } };
+    expect(stats.conversations.byState.completed).to.be.greaterThan(0);
+    expect(stats.messages.total).to.be.greaterThan(5);
+  });
+
+  it('asks a module over the broker and prints the reply', async () => {
+    const { stdout } = await comms('ask', 'responder', 'echo@1', '{"text":"from the cli"}', '--url', bus.broker.url);
+    expect(JSON.parse(stdout)).to.deep.equal({ text: 'from the cli', handledBy: 'responder' });
+  });
+
+  it('fails with a clear message and exit code 1 on bad input', async () => {
+    const badJson = await comms('ask', 'responder', 'echo@1', '{oops', '--url', bus.broker.url).catch((e: { code: number; stderr: string }) => e);
+    expect((badJson as { code: number }).code).to.equal(1);
+    expect((badJson as { stderr: string }).stderr).to.contain('E_JSON_INVALID');
+    const missing = await comms('status', 'nope', '--db', db).catch((e: { code: number; stderr: string }) => e);
+    expect((missing as { stderr: string }).stderr).to.contain('E_NOT_FOUND');
+    const noDb = await comms('stats', '--db', join(bus.dir, 'absent.db')).catch((e: { code: number; stderr: string }) => e);
+    expect((noDb as { stderr: string }).stderr).to.contain('E_STORAGE');
+  });
+});
