@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Debian packages the tests and benchmarks use: mosquitto (external-broker tests), poppler-utils
-# (pdftotext baseline in `npm run bench`), openssl (TLS tests). Installs only what is missing.
+# (pdftotext baseline in `npm run bench`), openssl (TLS tests), chromium (dashboard test, driven by
+# playwright-core). Installs only what is missing.
 set -euo pipefail
 need=()
 command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || need+=(mosquitto)
 command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
 if [ "$(id -u)" -ne 0 ]; then
   echo "missing Debian packages: ${need[*]}; install them with: sudo apt-get install -y ${need[*]}" >&2

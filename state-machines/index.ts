@@ -7,3 +7,4 @@ export {
   type ConversationEffect,
   type ConversationSnapshotOf,
 } from './conversation-machine.ts';
+export * from './workflow-machine.ts';

@@ -1,0 +1,66 @@
+import type { TSchema } from '@sinclair/typebox';
+import { InstancePool, type InstancePoolOptions, type JsonSchemaObject } from '../../instances/index.ts';
+import { CommsError } from '../../protocol/index.ts';
+import { Actor, defineQuery, type ActorOptions } from '../index.ts';
+
+export interface InstanceBackedQuery {
+  schema: string;
+  description: string;
+  request: TSchema;
+  responseSchemaId: string;
+  response: TSchema;
+}
+
+export interface InstanceBackedActorOptions extends Omit<ActorOptions, 'backend'> {
+  queries: InstanceBackedQuery[];
+  /** Pool settings; the module card is filled in from the actor. Backend default: 'auto' (anthropic with a key, else offline). */
+  pool?: Omit<InstancePoolOptions, 'module'>;
+}
+
+/**
+ * A module whose queries are answered by a pool of background LLM instances (ARCHITECTURE §6):
+ * the card it publishes is the one the instances' system prompt is generated from, each request
+ * goes to the least busy instance with the query's response schema forced, and the Actor checks
+ * the answer against that schema again before it leaves.
+ */
+export interface InstanceBackedModule {
+  actor: Actor;
+  pool: InstancePool;
+  start(): Promise<void>;
+  /** Stops the actor, then closes the pool's instances. */
+  stop(): Promise<void>;
+}
+
+export function createInstanceBackedActor(options: InstanceBackedActorOptions): InstanceBackedModule {
+  const backendKind = options.pool?.instance?.backend;
+  const actor = new Actor({ ...options, backend: { kind: typeof backendKind === 'string' ? backendKind : 'auto' } });
+  for (const query of options.queries) {
+    actor.handle(
+      defineQuery({
+        ...query,
+        handle: async (body, ctx) => {
+          ctx.progress({ percent: 10, stage: 'model', note: `asking a ${actor.name} instance` });
+          const reply = await pool.answer(query.schema, body, { signal: ctx.signal });
+          if (reply.value === undefined) throw new CommsError('E_MODEL_INVALID_OUTPUT', `the ${actor.name} instance gave no structured answer for ${query.schema}`);
+          return reply.value as never;
+        },
+      }),
+    );
+  }
+  const card = actor.card();
+  const pool = new InstancePool({
+    ...options.pool,
+    module: { ...card, queries: card.queries.map((q) => ({ ...q, requestSchema: q.requestSchema as JsonSchemaObject, responseSchema: q.responseSchema as JsonSchemaObject })) },
+  });
+  return {
+    actor,
+    pool,
+    async start() {
+      await actor.start();
+    },
+    async stop() {
+      await actor.stop();
+      await pool.close();
+    },
+  };
+}

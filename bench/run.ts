@@ -1,0 +1,184 @@
+/**
+ * `npm run bench` — bus benchmarks, each against a baseline measured in the same run:
+ *  1. recorded throughput: QoS 1 messages/s the recorder commits to SQLite, vs raw aedes delivery
+ *     and raw better-sqlite3 inserts;
+ *  2. request/reply: Actor ask() conversations/s and latency, vs a hand-rolled mqtt.js round trip;
+ *  3. the PDF extraction benchmark (bench/pdf.ts), on by default when pdftotext is on PATH.
+ *
+ * Flags: --messages N (20000)  --requests M (2000)  --concurrency 1,32  --window W (256 PUBACKs in flight)
+ *        --pdf / --no-pdf  --pdf-corpus DIR  --only recorded,rpc,pdf  --timeout SECONDS (150, whole run)
+ * All traffic is on 127.0.0.1 (embedded brokers on free ports); temp files are removed at the end.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { recordedThroughput, type ThroughputResult } from './bus/recorded-throughput.ts';
+import { requestReply, type RequestReplyResult } from './bus/request-reply.ts';
+import { fmtMs, fmtRate, fmtRatio, table } from './bus/support.ts';
+
+process.env.COMMS_LOG_LEVEL = 'silent';
+
+const repo = fileURLToPath(new URL('..', import.meta.url));
+
+const { values: args } = parseArgs({
+  options: {
+    messages: { type: 'string', default: '20000' },
+    requests: { type: 'string', default: '2000' },
+    concurrency: { type: 'string', default: '1,32' },
+    window: { type: 'string', default: '256' },
+    pdf: { type: 'boolean' },
+    'no-pdf': { type: 'boolean' },
+    'pdf-corpus': { type: 'string' },
+    only: { type: 'string', default: 'recorded,rpc,pdf' },
+    timeout: { type: 'string', default: '150' },
+    help: { type: 'boolean', short: 'h' },
+  },
+  strict: true,
+});
+
+if (args.help) {
+  console.log('usage: npm run bench -- [--messages N] [--requests M] [--concurrency 1,32] [--window W] [--pdf|--no-pdf] [--pdf-corpus DIR] [--only recorded,rpc,pdf] [--timeout S]');
+  process.exit(0);
+}
+
+function positiveInt(name: string, raw: string): number {
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) {
+    console.error(`--${name} must be a positive integer, got ${JSON.stringify(raw)}`);
+    process.exit(2);
+  }
+  return n;
+}
+
+const messages = positiveInt('messages', args.messages);
+const requests = positiveInt('requests', args.requests);
+const window = positiveInt('window', args.window);
+const timeoutS = positiveInt('timeout', args.timeout);
+const concurrency = args.concurrency.split(',').map((c) => positiveInt('concurrency', c.trim()));
+const only = new Set(args.only.split(',').map((s) => s.trim()));
+
+/** A hung benchmark must not hang the run: report and exit non-zero. Unref'd, so it never keeps a finished run alive. */
+const watchdog = setTimeout(() => {
+  console.error(`\nbench: still running after ${timeoutS} s (--timeout); giving up.`);
+  process.exit(1);
+}, timeoutS * 1000);
+watchdog.unref();
+
+const onPath = (cmd: string) => spawnSync(cmd, ['-v'], { stdio: 'ignore' }).status === 0;
+
+function printRecorded(r: ThroughputResult): void {
+  console.log(`\n1. Recorded throughput: ${r.messages.toLocaleString('en-US')} conversation.event@1 envelopes (~${r.payloadBytes} B), QoS 1, ${window} PUBACKs in flight`);
+  console.log(
+    table(
+      ['case', 'rate', 'unit', 'recorded / this'],
+      [
+        ['recorder: raw publisher -> aedes -> recorder Actor -> SQLite commit', fmtRate(r.recordedPerSec), 'msg/s', ''],
+        ['baseline A: raw aedes, raw publisher -> raw QoS 1 subscriber', fmtRate(r.rawAedesPerSec), 'msg/s', fmtRatio(r.recordedPerSec / r.rawAedesPerSec)],
+        ['baseline B: raw SQLite, 1 row per transaction (WAL, sync=NORMAL)', fmtRate(r.sqlitePerRowPerSec), 'rows/s', fmtRatio(r.recordedPerSec / r.sqlitePerRowPerSec)],
+        ['baseline B: raw SQLite, 1000 rows per transaction', fmtRate(r.sqliteBatchedPerSec), 'rows/s', fmtRatio(r.recordedPerSec / r.sqliteBatchedPerSec)],
+        ['(info) MessageRecorder.record() direct, no MQTT', fmtRate(r.directRecorderPerSec), 'msg/s', fmtRatio(r.recordedPerSec / r.directRecorderPerSec)],
+      ],
+    ),
+  );
+  if (r.invalid > 0) console.log(`WARNING: the recorder stored ${r.invalid} of the benchmark messages as invalid.`);
+  console.log(
+    `Summary: the recorder commits ${fmtRate(r.recordedPerSec)} msg/s = ${fmtRatio(r.recordedPerSec / r.rawAedesPerSec)} raw aedes delivery (${fmtRate(r.rawAedesPerSec)} msg/s) ` +
+      `and ${fmtRatio(r.recordedPerSec / r.sqlitePerRowPerSec)} raw SQLite per-row commits (${fmtRate(r.sqlitePerRowPerSec)} rows/s; batched: ${fmtRate(r.sqliteBatchedPerSec)} rows/s).`,
+  );
+}
+
+function printRpc(r: RequestReplyResult): void {
+  console.log(`\n2. Request/reply: ${r.requests.toLocaleString('en-US')} echo round trips per concurrency level, QoS 1, after ${Math.min(200, r.requests)} warm-up`);
+  const rows: string[][] = [];
+  for (const a of r.actors) {
+    const raw = r.raw.find((s) => s.concurrency === a.concurrency);
+    rows.push([`Actor ask() -> Actor.handle(defineQuery)`, String(a.concurrency), fmtRate(a.perSec), fmtMs(a.p50Ms), fmtMs(a.p99Ms), '']);
+    if (raw) rows.push([`baseline: raw mqtt.js request/reply`, String(raw.concurrency), fmtRate(raw.perSec), fmtMs(raw.p50Ms), fmtMs(raw.p99Ms), fmtRatio(a.perSec / raw.perSec)]);
+  }
+  console.log(table(['case', 'C', 'conv/s', 'p50 ms', 'p99 ms', 'actors / this'], rows));
+  const parts = r.actors.map((a) => {
+    const raw = r.raw.find((s) => s.concurrency === a.concurrency);
+    return `C=${a.concurrency}: ${fmtRate(a.perSec)} conv/s (p50 ${fmtMs(a.p50Ms)} ms, p99 ${fmtMs(a.p99Ms)} ms) = ${raw ? fmtRatio(a.perSec / raw.perSec) : 'n/a'} raw mqtt.js (${raw ? fmtRate(raw.perSec) : 'n/a'}/s)`;
+  });
+  console.log(`Summary: Actor ask() ${parts.join('; ')}.`);
+}
+
+/** Run bench/pdf.ts in its own process, its output indented under ours; resolves with its exit code and time. */
+function runPdf(corpus: string | undefined): Promise<{ code: number | null; seconds: number; summary?: string }> {
+  return new Promise((resolve) => {
+    const t0 = performance.now();
+    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/pdf.ts', ...(corpus ? [corpus] : [])], {
+      cwd: repo,
+      env: { ...process.env, COMMS_LOG_LEVEL: 'silent' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let summary: string | undefined;
+    let pending = '';
+    const forward = (chunk: Buffer) => {
+      pending += chunk.toString();
+      const lines = pending.split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines) {
+        if (line.startsWith('extractPdf runs at') || line.startsWith('OVERALL')) summary = summary ? `${summary}; ${line.replace(/\s+/g, ' ')}` : line.replace(/\s+/g, ' ');
+        console.log(`   ${line}`);
+      }
+    };
+    child.stdout.on('data', forward);
+    child.stderr.on('data', (chunk: Buffer) => process.stderr.write(chunk));
+    child.on('close', (code) => {
+      if (pending) console.log(`   ${pending}`);
+      resolve({ code, seconds: (performance.now() - t0) / 1000, summary });
+    });
+  });
+}
+
+async function main(): Promise<number> {
+  const started = performance.now();
+  console.log(`claude-comms bench: node ${process.version}, ${process.platform}/${process.arch}, ${cpus().length} CPU(s) (${cpus()[0]?.model ?? '?'})`);
+  console.log(`messages=${messages} requests=${requests} concurrency=${concurrency.join(',')} window=${window}; all traffic on 127.0.0.1; ratios are against baselines measured in this run`);
+  const dir = mkdtempSync(join(tmpdir(), 'comms-bench-'));
+  let failed = false;
+  try {
+    if (only.has('recorded')) {
+      try {
+        printRecorded(await recordedThroughput({ messages, window, dir, phaseTimeoutMs: 60_000 }));
+      } catch (err) {
+        failed = true;
+        console.log(`\n1. Recorded throughput FAILED: ${(err as Error).stack ?? String(err)}`);
+      }
+    }
+    if (only.has('rpc')) {
+      try {
+        printRpc(await requestReply({ requests, concurrency }));
+      } catch (err) {
+        failed = true;
+        console.log(`\n2. Request/reply FAILED: ${(err as Error).stack ?? String(err)}`);
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+
+  if (only.has('pdf')) {
+    const hasPoppler = onPath('pdftotext');
+    const corpus = args['pdf-corpus'] ?? join(repo, '..', 'shared', 'corpus');
+    const wanted = args['no-pdf'] ? false : (args.pdf ?? hasPoppler);
+    if (!wanted) {
+      console.log(`\n3. PDF extraction: skipped (${args['no-pdf'] ? '--no-pdf' : 'pdftotext is not on PATH, so there is no baseline; install poppler-utils or pass --pdf to run it anyway'}).`);
+    } else if (!existsSync(corpus)) {
+      console.log(`\n3. PDF extraction: skipped (no corpus at ${corpus}; pass --pdf-corpus DIR).`);
+    } else {
+      console.log(`\n3. PDF extraction: tsx bench/pdf.ts ${corpus}${hasPoppler ? '' : ' (pdftotext not on PATH: no speed baseline)'}`);
+      const pdf = await runPdf(args['pdf-corpus']);
+      if (pdf.code !== 0) failed = true;
+      console.log(`Summary: PDF benchmark ${pdf.code === 0 ? 'finished' : `FAILED (exit ${pdf.code})`} in ${pdf.seconds.toFixed(1)} s${pdf.summary ? `: ${pdf.summary}` : ''}.`);
+    }
+  }
+  console.log(`\nbench done in ${((performance.now() - started) / 1000).toFixed(1)} s${failed ? ' (with failures)' : ''}.`);
+  return failed ? 1 : 0;
+}
+
+process.exitCode = await main();

@@ -1,0 +1,57 @@
+import { expect } from 'chai';
+import { Type } from '@sinclair/typebox';
+import { createInstanceBackedActor, type InstanceBackedModule } from '../actors/instance-backed/index.ts';
+import { AnthropicBackend } from '../instances/index.ts';
+import { CommsError } from '../protocol/index.ts';
+import { busFixture } from './support/bus-fixture.ts';
+import { MessagesApiServer } from './fixtures/messages-api-server.ts';
+
+const SummaryQuery = Type.Object({ text: Type.String() });
+const Summary = Type.Object({ summary: Type.String({ minLength: 1 }), words: Type.Integer({ minimum: 0 }) });
+const queries = [{ schema: 'text.summarize@1', description: 'Summarise a text.', request: SummaryQuery, responseSchemaId: 'text.summary@1', response: Summary }];
+
+describe('an actor answered by background LLM instances', () => {
+  let bus: Awaited<ReturnType<typeof busFixture>>;
+  let module: InstanceBackedModule | undefined;
+  let api: MessagesApiServer | undefined;
+
+  beforeEach(async () => (bus = await busFixture()));
+  afterEach(async () => {
+    await module?.stop();
+    await api?.close();
+    await bus.close();
+  });
+
+  it('answers over the bus with the offline backend (no API key needed), valid against the response schema', async () => {
+    module = createInstanceBackedActor({ name: 'summarizer', url: bus.broker.url, queries, pool: { instance: { backend: 'offline' } } });
+    await module.start();
+    const requester = await bus.actor({ name: 'requester' }).start();
+    const answer = await requester.ask<{ summary: string; words: number }>('summarizer', 'text.summarize@1', { text: 'a b c' });
+    expect(answer.summary).to.be.a('string').with.length.greaterThan(0);
+    expect(answer.words).to.be.a('number');
+    expect(module.actor.card().backend.kind).to.equal('offline');
+  });
+
+  it('goes through the Messages API (loopback), forcing the schema as a tool, and reports a model that keeps answering wrong', async () => {
+    api = await MessagesApiServer.start();
+    const server = api;
+    module = createInstanceBackedActor({
+      name: 'summarizer',
+      url: bus.broker.url,
+      queries,
+      pool: { instance: { backend: () => new AnthropicBackend({ apiKey: 'test-key', baseURL: server.url, maxRetries: 0, model: 'claude-test', env: {} }), maxValidationRetries: 1 } },
+    });
+    await module.start();
+    const requester = await bus.actor({ name: 'requester' }).start();
+
+    server.enqueue({ kind: 'tool', input: { summary: 'three letters', words: 3 } });
+    expect(await requester.ask('summarizer', 'text.summarize@1', { text: 'a b c' })).to.deep.equal({ summary: 'three letters', words: 3 });
+    const request = server.messageRequests[0]?.body;
+    expect(request?.tool_choice).to.deep.include({ type: 'tool' });
+    expect(JSON.stringify(request?.system)).to.contain('text.summarize@1');
+
+    server.enqueue({ kind: 'tool', input: { summary: '' } }, { kind: 'tool', input: { words: -1 } });
+    const error = await requester.ask('summarizer', 'text.summarize@1', { text: 'x' }).catch((e: CommsError) => e);
+    expect((error as CommsError).code).to.equal('E_MODEL_INVALID_OUTPUT');
+  });
+});
