@@ -90,7 +90,6 @@ export class Actor extends EventEmitter<ActorEvents> {
       maxMessageBytes: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
       log: this.log,
       publish: (topic, envelope) => this.publish(topic, envelope),
-      publishRaw: (topic, payload) => this.publishRaw(topic, payload),
       ask: (to, schema, body, opts) => this.ask(to, schema, body, opts),
     });
   }
@@ -154,8 +153,12 @@ export class Actor extends EventEmitter<ActorEvents> {
     });
     const filters = new Set([Topics.moduleInbox(this.name), this.replyTopic, Topics.filters.allStatus, ...this.subscriptions.map((s) => s.filter)]);
     await this.subscribeAll([...filters]);
-    await this.publish(Topics.moduleCard(this.name), this.cardEnvelope(), { retain: true });
-    await this.publish(Topics.moduleStatus(this.name), this.statusEnvelope('online'), { retain: true });
+    await this.announce();
+    // A restarted broker forgot retained cards and statuses (aedes keeps them in memory): say them again on every reconnect.
+    this.client.on('connect', () => {
+      this.log.info('reconnected to the broker');
+      void this.announce().catch((err: unknown) => this.log.warn({ err }, 'could not re-announce after reconnect'));
+    });
     this.log.info({ url: this.options.url, clientId: this.clientId, queries: [...this.handlers.keys()] }, 'actor online');
     return this;
   }
@@ -304,6 +307,11 @@ export class Actor extends EventEmitter<ActorEvents> {
       if (state === 'online') conversation.peerBack();
       else conversation.peerLost();
     }
+  }
+
+  private async announce(): Promise<void> {
+    await this.publish(Topics.moduleCard(this.name), this.cardEnvelope(), { retain: true });
+    await this.publish(Topics.moduleStatus(this.name), this.statusEnvelope('online'), { retain: true });
   }
 
   private cardEnvelope(): Envelope<ModuleCard> {

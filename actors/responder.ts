@@ -28,7 +28,6 @@ export interface ResponderDeps {
   maxMessageBytes: number;
   log: Logger;
   publish(topic: string, envelope: Envelope): Promise<void>;
-  publishRaw(topic: string, payload: Buffer): Promise<void>;
   ask<R>(to: string, schema: string, body: unknown, options: Partial<RequestOptions>): Promise<R>;
 }
 
@@ -42,11 +41,6 @@ export class Responder {
   private readonly jobs = new DedupeCache<Job>();
 
   constructor(private readonly deps: ResponderDeps) {}
-
-  /** Number of requests being worked on now. */
-  get running(): number {
-    return [...this.iterateRunning()].length;
-  }
 
   accept(topic: string, payload: Buffer): void {
     let envelope: Envelope;
