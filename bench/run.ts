@@ -60,9 +60,12 @@ const timeoutS = positiveInt('timeout', args.timeout);
 const concurrency = args.concurrency.split(',').map((c) => positiveInt('concurrency', c.trim()));
 const only = new Set(args.only.split(',').map((s) => s.trim()));
 
-/** A hung benchmark must not hang the run: report and exit non-zero. Unref'd, so it never keeps a finished run alive. */
+const dir = mkdtempSync(join(tmpdir(), 'comms-bench-'));
+
+/** A hung benchmark must not hang the run: report, remove the temp dir, exit non-zero. Unref'd, so it never keeps a finished run alive. */
 const watchdog = setTimeout(() => {
   console.error(`\nbench: still running after ${timeoutS} s (--timeout); giving up.`);
+  rmSync(dir, { recursive: true, force: true });
   process.exit(1);
 }, timeoutS * 1000);
 watchdog.unref();
@@ -122,8 +125,12 @@ function runPdf(corpus: string | undefined): Promise<{ code: number | null; seco
       const lines = pending.split('\n');
       pending = lines.pop() ?? '';
       for (const line of lines) {
-        if (line.startsWith('extractPdf runs at') || line.startsWith('OVERALL')) summary = summary ? `${summary}; ${line.replace(/\s+/g, ' ')}` : line.replace(/\s+/g, ' ');
-        console.log(`   ${line}`);
+        const speed = /^extractPdf runs at (\S+) the page rate of pdftotext/.exec(line);
+        if (speed) summary = `extractPdf at ${speed[1]} the page rate of pdftotext`;
+        // OVERALL  outline found recall headings precision
+        const recall = /^OVERALL\s+(\d+)\s+(\d+)\s+(\S+)\s+(\d+)\s+(\S+)/.exec(line);
+        if (recall) summary = `${summary ? `${summary}; ` : ''}heading recall ${recall[3]} (${recall[2]}/${recall[1]} outline entries), precision ${recall[5]}`;
+        console.log(line ? `   ${line}` : '');
       }
     };
     child.stdout.on('data', forward);
@@ -139,7 +146,6 @@ async function main(): Promise<number> {
   const started = performance.now();
   console.log(`claude-comms bench: node ${process.version}, ${process.platform}/${process.arch}, ${cpus().length} CPU(s) (${cpus()[0]?.model ?? '?'})`);
   console.log(`messages=${messages} requests=${requests} concurrency=${concurrency.join(',')} window=${window}; all traffic on 127.0.0.1; ratios are against baselines measured in this run`);
-  const dir = mkdtempSync(join(tmpdir(), 'comms-bench-'));
   let failed = false;
   try {
     if (only.has('recorded')) {
