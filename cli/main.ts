@@ -15,6 +15,7 @@ import { CommsQueries } from '../storage/index.ts';
 import { runDemo } from './demo.ts';
 import { formatStatus, printJson, progressBar } from './print.ts';
 import { startSystem } from './system.ts';
+import { dashboardPageUrl, startDashboardServer } from '../dashboard/index.ts';
 import { prepareSecurity } from '../security/index.ts';
 
 const DEFAULT_DATA = resolve(process.env.COMMS_DATA ?? 'data');
@@ -50,6 +51,8 @@ await yargs(hideBin(process.argv))
         .option('host', { type: 'string', default: '127.0.0.1' })
         .option('data', { type: 'string', default: DEFAULT_DATA, describe: 'folder for the database, ingest output and credentials' })
         .option('insecure', { type: 'boolean', default: false, describe: 'run the broker without authentication and ACLs' })
+        .option('dashboard-port', { type: 'number', default: 8080, describe: 'read-only dashboard web page; 0 = free port' })
+        .option('dashboard', { type: 'boolean', default: true, describe: 'serve the dashboard (over the WebSocket listener)' })
         .option('retention-days', { type: 'number', default: 30, describe: 'delete recorded messages and ended conversations older than this' })
         .option('demo', { type: 'boolean', default: false, describe: 'run the flagship demo, print it, and exit' })
         .option('pdf', { type: 'string', describe: 'PDF for the demo (default: a paper from the shared corpus)' })
@@ -77,8 +80,34 @@ await yargs(hideBin(process.argv))
         }
         return;
       }
-      process.stdout.write(`comms up: broker ${system.broker.url} (ws ${system.broker.wsUrl}), database ${system.dbPath}${security ? `, credentials ${security.secretsFile}` : ' (insecure)'}\n`);
-      await untilSignal(() => system.stop());
+      const wsUrl = system.broker.wsUrl;
+      const dashboard = argv.dashboard && wsUrl ? await startDashboardServer({ host: argv.host, port: argv.dashboardPort, wsUrl }) : undefined;
+      process.stdout.write(`comms up: broker ${system.broker.url} (ws ${wsUrl}), database ${system.dbPath}${security ? `, credentials ${security.secretsFile}` : ' (insecure)'}\n`);
+      if (dashboard && wsUrl) {
+        // The observer password stays in secrets.json: stdout often ends up in logs.
+        const page = dashboardPageUrl(dashboard.url, { wsUrl, ...(security ? { username: 'observer' } : {}) });
+        process.stdout.write(`dashboard: ${page}${security ? `&password=<observer password from ${security.secretsFile}>` : ''}\n`);
+      }
+      await untilSignal(async () => {
+        await dashboard?.close();
+        await system.stop();
+      });
+    },
+  )
+  .command(
+    'dashboard',
+    "serve the read-only dashboard page for a broker's MQTT-over-WebSocket listener",
+    (y) =>
+      y
+        .option('ws', { type: 'string', default: process.env.COMMS_WS_URL ?? 'ws://127.0.0.1:8083', describe: 'broker MQTT-over-WebSocket URL' })
+        .option('port', { type: 'number', default: 8080 })
+        .option('host', { type: 'string', default: '127.0.0.1' })
+        .option('username', { type: 'string', default: process.env.COMMS_USERNAME ?? 'observer' })
+        .option('password', { type: 'string', default: process.env.COMMS_PASSWORD }),
+    async (argv) => {
+      const dashboard = await startDashboardServer({ host: argv.host, port: argv.port, wsUrl: argv.ws });
+      process.stdout.write(`dashboard: ${dashboardPageUrl(dashboard.url, { wsUrl: argv.ws, username: argv.username, password: argv.password })}\n`);
+      await untilSignal(() => dashboard.close());
     },
   )
   .command(

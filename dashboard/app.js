@@ -288,6 +288,9 @@
       return;
     }
     $('broker').textContent = settings.ws + ' as ' + settings.clientId;
+    // Only for debugging from the console; there is deliberately no publish path in this page.
+    // `stopped` turns true when the page gave up (a refused login); it does not reconnect after that.
+    window.commsDashboard = { modules: modules, conversations: conversations, clientId: settings.clientId, stopped: false };
     var client = mqtt.connect(settings.ws, {
       clientId: settings.clientId,
       username: settings.username,
@@ -305,11 +308,22 @@
       });
     });
     client.on('message', onMessage);
-    client.on('reconnect', function () { setConnection('reconnecting', 'reconnecting'); });
-    client.on('offline', function () { setConnection('reconnecting', 'offline, retrying'); });
-    client.on('error', function (err) { setConnection('error', 'error: ' + (err && err.message ? err.message : String(err))); });
-    // Only for debugging from the console; there is deliberately no publish path in this page.
-    window.commsDashboard = { modules: modules, conversations: conversations, clientId: settings.clientId };
+    client.on('reconnect', function () { if (!window.commsDashboard.stopped) setConnection('reconnecting', 'reconnecting'); });
+    client.on('offline', function () { if (!window.commsDashboard.stopped) setConnection('reconnecting', 'offline, retrying'); });
+    client.on('error', function (err) {
+      var message = err && err.message ? err.message : String(err);
+      // CONNACK 4 (bad username or password) / 5 (not authorized): retrying cannot help, so stop.
+      if (err && (err.code === 4 || err.code === 5)) {
+        client.end(true);
+        window.commsDashboard.stopped = true;
+        setConnection('error', 'login refused: ' + message + ' (check username, password and client id in the URL)');
+        return;
+      }
+      setConnection('error', 'error: ' + message);
+    });
+    client.on('close', function () {
+      if ($('connection').getAttribute('data-state') === 'connected') setConnection('reconnecting', 'connection lost, retrying');
+    });
   }
 
   var settings = readSettings();
