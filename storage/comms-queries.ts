@@ -49,6 +49,59 @@ export interface CommsStats {
   modules: Array<{ name: string; status: string | null; updatedAt: string }>;
 }
 
+export interface WorkflowStepRecord {
+  stepId: string;
+  state: string;
+  module: string | null;
+  query: string | null;
+  conversationId: string | null;
+  attempts: number;
+  output: unknown;
+  error: { code: string; message: string } | null;
+  updatedAt: string;
+}
+
+export interface WorkflowRecord {
+  id: string;
+  name: string | null;
+  state: string;
+  seq: number;
+  orchestrator: string | null;
+  definition: unknown;
+  error: { code: string; message: string } | null;
+  startedAt: string | null;
+  updatedAt: string;
+  endedAt: string | null;
+  steps: WorkflowStepRecord[];
+}
+
+interface WorkflowRow {
+  id: string;
+  name: string | null;
+  state: string;
+  seq: number;
+  orchestrator: string | null;
+  definition: string | null;
+  error_code: string | null;
+  error_message: string | null;
+  started_at: string | null;
+  updated_at: string;
+  ended_at: string | null;
+}
+
+interface WorkflowStepRow {
+  step_id: string;
+  state: string;
+  module: string | null;
+  query: string | null;
+  conversation_id: string | null;
+  attempts: number;
+  output: string | null;
+  error_code: string | null;
+  error_message: string | null;
+  updated_at: string;
+}
+
 export interface ListConversationsFilter {
   state?: ConversationStateName;
   module?: string;
@@ -177,6 +230,47 @@ export class CommsQueries {
       events: this.getConversationEvents(conversationId),
       messages: this.getConversationMessages(conversationId),
       children,
+    };
+  }
+
+  /** A workflow as the recorder last saw its retained state, with its steps; throws E_NOT_FOUND. */
+  getWorkflow(workflowId: string): WorkflowRecord {
+    const row = this.db.prepare('SELECT * FROM workflows WHERE id = ?').get(workflowId) as WorkflowRow | undefined;
+    if (!row) throw new CommsError('E_NOT_FOUND', `no workflow ${workflowId} is recorded. List them with listWorkflows().`);
+    return this.toWorkflow(row);
+  }
+
+  listWorkflows(filter: { state?: string; limit?: number } = {}): WorkflowRecord[] {
+    const rows = this.db
+      .prepare(`SELECT * FROM workflows ${filter.state ? 'WHERE state = @state' : ''} ORDER BY updated_at DESC, id DESC LIMIT @limit`)
+      .all({ state: filter.state ?? null, limit: filter.limit ?? 100 }) as WorkflowRow[];
+    return rows.map((row) => this.toWorkflow(row));
+  }
+
+  private toWorkflow(row: WorkflowRow): WorkflowRecord {
+    const steps = this.db.prepare('SELECT * FROM workflow_steps WHERE workflow_id = ? ORDER BY step_id').all(row.id) as WorkflowStepRow[];
+    return {
+      id: row.id,
+      name: row.name,
+      state: row.state,
+      seq: row.seq,
+      orchestrator: row.orchestrator,
+      definition: row.definition ? JSON.parse(row.definition) : null,
+      error: row.error_code ? { code: row.error_code, message: row.error_message ?? '' } : null,
+      startedAt: row.started_at,
+      updatedAt: row.updated_at,
+      endedAt: row.ended_at,
+      steps: steps.map((s) => ({
+        stepId: s.step_id,
+        state: s.state,
+        module: s.module,
+        query: s.query,
+        conversationId: s.conversation_id,
+        attempts: s.attempts,
+        output: s.output === null ? null : JSON.parse(s.output),
+        error: s.error_code ? { code: s.error_code, message: s.error_message ?? '' } : null,
+        updatedAt: s.updated_at,
+      })),
     };
   }
 

@@ -36,6 +36,8 @@ export class MessageRecorder {
   private readonly setResult: Statement;
   private readonly upsertCard: Statement;
   private readonly upsertStatus: Statement;
+  private readonly upsertWorkflow: Statement;
+  private readonly upsertWorkflowStep: Statement;
   private readonly recordOne: (message: IncomingMessage) => RecordOutcome;
 
   constructor(private readonly db: Database) {
@@ -73,6 +75,25 @@ export class MessageRecorder {
       INSERT INTO modules (name, status, session_id, client_id, updated_at) VALUES (?, ?, ?, ?, ?)
       ON CONFLICT(name) DO UPDATE SET status = excluded.status, session_id = excluded.session_id,
         client_id = excluded.client_id, updated_at = excluded.updated_at`);
+    // Workflow snapshots and events carry the workflow's seq: only a newer one moves a row forward.
+    this.upsertWorkflow = db.prepare(`
+      INSERT INTO workflows (id, name, state, seq, orchestrator, definition, snapshot, error_code, error_message, started_at, updated_at, ended_at)
+      VALUES (@id, @name, @state, @seq, @orchestrator, @definition, @snapshot, @errorCode, @errorMessage, @startedAt, @at, @endedAt)
+      ON CONFLICT(id) DO UPDATE SET
+        name = excluded.name, state = excluded.state, seq = excluded.seq, orchestrator = excluded.orchestrator,
+        definition = excluded.definition, snapshot = excluded.snapshot, error_code = excluded.error_code,
+        error_message = excluded.error_message, started_at = COALESCE(started_at, excluded.started_at),
+        updated_at = excluded.updated_at, ended_at = COALESCE(ended_at, excluded.ended_at)
+      WHERE excluded.seq >= workflows.seq`);
+    this.upsertWorkflowStep = db.prepare(`
+      INSERT INTO workflow_steps (workflow_id, step_id, state, seq, module, query, conversation_id, attempts, output, error_code, error_message, updated_at)
+      VALUES (@workflowId, @stepId, @state, @seq, @module, @query, @conversationId, @attempts, @output, @errorCode, @errorMessage, @at)
+      ON CONFLICT(workflow_id, step_id) DO UPDATE SET
+        state = excluded.state, seq = excluded.seq, module = COALESCE(excluded.module, module), query = COALESCE(excluded.query, query),
+        conversation_id = COALESCE(excluded.conversation_id, conversation_id), attempts = MAX(attempts, excluded.attempts),
+        output = COALESCE(excluded.output, output), error_code = excluded.error_code, error_message = excluded.error_message,
+        updated_at = excluded.updated_at
+      WHERE excluded.seq >= workflow_steps.seq`);
     this.recordOne = db.transaction((message: IncomingMessage) => this.write(message));
   }
 
@@ -143,9 +164,71 @@ export class MessageRecorder {
         this.upsertStatus.run(parsed.subject, status.state, status.sessionId, status.clientId, at);
         break;
       }
+      case 'workflow-state':
+        if (envelope.schema === 'workflow.state@1') this.applyWorkflowState(envelope as Envelope<WorkflowStateBody>, at);
+        break;
+      case 'workflow-events':
+        if (envelope.schema === 'workflow.event@1' && envelope.seq !== undefined) this.applyWorkflowEvent(envelope as Envelope<WorkflowEventBody>, at);
+        break;
       default:
         break;
     }
+  }
+
+  private applyWorkflowState(envelope: Envelope<WorkflowStateBody>, at: string): void {
+    const body = envelope.body;
+    const seq = envelope.seq ?? body.seq ?? 0;
+    const final = ['completed', 'failed', 'canceled'].includes(body.state);
+    this.upsertWorkflow.run({
+      id: body.workflowId,
+      name: body.name ?? null,
+      state: body.state,
+      seq,
+      orchestrator: envelope.from,
+      definition: body.definition ? JSON.stringify(body.definition) : null,
+      snapshot: JSON.stringify(body),
+      errorCode: body.error?.code ?? null,
+      errorMessage: body.error?.message ?? null,
+      startedAt: body.startedAt ?? null,
+      at,
+      endedAt: final ? at : null,
+    });
+    const queries = new Map((body.definition?.steps ?? []).map((s) => [s.id, s.query]));
+    for (const [stepId, step] of Object.entries(body.steps ?? {})) {
+      this.upsertWorkflowStep.run({
+        workflowId: body.workflowId,
+        stepId,
+        state: step.state,
+        seq,
+        module: step.module ?? null,
+        query: queries.get(stepId) ?? null,
+        conversationId: step.conversationId ?? null,
+        attempts: step.attempts ?? 0,
+        output: step.output === undefined ? null : JSON.stringify(step.output),
+        errorCode: step.error?.code ?? null,
+        errorMessage: step.error?.message ?? null,
+        at,
+      });
+    }
+  }
+
+  private applyWorkflowEvent(envelope: Envelope<WorkflowEventBody>, at: string): void {
+    const event = envelope.body;
+    if (event.type !== 'step' || !event.stepId || !event.stepState) return;
+    this.upsertWorkflowStep.run({
+      workflowId: event.workflowId,
+      stepId: event.stepId,
+      state: event.stepState,
+      seq: envelope.seq as number,
+      module: event.module ?? null,
+      query: null,
+      conversationId: event.conversationId ?? null,
+      attempts: event.attempt ?? 0,
+      output: null,
+      errorCode: event.error?.code ?? null,
+      errorMessage: event.error?.message ?? null,
+      at,
+    });
   }
 
   private applyEvent(envelope: Envelope<ConversationEvent>, at: string): void {
@@ -171,6 +254,36 @@ export class MessageRecorder {
       endedAt: FINAL_STATES.includes(event.state as ConversationStateName) ? at : null,
     });
   }
+}
+
+/** The fields of workflow.state@1 / workflow.event@1 (orchestrator/schemas.ts) the recorder reads. */
+interface WorkflowStepBody {
+  state: string;
+  attempts?: number;
+  module?: string;
+  conversationId?: string;
+  output?: unknown;
+  error?: { code: string; message: string };
+}
+interface WorkflowStateBody {
+  workflowId: string;
+  name?: string;
+  state: string;
+  seq?: number;
+  definition?: { steps?: Array<{ id: string; query?: string }> };
+  steps?: Record<string, WorkflowStepBody>;
+  error?: { code: string; message: string };
+  startedAt?: string;
+}
+interface WorkflowEventBody {
+  type: string;
+  workflowId: string;
+  stepId?: string;
+  stepState?: string;
+  attempt?: number;
+  module?: string;
+  conversationId?: string;
+  error?: { code: string; message: string };
 }
 
 const NO_ENVELOPE = { messageId: null, kind: null, schema: null, from: null, to: null, conversationId: null, correlationId: null, parentId: null, seq: null };

@@ -74,6 +74,41 @@ export const MIGRATIONS: readonly string[] = [
     updated_at TEXT NOT NULL
   );
   `,
+  // 2: workflows and their steps, mirrored from the orchestrator's retained comms/v1/workflows/{id}/state.
+  `
+  CREATE TABLE workflows (
+    id TEXT PRIMARY KEY,
+    name TEXT,
+    state TEXT NOT NULL,
+    seq INTEGER NOT NULL DEFAULT 0,
+    orchestrator TEXT,
+    definition TEXT,
+    snapshot TEXT,
+    error_code TEXT,
+    error_message TEXT,
+    started_at TEXT,
+    updated_at TEXT NOT NULL,
+    ended_at TEXT
+  );
+  CREATE INDEX workflows_state ON workflows(state);
+
+  CREATE TABLE workflow_steps (
+    workflow_id TEXT NOT NULL,
+    step_id TEXT NOT NULL,
+    state TEXT NOT NULL,
+    seq INTEGER NOT NULL DEFAULT 0,
+    module TEXT,
+    query TEXT,
+    conversation_id TEXT,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    output TEXT,
+    error_code TEXT,
+    error_message TEXT,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (workflow_id, step_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX workflow_steps_conversation ON workflow_steps(conversation_id);
+  `,
 ];
 
 export function migrate(db: Database): number {
