@@ -60,7 +60,7 @@ await yargs(hideBin(process.argv))
     async (argv) => {
       const logger = createLogger('comms', process.env.COMMS_LOG_LEVEL ?? (argv.demo ? 'warn' : 'info'));
       mkdirSync(argv.data, { recursive: true });
-      const security = argv.insecure ? undefined : await prepareSecurity(argv.data, ['marker', 'arangodb', 'client']);
+      const security = argv.insecure ? undefined : await prepareSecurity(argv.data, ['marker', 'arangodb', 'orchestrator', 'client']);
       const system = await startSystem({
         host: argv.host,
         port: argv.demo ? 0 : argv.port,

@@ -3,6 +3,7 @@ import { startBroker, type AccessPolicy, type EmbeddedBroker } from '../broker/i
 import { createArangodbActor } from '../actors/arangodb/index.ts';
 import { createMarkerActor } from '../actors/marker/index.ts';
 import { createRecorder, type Recorder } from '../actors/recorder/index.ts';
+import { createOrchestrator, type Orchestrator } from '../orchestrator/index.ts';
 import type { Actor } from '../actors/index.ts';
 import { createLogger, type Logger } from '../logging/index.ts';
 
@@ -22,6 +23,7 @@ export interface SystemOptions {
 export interface RunningSystem {
   broker: EmbeddedBroker;
   recorder: Recorder;
+  orchestrator: Orchestrator;
   actors: Actor[];
   dbPath: string;
   outDir: string;
@@ -54,13 +56,18 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     createMarkerActor({ url: broker.url, ...login('marker'), logger: logger.child({ module: 'marker' }) }),
   ];
   for (const actor of actors) await actor.start();
+  // Workflows in flight when the process last stopped continue from data/workflows.
+  const orchestrator = createOrchestrator({ url: broker.url, stateDir: join(options.dataDir, 'workflows'), ...login('orchestrator'), logger: logger.child({ module: 'orchestrator' }) });
+  await orchestrator.start();
   return {
     broker,
     recorder,
+    orchestrator,
     actors,
     dbPath,
     outDir,
     async stop() {
+      await orchestrator.stop().catch(() => {});
       for (const actor of actors.reverse()) await actor.stop().catch(() => {});
       await recorder.stop();
       await broker.close();
