@@ -16,7 +16,7 @@ import { runDemo } from './demo.ts';
 import { formatStatus, printJson, progressBar } from './print.ts';
 import { startSystem } from './system.ts';
 import { dashboardPageUrl, startDashboardServer } from '../dashboard/index.ts';
-import { prepareSecurity } from '../security/index.ts';
+import { loadTlsFiles, prepareSecurity } from '../security/index.ts';
 
 const DEFAULT_DATA = resolve(process.env.COMMS_DATA ?? 'data');
 const DEFAULT_URL = process.env.COMMS_URL ?? 'mqtt://127.0.0.1:1883';
@@ -28,6 +28,20 @@ const withBus = <T>(y: Argv<T>) =>
     .option('password', { type: 'string', default: process.env.COMMS_PASSWORD, describe: 'broker password' });
 
 const withDb = <T>(y: Argv<T>) => y.option('db', { type: 'string', default: resolve(DEFAULT_DATA, 'comms.db'), describe: 'recorder SQLite file' }).option('json', { type: 'boolean', default: false });
+
+const withTls = <T>(y: Argv<T>) =>
+  y
+    .option('tls-port', { type: 'number', default: 8883, describe: 'MQTTS port (with --tls-key and --tls-cert)' })
+    .option('tls-key', { type: 'string', describe: 'PEM private key: turns on the MQTTS listener' })
+    .option('tls-cert', { type: 'string', describe: 'PEM certificate matching --tls-key' });
+
+/** The MQTTS listener settings when both files are given; a mismatched pair is E_CONFIG_INVALID. */
+async function tlsListener(argv: { tlsPort: number; tlsKey?: string; tlsCert?: string }): Promise<{ port: number; key: Buffer; cert: Buffer } | undefined> {
+  if (!argv.tlsKey && !argv.tlsCert) return undefined;
+  if (!argv.tlsKey || !argv.tlsCert) throw new CommsError('E_CONFIG_INVALID', 'MQTTS needs both --tls-key and --tls-cert.');
+  const { key, cert } = await loadTlsFiles({ keyPath: argv.tlsKey, certPath: argv.tlsCert });
+  return { port: argv.tlsPort, key, cert };
+}
 
 /** Keep a long-running command alive until Ctrl-C / SIGTERM, then stop it cleanly. */
 function untilSignal(stop: () => Promise<void>): Promise<void> {
@@ -45,7 +59,7 @@ await yargs(hideBin(process.argv))
     'up',
     'start the embedded broker, the recorder, marker and arangodb in one process',
     (y) =>
-      y
+      withTls(y)
         .option('port', { type: 'number', default: 1883 })
         .option('ws-port', { type: 'number', default: 8083, describe: 'MQTT over WebSocket (dashboards, browsers)' })
         .option('host', { type: 'string', default: '127.0.0.1' })
@@ -65,6 +79,7 @@ await yargs(hideBin(process.argv))
         host: argv.host,
         port: argv.demo ? 0 : argv.port,
         wsPort: argv.demo ? 0 : argv.wsPort,
+        tls: await tlsListener(argv),
         dataDir: argv.data,
         access: security?.access,
         credentials: security?.logins,
@@ -82,7 +97,7 @@ await yargs(hideBin(process.argv))
       }
       const wsUrl = system.broker.wsUrl;
       const dashboard = argv.dashboard && wsUrl ? await startDashboardServer({ host: argv.host, port: argv.dashboardPort, wsUrl }) : undefined;
-      process.stdout.write(`comms up: broker ${system.broker.url} (ws ${wsUrl}), database ${system.dbPath}${security ? `, credentials ${security.secretsFile}` : ' (insecure)'}\n`);
+      process.stdout.write(`comms up: broker ${system.broker.url} (ws ${wsUrl}${system.broker.tlsUrl ? `, tls ${system.broker.tlsUrl}` : ''}), database ${system.dbPath}${security ? `, credentials ${security.secretsFile}` : ' (insecure)'}\n`);
       if (dashboard && wsUrl) {
         // The observer password stays in secrets.json: stdout often ends up in logs.
         const page = dashboardPageUrl(dashboard.url, { wsUrl, ...(security ? { username: 'observer' } : {}) });
@@ -113,11 +128,11 @@ await yargs(hideBin(process.argv))
   .command(
     'broker',
     'run only the embedded MQTT broker',
-    (y) => y.option('port', { type: 'number', default: 1883 }).option('ws-port', { type: 'number' }).option('host', { type: 'string', default: '127.0.0.1' }),
+    (y) => withTls(y).option('port', { type: 'number', default: 1883 }).option('ws-port', { type: 'number' }).option('host', { type: 'string', default: '127.0.0.1' }),
     async (argv) => {
       const logger = createLogger('broker');
-      const broker = await startBroker({ host: argv.host, port: argv.port, wsPort: argv.wsPort, onDenied: (what) => logger.warn({ what }, 'denied') });
-      process.stdout.write(`broker listening on ${broker.url}${broker.wsUrl ? ` and ${broker.wsUrl}` : ''}\n`);
+      const broker = await startBroker({ host: argv.host, port: argv.port, wsPort: argv.wsPort, tls: await tlsListener(argv), onDenied: (what) => logger.warn({ what }, 'denied') });
+      process.stdout.write(`broker listening on ${[broker.url, broker.wsUrl, broker.tlsUrl].filter(Boolean).join(', ')}\n`);
       await untilSignal(() => broker.close());
     },
   )

@@ -11,6 +11,8 @@ export interface SystemOptions {
   host?: string;
   port?: number;
   wsPort?: number;
+  /** MQTTS listener besides plain TCP. */
+  tls?: { port: number; key: Buffer; cert: Buffer };
   dataDir: string;
   /** When set, the broker enforces it and each actor logs in with its own credentials. */
   access?: AccessPolicy;
@@ -37,6 +39,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     host: options.host,
     port: options.port,
     wsPort: options.wsPort,
+    tls: options.tls,
     access: options.access,
     onDenied: (what) => logger.warn({ what }, 'broker denied'),
   });

@@ -1,5 +1,7 @@
 import { expect } from 'chai';
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import mqtt from 'mqtt';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -77,5 +79,28 @@ describe('comms CLI', function () {
     expect((missing as { stderr: string }).stderr).to.contain('E_NOT_FOUND');
     const noDb = await comms('stats', '--db', join(bus.dir, 'absent.db')).catch((e: { code: number; stderr: string }) => e);
     expect((noDb as { stderr: string }).stderr).to.contain('E_STORAGE');
+  });
+
+  it('serves MQTTS from `comms broker --tls-key --tls-cert`, and refuses half a TLS configuration', async () => {
+    const key = join(bus.dir, 'key.pem');
+    const cert = join(bus.dir, 'cert.pem');
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost', '-keyout', key, '-out', cert], { stdio: 'ignore' });
+    const half = await comms('broker', '--port', '0', '--tls-key', key).catch((e: { code: number; stderr: string }) => e);
+    expect((half as { stderr: string }).stderr).to.contain('E_CONFIG_INVALID');
+
+    const broker = spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'broker', '--port', '0', '--tls-port', '0', '--tls-key', key, '--tls-cert', cert], { cwd: repo, env: { ...process.env, COMMS_LOG_LEVEL: 'silent' } });
+    try {
+      const line = await new Promise<string>((resolve, reject) => {
+        broker.stdout.on('data', (chunk: Buffer) => resolve(chunk.toString()));
+        broker.once('exit', (code) => reject(new Error(`broker exited ${code}`)));
+      });
+      const tlsUrl = /mqtts:\/\/[^\s,]+/.exec(line)?.[0];
+      expect(tlsUrl, line).to.be.a('string');
+      const client = await mqtt.connectAsync(tlsUrl as string, { ca: readFileSync(cert), rejectUnauthorized: true, protocolVersion: 4, reconnectPeriod: 0 });
+      expect(client.connected).to.equal(true);
+      await client.endAsync();
+    } finally {
+      broker.kill('SIGTERM');
+    }
   });
 });
