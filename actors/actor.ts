@@ -72,6 +72,8 @@ export class Actor extends EventEmitter<ActorEvents> {
   private readonly handlers = new Map<string, QueryHandler>();
   private readonly subscriptions: Array<{ filter: string; listener: MessageListener }> = [];
   private readonly open = new Map<string, Conversation>();
+  /** Publishes still queued by conversations that have settled (their final event and state snapshot). */
+  private readonly flushing = new Set<Promise<void>>();
   private readonly responder: Responder;
   private readonly startedAt = new Date().toISOString();
 
@@ -187,8 +189,10 @@ export class Actor extends EventEmitter<ActorEvents> {
     const client = this.client;
     if (!client) return;
     this.responder.abortAll(`${this.name} is shutting down`);
-    for (const conversation of this.open.values()) conversation.cancel(`${this.name} is shutting down`);
-    await Promise.all([...this.open.values()].map((c) => c.flushed()));
+    // cancel() settles synchronously; settled conversations (these and ones that just ended) are in `flushing` until
+    // their last events have left, so wait for those before disconnecting.
+    for (const conversation of [...this.open.values()]) conversation.cancel(`${this.name} is shutting down`);
+    await Promise.all([...this.flushing]);
     if (client.connected) await this.publish(Topics.moduleStatus(this.name), this.statusEnvelope('offline'), { retain: true }).catch(() => {});
     await client.endAsync();
     this.client = undefined;
@@ -206,6 +210,8 @@ export class Actor extends EventEmitter<ActorEvents> {
   /** Start a conversation with another module. Listen to the returned Conversation's events, await its `result`. */
   request<R = unknown>(to: string, schema: string, body: unknown, options: Partial<RequestOptions> = {}): Conversation<R> {
     const settings = { ...DEFAULT_REQUEST_OPTIONS, ...this.options.requestDefaults, ...options };
+    // A parent's signal outlives its child requests: the abort listener goes when the conversation settles.
+    let detach: (() => void) | undefined;
     const conversation = new Conversation<R>(
       {
         conversationId: settings.conversationId ?? newId(),
@@ -226,7 +232,13 @@ export class Actor extends EventEmitter<ActorEvents> {
         publish: (topic, envelope, opts) => this.publish(topic, envelope, opts),
         clearRetained: (topic) => this.publishRaw(topic, Buffer.alloc(0), { retain: true }),
       },
-      (done) => this.open.delete(done.requestId),
+      (done) => {
+        this.open.delete(done.requestId);
+        detach?.();
+        const flushed = done.flushed();
+        this.flushing.add(flushed);
+        void flushed.finally(() => this.flushing.delete(flushed));
+      },
     );
     if (!this.client) throw new CommsError('E_NOT_CONNECTED', `${this.name} is not started; call start() before request().`);
     // Conversation<R> only differs from Conversation<unknown> in the result's type, which the map never reads.
@@ -235,7 +247,11 @@ export class Actor extends EventEmitter<ActorEvents> {
     if (settings.signal) {
       const signal = settings.signal;
       if (signal.aborted) queueMicrotask(() => conversation.cancel('parent canceled'));
-      else signal.addEventListener('abort', () => conversation.cancel('parent canceled'), { once: true });
+      else {
+        const onAbort = () => conversation.cancel('parent canceled');
+        signal.addEventListener('abort', onAbort, { once: true });
+        detach = () => signal.removeEventListener('abort', onAbort);
+      }
     }
     this.emit('conversation', untyped);
     queueMicrotask(() => conversation.start());
@@ -281,12 +297,19 @@ export class Actor extends EventEmitter<ActorEvents> {
       this.log.debug({ correlationId: envelope.correlationId, kind: envelope.kind }, 'reply for a conversation that is no longer open');
       return;
     }
-    if (envelope.kind === 'reply' && this.registry.has(envelope.schema)) {
+    // Progress and error bodies drive the state machine: check them like replies, against the bus's own schemas.
+    const bodySchema = envelope.kind === 'progress' ? 'progress@1' : envelope.kind === 'error' ? 'error@1' : envelope.schema;
+    if (this.registry.has(bodySchema) && (envelope.kind === 'reply' || envelope.kind === 'progress' || envelope.kind === 'error')) {
       try {
-        this.registry.validate(envelope.schema, envelope.body);
+        this.registry.validate(bodySchema, envelope.body);
       } catch (err) {
         const error = err as CommsError;
-        conversation.receive({ ...envelope, kind: 'error', schema: 'error@1', body: { code: error.code, message: `reply from ${envelope.from} is invalid: ${error.message}`, details: error.details } });
+        if (envelope.kind === 'progress') {
+          // Progress is advisory: an invalid report is ignored (the recorder keeps it) rather than ending the conversation.
+          this.log.warn({ err: error, from: envelope.from, conversationId: envelope.conversationId }, 'invalid progress report ignored');
+          return;
+        }
+        conversation.receive({ ...envelope, kind: 'error', schema: 'error@1', body: { code: error.code, message: `${envelope.kind} from ${envelope.from} is invalid: ${error.message}`, details: error.details } });
         return;
       }
     }
@@ -297,8 +320,12 @@ export class Actor extends EventEmitter<ActorEvents> {
     if (payload.length === 0) return;
     let state: ModuleStatus['state'];
     try {
-      state = (parseEnvelope(payload).body as ModuleStatus).state;
-    } catch {
+      const envelope = parseEnvelope(payload);
+      // A status that is not a module.status@1 says nothing about the peer: it must not fail conversations as E_PEER_LOST.
+      this.registry.validate('module.status@1', envelope.body);
+      state = (envelope.body as ModuleStatus).state;
+    } catch (err) {
+      this.log.warn({ err, module }, 'unreadable status message ignored');
       return;
     }
     this.emit('peer-status', module, state);

@@ -139,13 +139,15 @@ export class BackgroundInstance extends EventEmitter<InstanceEvents> {
     };
     const sessionId = existing?.sessionId;
     if (sessionId !== undefined && backend.kind === existing?.backend) record.sessionId = sessionId;
+    let turns: StoredTurn[];
     try {
       await store.saveInstance(record);
+      turns = existing ? await store.loadTurns(id) : [];
     } catch (err) {
+      // The backend (a claude-code process, say) is released when the instance cannot be opened.
       if (ownsBackend) await backend.close();
       throw err;
     }
-    const turns = existing ? await store.loadTurns(id) : [];
     return new BackgroundInstance({
       id,
       module: moduleName,

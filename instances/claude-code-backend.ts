@@ -217,7 +217,12 @@ export class ClaudeCodeBackend implements ModelBackend {
       };
       const kill = (): void => {
         if (this.proc === child) this.proc = undefined;
-        child?.kill('SIGTERM');
+        if (!child || child.exitCode !== null || child.signalCode !== null) return;
+        child.kill('SIGTERM');
+        // No longer tracked (close() will not stop it), so one that ignores SIGTERM must not linger.
+        const hard = setTimeout(() => child.kill('SIGKILL'), 3_000);
+        hard.unref();
+        child.once('exit', () => clearTimeout(hard));
       };
       const onAbort = (): void => {
         kill();

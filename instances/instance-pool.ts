@@ -85,7 +85,10 @@ export class InstancePool extends EventEmitter<InstancePoolEvents> {
   private readonly opening = new Set<string>();
   private readonly queue: Job[] = [];
   private readonly healthTimer: NodeJS.Timeout | undefined;
+  /** Instances being opened for queued requests (each one for the request at the queue's head). */
   private creating = 0;
+  /** Instances being opened to replace unhealthy ones (no request waits on them in particular). */
+  private replacing = 0;
   private closed = false;
 
   constructor(opts: InstancePoolOptions) {
@@ -119,7 +122,7 @@ export class InstancePool extends EventEmitter<InstancePoolEvents> {
   stats(): PoolStats {
     let busy = 0;
     for (const slot of this.slots.values()) if (slot.busy) busy++;
-    return { size: this.slots.size, idle: this.slots.size - busy, busy, queued: this.queue.length, creating: this.creating };
+    return { size: this.slots.size, idle: this.slots.size - busy, busy, queued: this.queue.length, creating: this.creating + this.replacing };
   }
 
   /** Ids of the open instances. */
@@ -136,6 +139,10 @@ export class InstancePool extends EventEmitter<InstancePoolEvents> {
         let ok = false;
         try {
           ok = await slot.instance.health();
+        } catch {
+          // A backend or store that throws instead of answering false is unhealthy too; a rejection
+          // here would be unhandled (the periodic check runs from a timer).
+          ok = false;
         } finally {
           slot.checking = false;
         }
@@ -171,7 +178,7 @@ export class InstancePool extends EventEmitter<InstancePoolEvents> {
     }
     if (signal?.aborted) return Promise.reject(new CommsError('E_CANCELED', 'The request was canceled before it started.'));
     const hasIdle = this.pickIdle() !== undefined;
-    const canOpen = this.slots.size + this.creating < this.maxSize;
+    const canOpen = this.slots.size + this.creating + this.replacing < this.maxSize;
     const waiting = Math.max(0, this.queue.length - this.creating);
     if (!hasIdle && !canOpen && waiting >= this.maxQueue) {
       this.emit('saturated', { depth: this.queue.length });
@@ -224,7 +231,7 @@ export class InstancePool extends EventEmitter<InstancePoolEvents> {
       this.queue.shift();
       this.dispatch(slot, job);
     }
-    while (this.queue.length > this.creating && this.slots.size + this.creating < this.maxSize) {
+    while (this.queue.length > this.creating && this.slots.size + this.creating + this.replacing < this.maxSize) {
       this.creating++;
       void this.openSlot().then(
         () => undefined,
@@ -318,7 +325,7 @@ export class InstancePool extends EventEmitter<InstancePoolEvents> {
     if (this.closed || slot.busy || this.slots.get(slot.instance.id) !== slot) return;
     if (this.slots.size <= this.minSize) return;
     this.slots.delete(slot.instance.id);
-    await slot.instance.close();
+    await closeQuietly(slot.instance);
     this.emit('reaped', { instanceId: slot.instance.id });
   }
 
@@ -327,17 +334,26 @@ export class InstancePool extends EventEmitter<InstancePoolEvents> {
     this.slots.delete(from);
     if (slot.idleTimer) clearTimeout(slot.idleTimer);
     this.emit('unhealthy', { instanceId: from });
-    await slot.instance.close();
+    await closeQuietly(slot.instance);
     if (this.closed) return;
-    this.creating++;
+    this.replacing++;
     try {
       const fresh = await this.openSlot();
       this.emit('replaced', { from, to: fresh.instance.id });
     } catch {
       // The next request opens an instance again (and reports the failure).
     } finally {
-      this.creating--;
+      this.replacing--;
       this.pump();
     }
+  }
+}
+
+/** Closes an instance the pool is dropping; a failing close must not become an unhandled rejection (reap and replace run from timers). */
+async function closeQuietly(instance: BackgroundInstance): Promise<void> {
+  try {
+    await instance.close();
+  } catch {
+    // The instance is gone from the pool either way.
   }
 }

@@ -83,6 +83,8 @@ class OrchestratorImpl implements Orchestrator {
   private readonly cards = new Map<string, ModuleCard>();
   private readonly presence = new Map<string, string>();
   private readonly cardArrived = new EventEmitter();
+  /** Steps waiting for a module card (resolveCapability): ended when the orchestrator stops, so no timer or listener outlives it. */
+  private readonly capabilityWaits = new Set<() => void>();
   private readonly capabilityWaitMs: number;
   dead = false;
 
@@ -165,6 +167,7 @@ class OrchestratorImpl implements Orchestrator {
   private freeze(): void {
     this.dead = true;
     for (const run of this.runs.values()) run.halt();
+    for (const end of [...this.capabilityWaits]) end();
   }
 
   createWorkflow(definition: WorkflowDefinition): ValidWorkflow {
@@ -228,6 +231,7 @@ class OrchestratorImpl implements Orchestrator {
     };
     const now = pick();
     if (now) return Promise.resolve(now);
+    if (this.dead) return Promise.reject(new CommsError('E_CANCELED', 'the orchestrator is stopping'));
     return new Promise((resolve, reject) => {
       const check = () => {
         const found = pick();
@@ -242,7 +246,13 @@ class OrchestratorImpl implements Orchestrator {
       const done = () => {
         clearTimeout(timer);
         this.cardArrived.off('change', check);
+        this.capabilityWaits.delete(end);
       };
+      const end = () => {
+        done();
+        reject(new CommsError('E_CANCELED', 'the orchestrator is stopping'));
+      };
+      this.capabilityWaits.add(end);
       this.cardArrived.on('change', check);
     });
   }

@@ -55,7 +55,21 @@ export class RolePolicy implements AccessPolicy {
     if (!ownsClientId(namespace, clientId)) {
       throw new CommsError('E_NOT_AUTHORIZED', `client id ${JSON.stringify(clientId)} does not belong to user ${principal.username}; use ${namespace} or ${namespace}-<suffix>.`);
     }
+    // `marker-2` is in the namespace of `marker`, but when `marker-2` is a user of its own the id is
+    // that user's (its session, its reply topic): the longest namespace that owns an id wins.
+    const closer = this.namespaces().find((other) => other.length > namespace.length && ownsClientId(other, clientId));
+    if (closer !== undefined) {
+      throw new CommsError('E_NOT_AUTHORIZED', `client id ${JSON.stringify(clientId)} belongs to user ${closer}, not ${principal.username}; use ${namespace} or ${namespace}-<suffix>.`);
+    }
     return principal;
+  }
+
+  /** The client-id namespace of every known user (module for actors and the recorder, else the username). */
+  private namespaces(): string[] {
+    return [...this.users.values()].map(({ user }) => {
+      const p = toPrincipal(user);
+      return p.module ?? p.username;
+    });
   }
 
   canPublish(principal: Principal, topic: string, clientId: string, payload: Buffer): boolean {

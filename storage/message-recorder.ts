@@ -1,6 +1,9 @@
 import type { Database, Statement } from 'better-sqlite3';
 import {
+  CommsError,
+  CORE_SCHEMAS,
   FINAL_STATES,
+  SchemaRegistry,
   parseEnvelope,
   parseTopic,
   toCommsError,
@@ -38,6 +41,9 @@ export class MessageRecorder {
   private readonly upsertStatus: Statement;
   private readonly upsertWorkflow: Statement;
   private readonly upsertWorkflowStep: Statement;
+  private readonly markInvalid: Statement;
+  private readonly deriveOne: (topic: string, envelope: Envelope, at: string) => void;
+  private readonly bodies = new SchemaRegistry(CORE_SCHEMAS);
   private readonly recordOne: (message: IncomingMessage) => RecordOutcome;
 
   constructor(private readonly db: Database) {
@@ -94,6 +100,9 @@ export class MessageRecorder {
         output = COALESCE(excluded.output, output), error_code = excluded.error_code, error_message = excluded.error_message,
         updated_at = excluded.updated_at
       WHERE excluded.seq >= workflow_steps.seq`);
+    this.markInvalid = db.prepare('UPDATE messages SET valid = 0, error_code = ?, error_message = ? WHERE seq = ?');
+    // Nested in the message's transaction this is a SAVEPOINT: a body that cannot be applied rolls back only its derived rows.
+    this.deriveOne = db.transaction((topic: string, envelope: Envelope, at: string) => this.derive(topic, envelope, at));
     this.recordOne = db.transaction((message: IncomingMessage) => this.write(message));
   }
 
@@ -138,12 +147,25 @@ export class MessageRecorder {
       errorMessage: null,
     });
     if (inserted.changes === 0) return { stored: false, valid: true };
-    this.derive(message.topic, envelope, receivedAt);
+    try {
+      this.deriveOne(message.topic, envelope, receivedAt);
+    } catch (err) {
+      // A well-formed envelope with a body the derived tables cannot take (null, missing fields, unknown
+      // state) is kept as an invalid message; throwing would leave it unacknowledged and redelivered forever.
+      if (isStorageFailure(err)) throw err;
+      const error = toCommsError(err, 'E_SCHEMA_INVALID');
+      this.markInvalid.run(error.code, error.message, inserted.lastInsertRowid);
+      return { stored: true, valid: false };
+    }
     return { stored: true, valid: true };
   }
 
   private derive(topic: string, envelope: Envelope, at: string): void {
     const parsed = parseTopic(topic);
+    if (parsed && DERIVED_SCHEMAS.has(envelope.schema)) this.bodies.validate(envelope.schema, envelope.body);
+    if ((envelope.schema === 'workflow.state@1' || envelope.schema === 'workflow.event@1') && !isWorkflowBody(envelope.body)) {
+      throw new CommsError('E_SCHEMA_INVALID', `body of ${envelope.schema} needs string workflowId and state (or type)`);
+    }
     switch (parsed?.kind) {
       case 'conversation-events':
         if (envelope.schema === 'conversation.event@1' && envelope.seq !== undefined) this.applyEvent(envelope as Envelope<ConversationEvent>, at);
@@ -284,6 +306,21 @@ interface WorkflowEventBody {
   module?: string;
   conversationId?: string;
   error?: { code: string; message: string };
+}
+
+/** Core bodies the recorder derives rows from; they are checked before a row is written. */
+const DERIVED_SCHEMAS = new Set(['conversation.event@1', 'module.status@1', 'module.card@1']);
+
+function isWorkflowBody(body: unknown): boolean {
+  if (typeof body !== 'object' || body === null) return false;
+  const b = body as { workflowId?: unknown; state?: unknown; type?: unknown };
+  return typeof b.workflowId === 'string' && (typeof b.state === 'string' || typeof b.type === 'string');
+}
+
+/** Errors of the database itself (full disk, I/O, busy), as opposed to data it refused: the message must not be acknowledged. */
+function isStorageFailure(err: unknown): boolean {
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' && code.startsWith('SQLITE_') && !code.startsWith('SQLITE_CONSTRAINT') && code !== 'SQLITE_MISMATCH';
 }
 
 const NO_ENVELOPE = { messageId: null, kind: null, schema: null, from: null, to: null, conversationId: null, correlationId: null, parentId: null, seq: null };

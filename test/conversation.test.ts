@@ -149,6 +149,73 @@ describe('conversations over a real broker', () => {
     expect(signal.aborted).to.equal(true);
   });
 
+  it('stopping the requester cancels its open conversations and still sends the cancel and the final event', async () => {
+    const started = deferred();
+    const canceled = deferred();
+    await bus
+      .actor({ name: 'responder' })
+      .handle(echoQuery('responder', { onStart: (ctx) => { started.resolve(); ctx.signal.addEventListener('abort', () => canceled.resolve()); }, gate: new Promise(() => {}) }))
+      .start();
+    const requester = await bus.actor({ name: 'requester' }).start();
+    const conversation = requester.request('responder', 'echo@1', { text: 'long job' });
+    await started.promise;
+    await requester.stop();
+    expect(conversation.state).to.equal('canceled');
+    await canceled.promise;
+    const status = await recorded(() => {
+      const s = recorder.queries.listConversations().find((c) => c.id === conversation.id);
+      return s?.state === 'canceled' ? s : undefined;
+    });
+    expect(status.state).to.equal('canceled');
+  });
+
+  it('ignores an invalid progress report and turns an invalid error body into E_SCHEMA_INVALID', async () => {
+    const requester = await bus.actor({ name: 'requester' }).start();
+    const conversation = requester.request('nobody', 'echo@1', { text: 'x' }, { ackTimeoutMs: 60_000, timeoutMs: 60_000 });
+    await conversation.flushed();
+    const raw = await mqtt.connectAsync(bus.broker.url, { clientId: 'raw', protocolVersion: 4 });
+    const answer = (kind: 'progress' | 'error', body: unknown) =>
+      raw.publishAsync(
+        requester.replyTopic,
+        JSON.stringify(createEnvelope({ kind, from: 'nobody', to: 'requester', conversationId: conversation.id, correlationId: conversation.requestId, schema: `${kind}@1`, body })),
+        { qos: 1 },
+      );
+    await answer('progress', { percent: 'lots' });
+    await answer('progress', { percent: 40 });
+    await until((check) => {
+      conversation.on('progress', check);
+      return () => conversation.off('progress', check);
+    }, () => (conversation.percent === 40 ? true : undefined));
+    await answer('error', { code: 'E_BOGUS' });
+    const error = (await conversation.result.catch((e: CommsError) => e)) as CommsError;
+    expect(error.code).to.equal('E_SCHEMA_INVALID');
+    expect(error.message).to.match(/error from nobody is invalid/);
+    expect(conversation.state).to.equal('failed');
+    await raw.endAsync();
+  });
+
+  it('does not treat a malformed status message as the responder going lost', async () => {
+    const requester = await bus.actor({ name: 'requester' }).start();
+    const conversation = requester.request('nobody', 'echo@1', { text: 'x' }, { ackTimeoutMs: 60_000, timeoutMs: 60_000, peerGraceMs: 20 });
+    await conversation.flushed();
+    const raw = await mqtt.connectAsync(bus.broker.url, { clientId: 'raw', protocolVersion: 4 });
+    const junk = createEnvelope({ kind: 'event', from: 'nobody', to: '*', conversationId: 'session', schema: 'module.status@1', body: { mood: 'grumpy' } });
+    await raw.publishAsync(Topics.moduleStatus('nobody'), JSON.stringify(junk), { qos: 1 });
+    await raw.endAsync();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(conversation.state).to.equal('submitted');
+    conversation.cancel();
+  });
+
+  it('lets go of the parent signal when a child request settles', async () => {
+    const { getEventListeners } = await import('node:events') as unknown as { getEventListeners: (target: EventTarget, name: string) => unknown[] };
+    await bus.actor({ name: 'responder' }).handle(echoQuery('responder')).start();
+    const requester = await bus.actor({ name: 'requester' }).start();
+    const parent = new AbortController();
+    for (let i = 0; i < 3; i++) await requester.ask('responder', 'echo@1', { text: `n${i}` }, { signal: parent.signal });
+    expect(getEventListeners(parent.signal, 'abort')).to.have.length(0);
+  });
+
   it('fails with E_PEER_LOST when the responder dies mid-work and does not come back', async () => {
     const started = deferred();
     const responder = await bus.actor({ name: 'responder' }).handle(echoQuery('responder', { onStart: () => started.resolve(), gate: new Promise(() => {}) })).start();
@@ -210,5 +277,18 @@ describe('conversations over a real broker', () => {
     expect(runs).to.equal(1);
     expect(replies[0]?.id).to.equal(replies[1]?.id);
     await raw.endAsync();
+  });
+
+  it('publishes a conversation\'s final events even when the requester stops right after the result', async () => {
+    await bus.actor({ name: 'responder' }).handle(echoQuery('responder')).start();
+    const requester = await bus.actor({ name: 'requester' }).start();
+    const conversation = requester.request('responder', 'echo@1', { text: 'and goodbye' });
+    await conversation.result;
+    await requester.stop();
+    const status = await recorded(() => {
+      const s = recorder.queries.listConversations().find((c) => c.id === conversation.id);
+      return s?.state === 'completed' ? s : undefined;
+    });
+    expect(status.lastSeq).to.equal(recorder.queries.getConversationEvents(conversation.id).length);
   });
 });

@@ -89,6 +89,20 @@ describe('ingest (arangodb side)', function () {
     expect(sanitizeKey('x'.repeat(400))).to.equal(long);
   });
 
+  it('never makes a document key that is a path step (. or ..), so JSONL stays inside outDir', () => {
+    for (const raw of ['.', '..', '...', '/..', '../', '']) {
+      const key = sanitizeKey(raw);
+      expect(key, JSON.stringify(raw)).to.match(KEY);
+      expect(key, JSON.stringify(raw)).to.not.match(/^\.+$/);
+    }
+    // document.ingest@1 comes from the bus: without a sha256 the key is the filename it names.
+    const { sha256: _drop, ...metadata } = doc.metadata;
+    const hostile = { ...doc, metadata: { ...metadata, source: { ...doc.metadata.source, filename: '..' } } } as PdfDocumentT;
+    const key = toCollections(hostile).documents[0]!._key;
+    expect(key).to.not.equal('..');
+    expect(join(out, key).startsWith(`${out}/`)).to.equal(true);
+  });
+
   // No ArangoDB runs here: only the argument checks are exercised, which fail before any connection.
   it('rejects a bad ArangoDB target with E_CONFIG_INVALID', async () => {
     const c = toCollections(doc);

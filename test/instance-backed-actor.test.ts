@@ -32,6 +32,22 @@ describe('an actor answered by background LLM instances', () => {
     expect(module.actor.card().backend.kind).to.equal('offline');
   });
 
+  it('closes its pool even when stopping the actor fails', async () => {
+    const m = createInstanceBackedActor({ name: 'summarizer', url: bus.broker.url, queries, pool: { instance: { backend: 'offline' } } });
+    await m.start();
+    const realStop = m.actor.stop.bind(m.actor);
+    m.actor.stop = async () => {
+      await realStop();
+      throw new Error('disconnect failed');
+    };
+    let closed = false;
+    m.pool.on('closed', () => (closed = true));
+    let error: unknown;
+    await m.stop().catch((err: unknown) => (error = err));
+    expect((error as Error | undefined)?.message).to.equal('disconnect failed');
+    expect(closed).to.equal(true);
+  });
+
   it('goes through the Messages API (loopback), forcing the schema as a tool, and reports a model that keeps answering wrong', async () => {
     api = await MessagesApiServer.start();
     const server = api;

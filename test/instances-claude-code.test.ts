@@ -121,6 +121,26 @@ describe('instances: claude-code backend with the stand-in claude executable', f
     expect(reply.text).to.equal('before the crash');
   });
 
+  it('kills a process that ignores SIGTERM after a turn timeout, so none lingers', async () => {
+    const backend = new ClaudeCodeBackend({ executable: fakeClaude, env: { FAKE_CLAUDE_DIR: sessions }, turnTimeoutMs: 1_000 });
+    opened.push(backend);
+    await backend.send({ system: 's', messages: [{ role: 'user', content: 'say:up' }] });
+    const pid = backend.pid as number;
+    expect(pid).to.be.a('number');
+    await rejectsWith(backend.send({ system: 's', messages: [{ role: 'user', content: 'hang-ignoring-sigterm' }] }), 'E_MODEL_UNAVAILABLE');
+    const alive = (): boolean => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    for (let i = 0; i < 100 && alive(); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+    if (alive()) process.kill(pid, 'SIGKILL');
+    expect(alive()).to.equal(false);
+  });
+
   it('is unhealthy and unavailable when the executable is missing', async () => {
     const backend = new ClaudeCodeBackend({ executable: join(sessions, 'no-such-claude') });
     expect(await backend.health()).to.equal(false);

@@ -139,6 +139,60 @@ describe('instances: InstancePool', () => {
     server.healthy = true;
   });
 
+  it('keeps maxQueue while an unhealthy instance is being replaced', async () => {
+    // Opening the replacement is held, so requests arrive while it is in flight.
+    const held = gate();
+    let holdSaves = false;
+    class SlowStore extends MemoryInstanceStore {
+      override async saveInstance(rec: Parameters<MemoryInstanceStore['saveInstance']>[0]): Promise<void> {
+        if (holdSaves) await held.promise;
+        return super.saveInstance(rec);
+      }
+    }
+    const p = pool({ maxSize: 1, maxQueue: 1, instance: { store: new SlowStore() } });
+    const { instanceId } = await p.send('hello');
+    server.healthy = false;
+    p.on('unhealthy', () => {
+      holdSaves = true;
+    });
+    const checking = p.checkHealth();
+    while (p.stats().creating === 0) await new Promise((resolve) => setImmediate(resolve));
+    expect(p.stats()).to.deep.include({ size: 0, queued: 0, creating: 1 });
+    server.healthy = true;
+    const first = p.send('first');
+    // The replacement is not opened for a queued request: 'first' waits in the queue, which is then full.
+    const second = p.send('second');
+    const outcome = await Promise.race([
+      second.then(
+        () => 'accepted',
+        (err: { code?: string }) => err.code,
+      ),
+      new Promise((resolve) => setTimeout(() => resolve('still queued'), 50)),
+    ]);
+    expect(outcome).to.equal('E_POOL_SATURATED');
+    expect(p.stats().queued).to.equal(1);
+    holdSaves = false;
+    held.open();
+    await checking;
+    const reply = await first;
+    expect(reply.instanceId).to.not.equal(instanceId);
+  });
+
+  it('treats a health check that throws as unhealthy instead of rejecting', async () => {
+    const p = pool({
+      instance: {
+        backend: () => {
+          const real = new AnthropicBackend({ apiKey: 'test-key', baseURL: server.url, maxRetries: 0, model: 'claude-test', env: {} });
+          return { kind: real.kind, send: (req) => real.send(req), close: () => real.close(), health: () => Promise.reject(new Error('probe exploded')) };
+        },
+      },
+    });
+    const { instanceId } = await p.send('hello');
+    const replaced = once(p, 'replaced');
+    await p.checkHealth();
+    expect((await replaced)[0]).to.deep.equal({ from: instanceId, to: p.instanceIds()[0] });
+  });
+
   it('fails queued requests with E_CANCELED on close and refuses new ones', async () => {
     const p = pool({ maxSize: 1 });
     const held = gate();

@@ -348,6 +348,29 @@ describe('instances: BackgroundInstance lifecycle and background results', () =>
     await instance.close();
   });
 
+  it('closes the backend it created when the stored history cannot be loaded', async () => {
+    const store = new MemoryInstanceStore();
+    await (await createBackgroundInstance(requirementsCard, { backend: 'offline', store, id: 'broken-1' })).close();
+    store.loadTurns = () => Promise.reject(new Error('disk gone'));
+    let closed = 0;
+    const backend = (): OfflineBackend => {
+      const b = new OfflineBackend({ card: requirementsCard });
+      const close = b.close.bind(b);
+      b.close = () => {
+        closed++;
+        return close();
+      };
+      return b;
+    };
+    try {
+      await BackgroundInstance.open(requirementsCard, { backend, store, id: 'broken-1' });
+      expect.fail('open should have failed');
+    } catch (err) {
+      expect((err as Error).message).to.equal('disk gone');
+    }
+    expect(closed).to.equal(1);
+  });
+
   it('refuses work after terminate, and a terminated id cannot be reopened', async () => {
     const store = new MemoryInstanceStore();
     const instance = await createBackgroundInstance(requirementsCard, { backend: 'offline', store, id: 'term-1' });

@@ -294,6 +294,26 @@ describe('orchestrator: workflows over a real broker', () => {
     expect(recorded.steps.every((s) => s.state === 'canceled')).to.equal(true);
   });
 
+  it('stop() ends a step still waiting for a module card: no timer or listener outlives the orchestrator', async () => {
+    const o = createOrchestrator({
+      url: bus.broker.url,
+      stateDir: join(bus.dir, 'workflows'),
+      capabilityWaitMs: 60_000,
+      logger: createLogger('orchestrator', process.env.COMMS_LOG_LEVEL ?? 'silent'),
+    });
+    orchestrators.push(o);
+    await o.start();
+    const wf = o.createWorkflow({ name: 'waiting', steps: [{ id: 's', capability: 'nobody@1', query: 'nobody@1' }] });
+    void o.executeWorkflow(wf.id);
+    const cardArrived = (o as unknown as { cardArrived: import('node:events').EventEmitter }).cardArrived;
+    for (let i = 0; i < 200 && cardArrived.listenerCount('change') === 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(cardArrived.listenerCount('change')).to.equal(1);
+    await o.stop();
+    expect(cardArrived.listenerCount('change')).to.equal(0);
+    // Still running in its state file, so the next orchestrator continues it.
+    expect(o.getWorkflow(wf.id)?.state).to.equal('running');
+  });
+
   it('a killed orchestrator is replaced by a new one on the same stateDir that completes the workflow without re-running completed steps', async () => {
     const runs: Record<string, number> = {};
     const secondStarted = deferred();

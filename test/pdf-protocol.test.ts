@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { Value } from '@sinclair/typebox/value';
 import { CommsError } from '../protocol/errors.ts';
+import { parseHtmlTable } from '../protocol/pdf/html.ts';
 import {
   DocumentIngest,
   DocumentIngestResult,
@@ -274,6 +275,12 @@ describe('protocol/pdf', () => {
         expect((e as CommsError).code).to.equal('E_VERSION_UNSUPPORTED');
       }
     });
+  });
+
+  it('parseHtmlTable caps hostile row/col spans instead of hanging', () => {
+    const t = parseHtmlTable('<table><tr><td colspan="1000000000" rowspan="1000000000">x</td><td>y</td></tr><tr><td>z</td></tr></table>');
+    expect(t.rows).to.equal(2);
+    expect(t.cells.map((c) => [c.row, c.col, c.text])).to.deep.equal([[0, 0, 'x'], [0, 1000, 'y'], [1, 1000, 'z']]);
   });
 
   it('ingest result schema accepts a realistic body', () => {

@@ -34,7 +34,7 @@ describe('storage retention and migrations', () => {
     recorder.record({ topic: Topics.conversationEvents('open'), payload: event('open', 1, 'working'), retained: false, receivedAt: old });
     recorder.record({ topic: Topics.conversationEvents('fresh'), payload: event('fresh', 1, 'completed'), retained: false });
     const removed = pruneRecords(db, { maxAgeMs: 86_400_000 });
-    expect(removed).to.deep.equal({ messages: 1, conversations: 1 });
+    expect(removed).to.deep.equal({ messages: 1, conversations: 1, workflows: 0 });
     const queries = new CommsQueries(db);
     expect(queries.listConversations().map((c) => c.id).sort()).to.deep.equal(['fresh', 'open']);
     expect(queries.getConversationEvents('open')).to.have.length(1);
@@ -64,6 +64,69 @@ describe('storage retention and migrations', () => {
     const row = db.prepare('SELECT payload, error_code FROM messages WHERE valid = 0').get() as { payload: Buffer; error_code: string };
     expect(row.payload.equals(junk)).to.equal(true);
     expect(row.error_code).to.equal('E_JSON_INVALID');
+    db.close();
+  });
+
+  it('keeps a well-formed envelope whose body cannot be applied as an invalid message instead of throwing', () => {
+    const db = openWriter(join(dir, 'e.db'));
+    const recorder = new MessageRecorder(db);
+    const bad = (conversationId: string, schema: string, body: unknown, topic: string) => ({
+      topic,
+      payload: Buffer.from(JSON.stringify(createEnvelope({ kind: 'event', from: 'a', to: '*', conversationId, seq: 1, schema, body }))),
+      retained: false,
+    });
+    const cases = [
+      bad('c1', 'conversation.event@1', null, Topics.conversationEvents('c1')),
+      bad('c2', 'conversation.event@1', { type: 'state', state: 'bogus' }, Topics.conversationEvents('c2')),
+      bad('s1', 'module.status@1', null, Topics.moduleStatus('a')),
+      bad('w1', 'workflow.state@1', null, 'comms/v1/workflows/w1/state'),
+    ];
+    for (const message of cases) expect(recorder.record(message)).to.deep.equal({ stored: true, valid: false });
+    const rows = db.prepare('SELECT error_code FROM messages WHERE valid = 0').all() as Array<{ error_code: string }>;
+    expect(rows.map((r) => r.error_code)).to.deep.equal(['E_SCHEMA_INVALID', 'E_SCHEMA_INVALID', 'E_SCHEMA_INVALID', 'E_SCHEMA_INVALID']);
+    expect(db.prepare('SELECT COUNT(*) AS n FROM conversations').get()).to.deep.equal({ n: 0 });
+    expect(db.prepare('SELECT COUNT(*) AS n FROM modules').get()).to.deep.equal({ n: 0 });
+    // A valid event afterwards is still applied.
+    expect(recorder.record({ topic: Topics.conversationEvents('c1'), payload: event('c1', 2, 'working'), retained: false })).to.deep.equal({ stored: true, valid: true });
+    expect((db.prepare('SELECT state FROM conversations WHERE id = ?').get('c1') as { state: string }).state).to.equal('working');
+    db.close();
+  });
+
+  it('prunes old ended workflows and their steps, but never a running one', () => {
+    const db = openWriter(join(dir, 'w.db'));
+    const recorder = new MessageRecorder(db);
+    const old = '2020-01-01T00:00:00.000Z';
+    const state = (workflowId: string, wfState: string) => ({
+      topic: `comms/v1/workflows/${workflowId}/state`,
+      payload: Buffer.from(
+        JSON.stringify(
+          createEnvelope({ kind: 'event', from: 'orchestrator', to: '*', conversationId: workflowId, seq: 1, schema: 'workflow.state@1', body: { workflowId, state: wfState, steps: { s1: { state: wfState === 'completed' ? 'completed' : 'running' } } } }),
+        ),
+      ),
+      retained: true,
+      receivedAt: old,
+    });
+    recorder.record(state('done', 'completed'));
+    recorder.record(state('busy', 'running'));
+    expect(pruneRecords(db, { maxAgeMs: 86_400_000 }).workflows).to.equal(1);
+    expect(db.prepare('SELECT id FROM workflows').all()).to.deep.equal([{ id: 'busy' }]);
+    expect(db.prepare('SELECT workflow_id FROM workflow_steps').all()).to.deep.equal([{ workflow_id: 'busy' }]);
+    db.close();
+  });
+
+  it('applies the first event to a conversation row created by its request, and ignores an older event arriving late', () => {
+    const db = openWriter(join(dir, 'r.db'));
+    const recorder = new MessageRecorder(db);
+    const request = createEnvelope({ kind: 'request', from: 'a', to: 'b', conversationId: 'c9', replyTo: Topics.replies('a'), schema: 'q@1', body: {} });
+    recorder.record({ topic: Topics.moduleInbox('b'), payload: Buffer.from(JSON.stringify(request)), retained: false });
+    const row = () => db.prepare('SELECT state, last_seq FROM conversations WHERE id = ?').get('c9');
+    expect(row()).to.deep.equal({ state: 'submitted', last_seq: 0 });
+    recorder.record({ topic: Topics.conversationEvents('c9'), payload: event('c9', 1, 'submitted'), retained: false });
+    expect(row()).to.deep.equal({ state: 'submitted', last_seq: 1 });
+    recorder.record({ topic: Topics.conversationEvents('c9'), payload: event('c9', 3, 'completed'), retained: false });
+    recorder.record({ topic: Topics.conversationEvents('c9'), payload: event('c9', 2, 'working'), retained: false });
+    expect(row()).to.deep.equal({ state: 'completed', last_seq: 3 });
+    expect(new CommsQueries(db).getConversationEvents('c9').map((e) => e.seq)).to.deep.equal([1, 2, 3]);
     db.close();
   });
 });

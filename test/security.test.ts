@@ -267,6 +267,25 @@ describe('security', function () {
       await expectCode(policy.authenticate('alpha', pw, 'beta'), 'E_NOT_AUTHORIZED');
       expect(await policy.authenticate('observer', Buffer.from(creds.passwords.observer ?? ''), 'observer-tab1')).to.deep.equal(observer);
     });
+
+    it('refuses a client id that belongs to a longer user name (alpha cannot be alpha-2 when alpha-2 is a user)', async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'comms-ns-'));
+      try {
+        const two = await ensureCredentials(join(dir, 'credentials.json'), ['alpha', 'alpha-2']);
+        const p = new RolePolicy(two.credentials);
+        const alphaPw = Buffer.from(two.passwords.alpha ?? '');
+        const alpha2Pw = Buffer.from(two.passwords['alpha-2'] ?? '');
+        // Taking alpha-2's client id would kick its session and let alpha read replies/alpha-2.
+        await expectCode(p.authenticate('alpha', alphaPw, 'alpha-2'), 'E_NOT_AUTHORIZED');
+        await expectCode(p.authenticate('alpha', alphaPw, 'alpha-2.worker'), 'E_NOT_AUTHORIZED');
+        expect(await p.authenticate('alpha', alphaPw, 'alpha-3')).to.deep.equal(alpha);
+        expect(await p.authenticate('alpha', alphaPw, 'alpha.worker')).to.deep.equal(alpha);
+        expect((await p.authenticate('alpha-2', alpha2Pw, 'alpha-2'))?.module).to.equal('alpha-2');
+        expect((await p.authenticate('alpha-2', alpha2Pw, 'alpha-2-b'))?.module).to.equal('alpha-2');
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
   });
 
   describe('broker with the role policy', () => {

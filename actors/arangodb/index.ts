@@ -1,4 +1,4 @@
-import { join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { Type, type Static } from '@sinclair/typebox';
 import { Actor, defineQuery, type HandlerContext } from '../index.ts';
 import { toCollections, validateArangoTarget, writeJsonl, writeToArango, type ArangoTarget } from '../../ingest/index.ts';
@@ -132,8 +132,10 @@ async function ingest(body: DocumentIngestRequestBody, ctx: HandlerContext, outD
   if (!documentKey) throw new CommsError('E_HANDLER_FAILED', 'toCollections produced no document record');
   if (ctx.signal.aborted) throw new CommsError('E_CANCELED', 'ingest was canceled');
 
-  ctx.progress({ percent: 40, stage: 'jsonl', note: `writing ${join(outDir, documentKey)}` });
-  const outputs = await writeJsonl(collections, join(outDir, documentKey));
+  const docDir = resolve(outDir, documentKey);
+  if (dirname(docDir) !== outDir) throw new CommsError('E_HANDLER_FAILED', `document key ${JSON.stringify(documentKey)} does not name a folder inside ${outDir}`);
+  ctx.progress({ percent: 40, stage: 'jsonl', note: `writing ${docDir}` });
+  const outputs = await writeJsonl(collections, docDir);
 
   let arango: DocumentIngestResultBody['arango'] = { written: false };
   if (target) {

@@ -59,8 +59,12 @@ export function createInstanceBackedActor(options: InstanceBackedActorOptions): 
       await actor.start();
     },
     async stop() {
-      await actor.stop();
-      await pool.close();
+      try {
+        await actor.stop();
+      } finally {
+        // The instances (claude-code processes, say) are released even when the actor fails to stop cleanly.
+        await pool.close();
+      }
     },
   };
 }

@@ -35,19 +35,24 @@ export interface HtmlTableCell {
   header?: boolean;
 }
 
+const MAX_COLSPAN = 1000;
+
 /** Parses `<tr><td colspan=..>` tables; spans are honoured so later cells land in the right column. */
 export function parseHtmlTable(html: string): { rows: number; cols: number; cells: HtmlTableCell[] } {
   const cells: HtmlTableCell[] = [];
   const taken = new Set<string>();
   let row = 0;
   let cols = 0;
-  for (const tr of html.matchAll(/<tr\b[^>]*>([\s\S]*?)<\/tr>/gi)) {
+  const trs = [...html.matchAll(/<tr\b[^>]*>([\s\S]*?)<\/tr>/gi)];
+  for (const tr of trs) {
     let col = 0;
     for (const td of tr[1]!.matchAll(/<(t[dh])\b([^>]*)>([\s\S]*?)<\/t[dh]>/gi)) {
       while (taken.has(`${row}:${col}`)) col++;
       const attrs = td[2] ?? '';
-      const colSpan = Math.max(1, Number(/colspan\s*=\s*["']?(\d+)/i.exec(attrs)?.[1] ?? 1));
-      const rowSpan = Math.max(1, Number(/rowspan\s*=\s*["']?(\d+)/i.exec(attrs)?.[1] ?? 1));
+      // Spans come from input: cap them (HTML caps colspan at 1000; a row span past the last row
+      // means nothing), or colspan=1e9 rowspan=1e9 would mark 1e18 cells and hang.
+      const colSpan = Math.min(MAX_COLSPAN, Math.max(1, Number(/colspan\s*=\s*["']?(\d+)/i.exec(attrs)?.[1] ?? 1)));
+      const rowSpan = Math.min(trs.length - row, Math.max(1, Number(/rowspan\s*=\s*["']?(\d+)/i.exec(attrs)?.[1] ?? 1)));
       for (let r = 0; r < rowSpan; r++) for (let c = 0; c < colSpan; c++) taken.add(`${row + r}:${col + c}`);
       const cell: HtmlTableCell = { row, col, text: htmlToText(td[3] ?? '').replace(/\n/g, ' ') };
       if (colSpan > 1) cell.colSpan = colSpan;
@@ -59,6 +64,6 @@ export function parseHtmlTable(html: string): { rows: number; cols: number; cell
     }
     row++;
   }
-  const rows = Math.max(row, ...cells.map((c) => c.row + (c.rowSpan ?? 1)));
+  const rows = cells.reduce((m, c) => Math.max(m, c.row + (c.rowSpan ?? 1)), row);
   return { rows, cols, cells };
 }
