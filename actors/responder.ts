@@ -140,9 +140,15 @@ export class Responder {
       progress: (report) => this.sendProgress(request, report),
       askInput: (prompt, schema) =>
         new Promise((resolve, reject) => {
-          job.inputWaiter = resolve;
+          // Already canceled: asking would wait for an answer that can never come.
+          if (abort.signal.aborted) return reject(abort.signal.reason);
+          const onAbort = () => reject(abort.signal.reason);
+          abort.signal.addEventListener('abort', onAbort, { once: true });
+          job.inputWaiter = (input) => {
+            abort.signal.removeEventListener('abort', onAbort);
+            resolve(input);
+          };
           this.sendProgress(request, { stage: 'input-required', inputRequired: { prompt, ...(schema === undefined ? {} : { schema }) } });
-          abort.signal.addEventListener('abort', () => reject(abort.signal.reason), { once: true });
         }),
       ask: (to, schema, body, options) => this.deps.ask(to, schema, body, { parentId: request.conversationId, signal: abort.signal, ...options }),
     };

@@ -291,4 +291,35 @@ describe('conversations over a real broker', () => {
     });
     expect(status.lastSeq).to.equal(recorder.queries.getConversationEvents(conversation.id).length);
   });
+
+  it('rejects askInput at once when the request was already canceled, instead of waiting forever', async () => {
+    const { Type } = await import('@sinclair/typebox');
+    const { defineQuery } = await import('../actors/index.ts');
+    const askedAfterCancel = deferred<string>();
+    await bus
+      .actor({ name: 'asker' })
+      .handle(
+        defineQuery({
+          schema: 'late.ask@1',
+          description: 'Asks for input only after it was canceled.',
+          request: Type.Object({}),
+          responseSchemaId: 'late.answer@1',
+          response: Type.Object({}),
+          handle: async (_body, ctx) => {
+            await new Promise((resolve) => ctx.signal.addEventListener('abort', resolve, { once: true }));
+            await ctx.askInput('too late?').then(
+              () => askedAfterCancel.resolve('answered'),
+              (err: CommsError) => askedAfterCancel.resolve(err.code),
+            );
+            return {};
+          },
+        }),
+      )
+      .start();
+    const requester = await bus.actor({ name: 'requester' }).start();
+    const conversation = requester.request('asker', 'late.ask@1', {});
+    await new Promise<void>((resolve) => conversation.on('state', (s) => s === 'working' && resolve()));
+    conversation.cancel('no time');
+    expect(await askedAfterCancel.promise).to.equal('E_CANCELED');
+  });
 });
