@@ -335,6 +335,7 @@ class WorkflowRun {
   private readonly lastSteps = new Map<string, string>();
   private halted = false;
   private resolveResult!: (result: WorkflowResult) => void;
+  private rejectResult!: (error: CommsError) => void;
   private outbox: Promise<void> = Promise.resolve();
 
   constructor(
@@ -346,7 +347,12 @@ class WorkflowRun {
     this.id = record.definition.id;
     this.lastState = record.state;
     for (const [id, step] of Object.entries(record.steps)) this.lastSteps.set(id, stepKey(step));
-    this.result = new Promise((resolve) => (this.resolveResult = resolve));
+    this.result = new Promise((resolve, reject) => {
+      this.resolveResult = resolve;
+      this.rejectResult = reject;
+    });
+    // Nobody may be awaiting a resumed workflow's result; a halt must not become an unhandled rejection.
+    this.result.catch(() => {});
     this.machine = createActor(WorkflowMachine, {
       input: {
         steps: record.definition.steps.map((s) => ({ id: s.id, dependsOn: s.dependsOn ?? [], retries: s.retries ?? 0 })),
@@ -373,6 +379,8 @@ class WorkflowRun {
   halt(): void {
     this.halted = true;
     this.machine.stop();
+    // Whoever awaits executeWorkflow() must not wait forever; the state file lets the next orchestrator finish it.
+    this.rejectResult(new CommsError('E_SHUTTING_DOWN', `the orchestrator stopped before workflow ${this.id} ended; it continues when an orchestrator starts again on the same state directory.`));
   }
 
   private async startStep(stepId: string, attempt: number): Promise<void> {

@@ -28,6 +28,7 @@ export const ERROR_CODES = {
   E_MODEL_UNAVAILABLE: 'The model backend could not be reached or kept failing. Check the API key, base URL and rate limits.',
   E_POOL_SATURATED: 'The instance pool queue is full. Retry later or raise the pool size.',
   E_WORKFLOW_INVALID: 'The workflow definition is invalid (unknown step, cycle or bad input reference).',
+  E_SHUTTING_DOWN: 'The module stopped before the work ended. A workflow continues when an orchestrator starts again on the same state directory.',
   E_CONFIG_INVALID: 'A configuration value is missing or malformed. The message names it.',
 } as const;
 

@@ -341,10 +341,12 @@ describe('orchestrator: workflows over a real broker', () => {
         { id: 'third', module: 'worker', query: 'count@1', input: { name: 'third', from: '${steps.first.output.name}' }, dependsOn: ['second'] },
       ],
     });
-    void first.executeWorkflow(wf.id);
+    const interrupted = first.executeWorkflow(wf.id).catch((e: CommsError) => e);
     await secondStarted.promise;
     await onEvent(first, () => (first.getWorkflow(wf.id)?.steps.second?.conversationId ? true : undefined));
     await first.kill();
+    // The caller of the killed orchestrator is told, not left waiting.
+    expect(((await interrupted) as CommsError).code).to.equal('E_SHUTTING_DOWN');
 
     const second = orchestrator();
     await second.start();
