@@ -1,10 +1,9 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Actor } from '../actors/index.ts';
-import { runMarkerToArangodb } from '../actors/flagship/index.ts';
+import { queryPdfRequirements, runMarkerToArangodb } from '../actors/flagship/index.ts';
 import type { Logger } from '../logging/index.ts';
 import { FINAL_STATES, newId } from '../protocol/index.ts';
-import type { PdfRequirementsBody } from '../protocol/pdf/index.ts';
 import type { RunningSystem } from './system.ts';
 import { formatStatus, progressBar } from './print.ts';
 import { CommsQueries } from '../storage/index.ts';
@@ -27,7 +26,7 @@ export async function runDemo(system: RunningSystem, options: { pdf?: string; ma
     out(`broker   ${system.broker.url}${system.broker.wsUrl ? `  (websocket ${system.broker.wsUrl})` : ''}`);
     out(`database ${system.dbPath}\n`);
     out('client -> arangodb  pdf.requirements.query@1');
-    const requirements = await client.ask<PdfRequirementsBody>('arangodb', 'pdf.requirements.query@1', {});
+    const requirements = await queryPdfRequirements(client, 'arangodb');
     out(`arangodb -> client  pdf.requirements@1: ${requirements.schemaId} v${requirements.version}`);
     out(`  block types: ${requirements.blockTypes.join(', ')}`);
     out(`  embedding:   ${requirements.embedding.model} (${requirements.embedding.dimensions} dims, ${requirements.embedding.metric})\n`);

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Actor, type Conversation } from '../actors/index.ts';
 import { createArangodbActor } from '../actors/arangodb/index.ts';
-import { runMarkerToArangodb } from '../actors/flagship/index.ts';
+import { runMarkerToArangodb, queryPdfRequirements } from '../actors/flagship/index.ts';
 import { createMarkerActor, PDF_CONVERT_SCHEMA_ID, type PdfConvertResultBody } from '../actors/marker/index.ts';
 import { startBroker, type EmbeddedBroker } from '../broker/index.ts';
 import { createLogger } from '../logging/index.ts';
@@ -80,7 +80,7 @@ describe('flagship: marker asks arangodb (ARCHITECTURE §7)', function () {
   });
 
   it('arangodb answers pdf.requirements.query@1 with a real versioned schema', async () => {
-    const req = await client.ask<PdfRequirementsBody>('arangodb', 'pdf.requirements.query@1', { acceptVersions: ['1'] });
+    const req: PdfRequirementsBody = await queryPdfRequirements(client, 'arangodb', { acceptVersions: ['1'] });
     expect(req.schemaId).to.equal('pdf.document');
     expect(req.version).to.equal(PDF_REQUIREMENTS_VERSION).and.match(/^1\.\d+\.\d+$/);
     const schema = req.jsonSchema as { type?: string; properties?: Record<string, unknown> };

@@ -87,3 +87,5 @@ export async function runMarkerToArangodb(options: RunMarkerToArangodbOptions): 
     for (const stop of stack.reverse()) await stop().catch((err: unknown) => logger.warn({ err }, 'flagship shutdown step failed'));
   }
 }
+
+export { queryPdfRequirements } from './query-pdf-requirements.ts';
