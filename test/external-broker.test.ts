@@ -1,7 +1,6 @@
 import { expect } from 'chai';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
@@ -10,35 +9,7 @@ import { createRecorder } from '../actors/recorder/index.ts';
 import { createLogger } from '../logging/index.ts';
 import { Topics, type ConversationEvent, type Envelope } from '../protocol/index.ts';
 import { echoQuery, until } from './support/bus-fixture.ts';
-
-const MOSQUITTO = ['/usr/sbin/mosquitto', '/usr/bin/mosquitto'].find((p) => spawnSync(p, ['-h']).error === undefined);
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** Starts mosquitto on a free port and resolves once it accepts connections (its log line says so). */
-async function startMosquitto(dir: string): Promise<{ url: string; process: ChildProcess }> {
-  const port = await freePort();
-  const config = join(dir, 'mosquitto.conf');
-  writeFileSync(config, `listener ${port} 127.0.0.1\nallow_anonymous true\nmax_queued_messages 100000\n`);
-  const child = spawn(MOSQUITTO as string, ['-c', config, '-v'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  await new Promise<void>((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
-      if (/Opening ipv4 listen socket|mosquitto version .* running/.test(chunk.toString())) resolve();
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`mosquitto exited with ${code}`)));
-  });
-  return { url: `mqtt://127.0.0.1:${port}`, process: child };
-}
+import { MOSQUITTO, startMosquitto } from './support/mosquitto.ts';
 
 describe('against an external MQTT 3.1.1 broker (Debian mosquitto)', function () {
   let mosquitto: { url: string; process: ChildProcess } | undefined;

@@ -6,6 +6,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { Topics, createEnvelope, type Envelope, type ModuleStatus } from '../protocol/index.ts';
 import { CommsQueries } from '../storage/index.ts';
 import { busFixture } from './support/bus-fixture.ts';
+import { MOSQUITTO, startMosquitto } from './support/mosquitto.ts';
 import { Actor } from '../actors/index.ts';
 import { createLogger } from '../logging/index.ts';
 
@@ -51,10 +52,16 @@ function event(conversationId: string, seq: number): string {
 describe('recorder crash', function () {
   this.timeout(60_000);
 
-  it('loses no message when the recorder process is SIGKILLed mid-stream and restarted', async () => {
+  // Run against mosquitto: with aedes 1.2 a persistent session that reconnects while messages keep
+  // arriving can leave a few of them in the broker's offline queue until the next reconnect (seen in
+  // about 1 run in 7 here; never with mosquitto in the same test). The recorder side is what this
+  // test proves: ack after commit, persistent session, de-duplication of redeliveries.
+  it('loses no message when the recorder process is SIGKILLed mid-stream and restarted (mosquitto)', async function () {
+    if (!MOSQUITTO) throw new Error('mosquitto is not installed: run scripts/setup-system.sh (CI does)');
     const bus = await busFixture();
     const db = join(bus.dir, 'comms.db');
-    const url = bus.broker.url;
+    const mosquitto = await startMosquitto(bus.dir);
+    const url = mosquitto.url;
     const watcher = await mqtt.connectAsync(url, { clientId: 'crash-watcher', protocolVersion: 4 });
     await watcher.subscribeAsync(Topics.moduleStatus('recorder'), { qos: 1 });
     let child = startRecorderProcess(url, db);
@@ -101,6 +108,7 @@ describe('recorder crash', function () {
     } finally {
       child.kill('SIGKILL');
       await watcher.endAsync();
+      mosquitto.process.kill('SIGTERM');
       await bus.close();
     }
   });
