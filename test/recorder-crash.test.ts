@@ -52,10 +52,10 @@ function event(conversationId: string, seq: number): string {
 describe('recorder crash', function () {
   this.timeout(60_000);
 
-  // Run against mosquitto: with aedes 1.2 a persistent session that reconnects while messages keep
-  // arriving can leave a few of them in the broker's offline queue until the next reconnect (seen in
-  // about 1 run in 7 here; never with mosquitto in the same test). The recorder side is what this
-  // test proves: ack after commit, persistent session, de-duplication of redeliveries.
+  // Run against mosquitto: with aedes 1.2, a persistent session that reconnects while messages keep
+  // arriving sometimes misses a few of them (about 1 run in 7 here; never with mosquitto in the same
+  // test; see docs/troubleshooting.md). What this test proves is the recorder's side: ack after
+  // commit, a persistent session, de-duplication of redeliveries.
   it('loses no message when the recorder process is SIGKILLed mid-stream and restarted (mosquitto)', async function () {
     if (!MOSQUITTO) throw new Error('mosquitto is not installed: run scripts/setup-system.sh (CI does)');
     const bus = await busFixture();
