@@ -56,18 +56,23 @@ async function actorsRate(broker: EmbeddedBroker, options: RequestReplyOptions):
       const answer = await requester.ask<{ text: string; n: number }>('bench-responder', 'bench.echo@1', { text: TEXT, n });
       if (answer.n !== n) throw new Error(`echo mismatch: asked ${n}, got ${answer.n}`);
     };
-    const out: RateSample[] = [];
-    for (const c of options.concurrency) {
-      await runConcurrent(Math.min(200, options.requests), c, ask);
-      await settle();
-      out.push(sample(c, options.requests, await runConcurrent(options.requests, c, ask)));
-      await settle();
-    }
-    return out;
+    return await measureEachConcurrency(options, ask); // await: the finally below must not close the clients first
   } finally {
     await requester.stop().catch(() => {});
     await responder.stop().catch(() => {});
   }
+}
+
+/** The same protocol for both sides of the comparison: 200 warm-up round trips, then the measured run, per concurrency level. */
+async function measureEachConcurrency(options: RequestReplyOptions, ask: (n: number) => Promise<void>): Promise<RateSample[]> {
+  const out: RateSample[] = [];
+  for (const c of options.concurrency) {
+    await runConcurrent(Math.min(200, options.requests), c, ask);
+    await settle();
+    out.push(sample(c, options.requests, await runConcurrent(options.requests, c, ask)));
+    await settle();
+  }
+  return out;
 }
 
 interface RawRequest {
@@ -103,14 +108,7 @@ async function rawRate(broker: EmbeddedBroker, options: RequestReplyOptions): Pr
       const answer = await replied;
       if (answer.n !== n) throw new Error(`echo mismatch: asked ${n}, got ${answer.n}`);
     };
-    const out: RateSample[] = [];
-    for (const c of options.concurrency) {
-      await runConcurrent(Math.min(200, options.requests), c, ask);
-      await settle();
-      out.push(sample(c, options.requests, await runConcurrent(options.requests, c, ask)));
-      await settle();
-    }
-    return out;
+    return await measureEachConcurrency(options, ask); // await: the finally below must not close the clients first
   } finally {
     await requester.endAsync().catch(() => {});
     await responder.endAsync().catch(() => {});
