@@ -1,0 +1,31 @@
+import { expect } from 'chai';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+const repo = fileURLToPath(new URL('..', import.meta.url));
+
+describe('npm start (comms up --demo)', function () {
+  this.timeout(120_000);
+
+  it('runs the flagship on the embedded defaults with security on, prints it and leaves the records behind', async () => {
+    const data = mkdtempSync(join(tmpdir(), 'comms-demo-'));
+    try {
+      const { stdout } = await run(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'up', '--demo', '--data', data, '--max-pages', '3'], {
+        cwd: repo,
+        env: { ...process.env, COMMS_LOG_LEVEL: 'warn' },
+      });
+      expect(stdout).to.match(/arangodb -> client {2}pdf\.requirements@1: pdf\.document v1\.\d+\.\d+/);
+      expect(stdout).to.contain('validation: valid against');
+      expect(stdout).to.match(/completed +100% +client -> marker {2}pdf\.convert@1/);
+      expect(stdout).to.match(/\d+ messages recorded \(0 invalid\), 0 dead letters/);
+      for (const file of ['comms.db', 'credentials.json', 'secrets.json']) expect(existsSync(join(data, file)), file).to.equal(true);
+    } finally {
+      rmSync(data, { recursive: true, force: true });
+    }
+  });
+});
