@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Actor } from '../actors/index.ts';
+import { Actor } from '../actors/runtime/index.ts';
 import { queryPdfRequirements, runMarkerToArangodb } from '../actors/flagship/index.ts';
 import type { Logger } from '../logging/index.ts';
 import { FINAL_STATES, newId } from '../protocol/index.ts';
-import type { RunningSystem } from './system.ts';
+import type { RunningSystem } from '../system/index.ts';
 import { formatStatus, progressBar } from './print.ts';
 import { CommsQueries } from '../storage/index.ts';
 

@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { startBroker } from '../broker/index.ts';
-import { Actor, openBusConnection } from '../actors/index.ts';
+import { Actor, openBusConnection } from '../actors/runtime/index.ts';
 import { createArangodbActor } from '../actors/arangodb/index.ts';
 import { createMarkerActor } from '../actors/marker/index.ts';
 import { createRecorder } from '../actors/recorder/index.ts';
@@ -14,7 +14,7 @@ import { CommsError, newId, Topics, type ConversationStateName } from '../protoc
 import { CommsQueries } from '../storage/index.ts';
 import { runDemo } from './demo.ts';
 import { formatStatus, printJson, progressBar } from './print.ts';
-import { startSystem } from './system.ts';
+import { startSystem } from '../system/index.ts';
 import { dashboardPageUrl, startDashboardServer } from '../dashboard/index.ts';
 import { loadTlsFiles, prepareSecurity } from '../security/index.ts';
 

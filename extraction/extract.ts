@@ -1,5 +1,5 @@
 import type { PDFDocumentProxy } from 'pdfjs-dist/legacy/build/pdf.mjs';
-import { CommsError } from '../protocol/errors.ts';
+import { CommsError } from '../protocol/index.ts';
 import { PDF_REQUIREMENTS_VERSION, buildSections, type OutlineEntryT, type PdfDocumentT, type PdfPageT } from '../protocol/pdf/index.ts';
 import { bodySize, classify } from './classify.ts';
 import { FontStyles } from './fonts.ts';

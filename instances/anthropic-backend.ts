@@ -6,7 +6,7 @@
  */
 import Anthropic, { APIConnectionTimeoutError, APIError, APIUserAbortError } from '@anthropic-ai/sdk';
 import type { TSchema } from '@sinclair/typebox';
-import { CommsError } from '../protocol/errors.ts';
+import { CommsError } from '../protocol/index.ts';
 import type { ModelBackend, ModelReply, ModelRequest, ModelUsage } from './model-backend.ts';
 import type { Turn } from './turn.ts';
 

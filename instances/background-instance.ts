@@ -8,9 +8,9 @@
 import { EventEmitter } from 'node:events';
 import { createActor, type Actor } from 'xstate';
 import { ulid } from 'ulid';
-import { CommsError, toCommsError } from '../protocol/errors.ts';
+import { CommsError, toCommsError } from '../protocol/index.ts';
 import { createBackend, type CreateBackendOptions } from './create-backend.ts';
-import { instanceMachine, type InstanceEvent, type InstanceState } from './instance-machine.ts';
+import { instanceMachine, type InstanceEvent, type InstanceState } from '../state-machines/index.ts';
 import type { InstanceRecord, InstanceStore, StoredInstanceStatus } from './instance-store.ts';
 import { MemoryInstanceStore } from './memory-instance-store.ts';
 import type { BackendKind, ModelBackend, ModelUsage } from './model-backend.ts';

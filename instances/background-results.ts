@@ -4,7 +4,7 @@
  * kept in process memory (the newest 1000).
  */
 import { ulid } from 'ulid';
-import { CommsError, toCommsError, type ErrorBody } from '../protocol/errors.ts';
+import { CommsError, toCommsError, type ErrorBody } from '../protocol/index.ts';
 import type { BackgroundInstance, InstanceReply, SendOptions } from './background-instance.ts';
 import type { InstancePool } from './instance-pool.ts';
 

@@ -12,7 +12,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { TSchema } from '@sinclair/typebox';
-import { CommsError } from '../protocol/errors.ts';
+import { CommsError } from '../protocol/index.ts';
 import { jsonInText } from './json-in-text.ts';
 import type { ModelBackend, ModelReply, ModelRequest, ModelUsage } from './model-backend.ts';
 import type { Turn } from './turn.ts';

@@ -18,7 +18,7 @@ export {
   type BackgroundSend,
 } from './background-results.ts';
 export { InstancePool, type InstancePoolEvents, type InstancePoolOptions, type PoolStats } from './instance-pool.ts';
-export { instanceMachine, type InstanceEvent, type InstanceMachineContext, type InstanceState } from './instance-machine.ts';
+export { instanceMachine, type InstanceEvent, type InstanceMachineContext, type InstanceState } from '../state-machines/index.ts';
 export type { InstanceRecord, InstanceStore, StoredInstanceStatus } from './instance-store.ts';
 export { MemoryInstanceStore } from './memory-instance-store.ts';
 export { SqliteInstanceStore } from './sqlite-instance-store.ts';

@@ -6,7 +6,7 @@
  * instances every healthIntervalMs, replacing the ones that fail.
  */
 import { EventEmitter } from 'node:events';
-import { CommsError, toCommsError } from '../protocol/errors.ts';
+import { CommsError, toCommsError } from '../protocol/index.ts';
 import {
   BackgroundInstance,
   type BackgroundInstanceOptions,

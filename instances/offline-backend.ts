@@ -9,7 +9,7 @@
  */
 import type { TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
-import { CommsError } from '../protocol/errors.ts';
+import { CommsError } from '../protocol/index.ts';
 import type { ModelBackend, ModelReply, ModelRequest } from './model-backend.ts';
 import type { ModuleCardLike } from './module-card.ts';
 import { schemaIssues } from './schema-issues.ts';

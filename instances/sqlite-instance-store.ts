@@ -4,7 +4,7 @@
  * file path (opened in WAL mode and closed by `close()`).
  */
 import Database from 'better-sqlite3';
-import { CommsError } from '../protocol/errors.ts';
+import { CommsError } from '../protocol/index.ts';
 import type { BackendKind } from './model-backend.ts';
 import type { InstanceRecord, InstanceStore, StoredInstanceStatus } from './instance-store.ts';
 import type { StoredTurn, Turn } from './turn.ts';

@@ -6,3 +6,5 @@ export * from './schema-id.ts';
 export * from './envelope.ts';
 export * from './bodies.ts';
 export * from './schema-registry.ts';
+export * from './workflow.ts';
+export * from './recorder-queries.ts';

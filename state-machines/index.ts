@@ -8,3 +8,4 @@ export {
   type ConversationSnapshotOf,
 } from './conversation-machine.ts';
 export * from './workflow-machine.ts';
+export { instanceMachine, type InstanceEvent, type InstanceMachineContext, type InstanceState } from './instance-machine.ts';

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { CommsError, isErrorCode } from '../protocol/errors.ts';
+import { CommsError, isErrorCode } from '../protocol/index.ts';
 import { buildPdfRequirements, validatePdfFormat, type PdfDocumentT } from '../protocol/pdf/index.ts';
 import { extractPdf } from '../extraction/index.ts';
 

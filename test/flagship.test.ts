@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Actor, type Conversation } from '../actors/index.ts';
+import { Actor, type Conversation } from '../actors/runtime/index.ts';
 import { createArangodbActor } from '../actors/arangodb/index.ts';
 import { runMarkerToArangodb, queryPdfRequirements } from '../actors/flagship/index.ts';
 import { createMarkerActor, PDF_CONVERT_SCHEMA_ID, type PdfConvertResultBody } from '../actors/marker/index.ts';

@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CommsError } from '../protocol/errors.ts';
+import { CommsError } from '../protocol/index.ts';
 import { extractPdf } from '../extraction/index.ts';
 import { sanitizeKey, toCollections, writeJsonl, writeToArango, type Collections } from '../ingest/index.ts';
 import type { PdfDocumentT } from '../protocol/pdf/index.ts';

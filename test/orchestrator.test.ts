@@ -2,10 +2,10 @@ import { expect } from 'chai';
 import { join } from 'node:path';
 import { Type } from '@sinclair/typebox';
 import mqtt from 'mqtt';
-import { defineQuery, type HandlerContext } from '../actors/index.ts';
+import { defineQuery, type HandlerContext } from '../actors/runtime/index.ts';
 import { createRecorder, type Recorder } from '../actors/recorder/index.ts';
 import { createLogger } from '../logging/index.ts';
-import { createOrchestrator, validateWorkflow, type Orchestrator, type WorkflowDefinition, type WorkflowResult } from '../orchestrator/index.ts';
+import { createOrchestrator, validateWorkflow, type Orchestrator, type WorkflowDefinition, type WorkflowResult } from '../actors/orchestrator/index.ts';
 import { CommsError, createEnvelope, Topics } from '../protocol/index.ts';
 import { busFixture, deferred, until } from './support/bus-fixture.ts';
 

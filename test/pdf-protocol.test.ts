@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { Value } from '@sinclair/typebox/value';
-import { CommsError } from '../protocol/errors.ts';
+import { CommsError } from '../protocol/index.ts';
 import { parseHtmlTable } from '../protocol/pdf/html.ts';
 import {
   DocumentIngest,

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Type } from '@sinclair/typebox';
 import { expect } from 'chai';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
-import { Actor, defineQuery } from '../actors/index.ts';
+import { Actor, defineQuery } from '../actors/runtime/index.ts';
 import { startBroker, type EmbeddedBroker } from '../broker/index.ts';
 import { CommsError, createEnvelope, Topics, type Envelope } from '../protocol/index.ts';
 import {

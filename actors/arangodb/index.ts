@@ -1,6 +1,6 @@
 import { dirname, resolve } from 'node:path';
 import { Type, type Static } from '@sinclair/typebox';
-import { Actor, defineQuery, type HandlerContext } from '../index.ts';
+import { Actor, defineQuery, type HandlerContext } from '../runtime/index.ts';
 import { toCollections, validateArangoTarget, writeJsonl, writeToArango, type ArangoTarget } from '../../ingest/index.ts';
 import type { Logger } from '../../logging/index.ts';
 import { CommsError } from '../../protocol/index.ts';

@@ -1,4 +1,4 @@
-import { Actor, type Conversation } from '../index.ts';
+import { Actor, type Conversation } from '../runtime/index.ts';
 import { createArangodbActor } from '../arangodb/index.ts';
 import { createMarkerActor, PDF_CONVERT_SCHEMA_ID, type PdfConvertBody, type PdfConvertResultBody } from '../marker/index.ts';
 import { startBroker, type EmbeddedBroker } from '../../broker/index.ts';

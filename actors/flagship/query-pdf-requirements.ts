@@ -1,7 +1,7 @@
 import { Value } from '@sinclair/typebox/value';
 import { CommsError } from '../../protocol/index.ts';
 import { PdfRequirements, type PdfRequirementsBody, type PdfRequirementsQueryBody } from '../../protocol/pdf/index.ts';
-import type { Actor, RequestOptions } from '../index.ts';
+import type { Actor, RequestOptions } from '../runtime/index.ts';
 
 /**
  * Ask a module (arangodb by default) which structure a PDF extraction must have for it to ingest

@@ -1,7 +1,7 @@
 import type { TSchema } from '@sinclair/typebox';
 import { InstancePool, type InstancePoolOptions, type JsonSchemaObject } from '../../instances/index.ts';
 import { CommsError } from '../../protocol/index.ts';
-import { Actor, defineQuery, type ActorOptions } from '../index.ts';
+import { Actor, defineQuery, type ActorOptions } from '../runtime/index.ts';
 
 export interface InstanceBackedQuery {
   schema: string;

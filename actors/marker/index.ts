@@ -1,4 +1,4 @@
-import { Actor, defineQuery, type HandlerContext } from '../index.ts';
+import { Actor, defineQuery, type HandlerContext } from '../runtime/index.ts';
 import { extractPdf } from '../../extraction/index.ts';
 import type { Logger } from '../../logging/index.ts';
 import { CommsError, type ProgressReport } from '../../protocol/index.ts';
@@ -16,7 +16,7 @@ import {
   type PdfRequirementsBody,
   type PdfRequirementsQueryBody,
 } from '../../protocol/pdf/index.ts';
-import { PdfConvert, PdfConvertResult, PDF_CONVERT_RESULT_SCHEMA_ID, PDF_CONVERT_SCHEMA_ID, type PdfConvertBody, type PdfConvertResultBody } from './schemas.ts';
+import { PdfConvert, PdfConvertResult, PDF_CONVERT_RESULT_SCHEMA_ID, PDF_CONVERT_SCHEMA_ID, type PdfConvertBody, type PdfConvertResultBody } from '../../protocol/pdf/index.ts';
 
 export {
   PdfConvert,
@@ -25,7 +25,7 @@ export {
   PDF_CONVERT_RESULT_SCHEMA_ID,
   type PdfConvertBody,
   type PdfConvertResultBody,
-} from './schemas.ts';
+} from '../../protocol/pdf/index.ts';
 
 export interface MarkerActorOptions {
   url: string;

@@ -2,10 +2,10 @@ import { EventEmitter } from 'node:events';
 import { openWriter, CommsQueries, MessageRecorder, pruneRecords, openReader, type RecordOutcome, type RetentionPolicy } from '../../storage/index.ts';
 import { Topics } from '../../protocol/index.ts';
 import type { Logger } from '../../logging/index.ts';
-import { Actor, defineQuery } from '../index.ts';
-import { ConversationEventsAnswer, ConversationEventsQuery, ConversationStatusAnswer, ConversationStatusQuery } from './recorder-queries.ts';
+import { Actor, defineQuery } from '../runtime/index.ts';
+import { ConversationEventsAnswer, ConversationEventsQuery, ConversationStatusAnswer, ConversationStatusQuery } from '../../protocol/index.ts';
 
-export { ConversationEventsQuery, ConversationEventsAnswer, ConversationStatusQuery, ConversationStatusAnswer } from './recorder-queries.ts';
+export { ConversationEventsQuery, ConversationEventsAnswer, ConversationStatusQuery, ConversationStatusAnswer } from '../../protocol/index.ts';
 
 export interface RecorderOptions {
   url: string;

@@ -61,3 +61,11 @@ export { validatePdfFormat, type PdfFormatError, type PdfFormatReport } from './
 export { convertToRequiredFormat, type ConvertOverrides } from './convert.ts';
 export { buildSections } from './sections.ts';
 export { toIsoDate } from './dates.ts';
+export {
+  PdfConvert,
+  PdfConvertResult,
+  PDF_CONVERT_SCHEMA_ID,
+  PDF_CONVERT_RESULT_SCHEMA_ID,
+  type PdfConvertBody,
+  type PdfConvertResultBody,
+} from './convert-query.ts';

@@ -1,6 +1,6 @@
 import { TypeCompiler } from '@sinclair/typebox/compiler';
-import { CommsError, describeProblems, newId } from '../protocol/index.ts';
-import { WorkflowDefinition, type ValidWorkflow, type WorkflowStep } from './schemas.ts';
+import { CommsError, describeProblems, newId } from '../../protocol/index.ts';
+import { WorkflowDefinition, type ValidWorkflow, type WorkflowStep } from '../../protocol/index.ts';
 
 const checkDefinition = TypeCompiler.Compile(WorkflowDefinition);
 

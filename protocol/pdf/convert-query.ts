@@ -1,6 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { IDENTIFIER_PATTERN } from '../../protocol/index.ts';
-import { DocumentIngestResult, EmbeddingSpec } from '../../protocol/pdf/index.ts';
+import { IDENTIFIER_PATTERN } from '../identifiers.ts';
+import { DocumentIngestResult } from './ingest.ts';
+import { EmbeddingSpec } from './requirements.ts';
 
 export const PDF_CONVERT_SCHEMA_ID = 'pdf.convert@1';
 export const PDF_CONVERT_RESULT_SCHEMA_ID = 'pdf.convert.result@1';

@@ -1,5 +1,7 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import { ErrorReply, IDENTIFIER_PATTERN, SCHEMA_ID_PATTERN } from '../protocol/index.ts';
+import { ErrorReply } from './bodies.ts';
+import { IDENTIFIER_PATTERN } from './identifiers.ts';
+import { SCHEMA_ID_PATTERN } from './schema-id.ts';
 
 const Identifier = Type.String({ pattern: IDENTIFIER_PATTERN });
 const SchemaId = Type.String({ pattern: SCHEMA_ID_PATTERN });

@@ -11,8 +11,8 @@ import {
   type Envelope,
   type ErrorBody,
   type ProgressReport,
-} from '../protocol/index.ts';
-import { ConversationMachine, conversationStateName, type ConversationMachineEvent } from '../state-machines/index.ts';
+} from '../../protocol/index.ts';
+import { ConversationMachine, conversationStateName, type ConversationMachineEvent } from '../../state-machines/index.ts';
 
 /** How the conversation reaches the bus; the owning Actor supplies it. */
 export interface ConversationTransport {

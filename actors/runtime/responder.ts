@@ -1,4 +1,4 @@
-import type { Logger } from '../logging/index.ts';
+import type { Logger } from '../../logging/index.ts';
 import {
   CommsError,
   createEnvelope,
@@ -10,7 +10,7 @@ import {
   type ErrorBody,
   type ProgressReport,
   type SchemaRegistry,
-} from '../protocol/index.ts';
+} from '../../protocol/index.ts';
 import { DedupeCache } from './dedupe-cache.ts';
 import { deadLetterEnvelope, salvageFields } from './dead-letter.ts';
 import type { HandlerContext, QueryHandler } from './query-handler.ts';

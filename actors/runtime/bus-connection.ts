@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
-import { CommsError } from '../protocol/index.ts';
+import { CommsError } from '../../protocol/index.ts';
 
 export interface BusConnectionOptions {
   /** mqtt://, mqtts://, ws:// or wss:// URL of the embedded broker or any MQTT 3.1.1 broker. */

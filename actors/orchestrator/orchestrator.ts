@@ -1,9 +1,9 @@
 import { EventEmitter } from 'node:events';
 import { dirname, join } from 'node:path';
 import { createActor, type Actor as XActor } from 'xstate';
-import { Actor, defineQuery, type Conversation } from '../actors/index.ts';
-import { createLogger, type Logger } from '../logging/index.ts';
-import { CommsError, createEnvelope, parseEnvelope, parseTopic, toCommsError, TOPIC_ROOT, Topics, type ModuleCard } from '../protocol/index.ts';
+import { Actor, defineQuery, type Conversation } from '../runtime/index.ts';
+import { createLogger, type Logger } from '../../logging/index.ts';
+import { CommsError, createEnvelope, parseEnvelope, parseTopic, toCommsError, TOPIC_ROOT, Topics, type ModuleCard } from '../../protocol/index.ts';
 import {
   FINAL_WORKFLOW_STATES,
   WorkflowMachine,
@@ -11,7 +11,7 @@ import {
   type WorkflowSnapshotOf,
   type WorkflowStateName,
   type WorkflowStepStatus,
-} from '../state-machines/index.ts';
+} from '../../state-machines/index.ts';
 import { resolveInput, validateWorkflow } from './definition.ts';
 import {
   WORKFLOW_SCHEMAS,
@@ -23,7 +23,7 @@ import {
   type WorkflowEvent,
   type WorkflowStateSnapshot,
   type WorkflowStep,
-} from './schemas.ts';
+} from '../../protocol/index.ts';
 import { WorkflowStore, type StoredWorkflow } from './workflow-store.ts';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 

@@ -3,8 +3,8 @@ import { startBroker, type AccessPolicy, type EmbeddedBroker } from '../broker/i
 import { createArangodbActor } from '../actors/arangodb/index.ts';
 import { createMarkerActor } from '../actors/marker/index.ts';
 import { createRecorder, type Recorder } from '../actors/recorder/index.ts';
-import { createOrchestrator, type Orchestrator } from '../orchestrator/index.ts';
-import type { Actor } from '../actors/index.ts';
+import { createOrchestrator, type Orchestrator } from '../actors/orchestrator/index.ts';
+import type { Actor } from '../actors/runtime/index.ts';
 import { createLogger, type Logger } from '../logging/index.ts';
 
 export interface SystemOptions {

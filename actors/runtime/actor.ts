@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { TSchema } from '@sinclair/typebox';
 import type { IPublishPacket, MqttClient } from 'mqtt';
-import { createLogger, type Logger } from '../logging/index.ts';
+import { createLogger, type Logger } from '../../logging/index.ts';
 import {
   assertIdentifier,
   CommsError,
@@ -16,7 +16,7 @@ import {
   type Envelope,
   type ModuleCard,
   type ModuleStatus,
-} from '../protocol/index.ts';
+} from '../../protocol/index.ts';
 import { openBusConnection, type BusConnectionOptions } from './bus-connection.ts';
 import { Conversation } from './conversation.ts';
 import type { QueryHandler } from './query-handler.ts';

@@ -1,6 +1,6 @@
 import type { Static, TSchema } from '@sinclair/typebox';
-import type { Logger } from '../logging/index.ts';
-import type { Envelope, ProgressReport } from '../protocol/index.ts';
+import type { Logger } from '../../logging/index.ts';
+import type { Envelope, ProgressReport } from '../../protocol/index.ts';
 import type { RequestOptions } from './request-options.ts';
 
 /** What a query handler can do while it works. */

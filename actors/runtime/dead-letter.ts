@@ -1,4 +1,4 @@
-import { createEnvelope, type CommsError, type DeadLetter, type Envelope } from '../protocol/index.ts';
+import { createEnvelope, type CommsError, type DeadLetter, type Envelope } from '../../protocol/index.ts';
 
 /** The envelope a module publishes to its dead-letter topic: the reason and the original bytes, exactly. */
 export function deadLetterEnvelope(module: string, sessionId: string, topic: string, payload: Buffer, error: CommsError, originalId?: string): Envelope<DeadLetter> {

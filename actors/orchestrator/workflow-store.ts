@@ -1,8 +1,8 @@
 import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync, fsyncSync, openSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
-import type { WorkflowStateName, WorkflowStepStatus } from '../state-machines/index.ts';
-import type { ErrorBody } from '../protocol/index.ts';
-import type { ValidWorkflow } from './schemas.ts';
+import type { WorkflowStateName, WorkflowStepStatus } from '../../state-machines/index.ts';
+import type { ErrorBody } from '../../protocol/index.ts';
+import type { ValidWorkflow } from '../../protocol/index.ts';
 
 /** What the orchestrator keeps per workflow so a restarted orchestrator can go on where it stopped. */
 export interface StoredWorkflow {

@@ -11,4 +11,4 @@ export {
   WorkflowControl,
   WORKFLOW_SCHEMAS,
   type ValidWorkflow,
-} from './schemas.ts';
+} from '../../protocol/index.ts';
