@@ -22,6 +22,7 @@ import { Conversation } from './conversation.ts';
 import type { QueryHandler } from './query-handler.ts';
 import { DEFAULT_REQUEST_OPTIONS, type RequestOptions } from './request-options.ts';
 import { Responder } from './responder.ts';
+import { planSubscriptions } from './subscription-plan.ts';
 import { topicMatches } from './topic-filter.ts';
 
 export interface ActorOptions {
@@ -76,6 +77,7 @@ export class Actor extends EventEmitter<ActorEvents> {
   private readonly flushing = new Set<Promise<void>>();
   private readonly responder: Responder;
   private readonly startedAt = new Date().toISOString();
+  private heldFilters: readonly string[] = [];
 
   constructor(private readonly options: ActorOptions) {
     super();
@@ -98,6 +100,11 @@ export class Actor extends EventEmitter<ActorEvents> {
 
   get replyTopic(): string {
     return Topics.replies(this.clientId);
+  }
+
+  /** The filters this actor's connection holds: disjoint, so the broker matches each message at most once. */
+  get filters(): readonly string[] {
+    return this.heldFilters;
   }
 
   get connected(): boolean {
@@ -138,6 +145,10 @@ export class Actor extends EventEmitter<ActorEvents> {
 
   async start(): Promise<this> {
     if (this.client) return this;
+    // One filter per need, none overlapping (aedes loses messages otherwise): a catch-all such as the recorder's
+    // comms/v1/# replaces the inbox, reply and status filters, and dispatch() routes those by topic.
+    const filters = planSubscriptions([Topics.moduleInbox(this.name), this.replyTopic, Topics.filters.allStatus, ...this.subscriptions.map((s) => s.filter)]);
+    this.heldFilters = filters;
     const lostStatus = this.statusEnvelope('lost');
     this.client = await openBusConnection({
       url: this.options.url,
@@ -153,8 +164,7 @@ export class Actor extends EventEmitter<ActorEvents> {
           throw err;
         }),
     });
-    const filters = new Set([Topics.moduleInbox(this.name), this.replyTopic, Topics.filters.allStatus, ...this.subscriptions.map((s) => s.filter)]);
-    await this.subscribeAll([...filters]);
+    await this.subscribeAll(filters);
     await this.announce();
     // A restarted broker forgot retained cards and statuses (aedes keeps them in memory): say them again on every reconnect.
     this.client.on('connect', () => {

@@ -4,3 +4,4 @@ export { defineQuery, type QueryHandler, type HandlerContext } from './query-han
 export { DEFAULT_REQUEST_OPTIONS, type RequestOptions } from './request-options.ts';
 export { openBusConnection, type BusConnectionOptions } from './bus-connection.ts';
 export { topicMatches } from './topic-filter.ts';
+export { filtersOverlap, filterCovers, planSubscriptions } from './subscription-plan.ts';
