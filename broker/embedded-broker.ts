@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { Aedes, type Client } from 'aedes';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import type { AccessPolicy, Principal } from './access-policy.ts';
+import { SqliteBrokerPersistence } from '../storage/broker-state/index.ts';
 import { guardPacketSize } from './packet-size-guard.ts';
 import { topicFilterProblem, topicNameProblem } from './topic-rules.ts';
 
@@ -24,6 +25,11 @@ export interface BrokerOptions {
   access?: AccessPolicy;
   /** Called for refused connections, publishes and subscriptions; defaults to nothing. */
   onDenied?: (what: string) => void;
+  /**
+   * SQLite file for the broker's state (persistent sessions, their queued QoS 1 messages, retained
+   * messages, wills), so that a PUBACK survives a broker crash. Undefined: in memory (lost on exit).
+   */
+  statePath?: string;
 }
 
 export interface EmbeddedBroker {
@@ -49,7 +55,18 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Embedded
   const host = options.host ?? '127.0.0.1';
   const maxPacketBytes = options.maxPacketBytes ?? DEFAULT_MAX_PACKET;
   const denied = options.onDenied ?? (() => {});
-  const aedes = await Aedes.createBroker({ drainTimeout: options.drainTimeoutMs ?? 10_000 });
+  const persistence = options.statePath ? new SqliteBrokerPersistence(options.statePath) : undefined;
+  const aedes = await Aedes.createBroker({
+    drainTimeout: options.drainTimeoutMs ?? 10_000,
+    ...(persistence
+      ? {
+          persistence,
+          // Wills left by a crashed broker are published by the next one at 4 heartbeats (default 4 min): a client
+          // that died while the broker was down is reported lost within 20 s instead.
+          heartbeatInterval: 5_000,
+        }
+      : {}),
+  });
   installRules(aedes, options.access, denied);
 
   const onSocket = (socket: Socket) => {
@@ -93,6 +110,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Embedded
       for (const close of closers) close();
       await new Promise<void>((resolve) => aedes.close(() => resolve()));
       await Promise.all(servers.map((s) => closeServer(s)));
+      await persistence?.destroy();
     },
   };
 }

@@ -68,6 +68,7 @@ await yargs(hideBin(process.argv))
         .option('dashboard-port', { type: 'number', default: 8080, describe: 'read-only dashboard web page; 0 = free port' })
         .option('dashboard', { type: 'boolean', default: true, describe: 'serve the dashboard (over the WebSocket listener)' })
         .option('retention-days', { type: 'number', default: 30, describe: 'delete recorded messages and ended conversations older than this' })
+        .option('broker-state', { type: 'string', describe: "broker state SQLite file (default {data}/broker.db); 'memory' keeps it in memory" })
         .option('demo', { type: 'boolean', default: false, describe: 'run the flagship demo, print it, and exit' })
         .option('pdf', { type: 'string', describe: 'PDF for the demo (default: a paper from the shared corpus)' })
         .option('max-pages', { type: 'number' }),
@@ -84,6 +85,7 @@ await yargs(hideBin(process.argv))
         access: security?.access,
         credentials: security?.logins,
         retentionDays: argv.retentionDays,
+        brokerState: argv.brokerState,
         logger,
       });
       if (security) logger.info({ file: security.secretsFile }, 'security on: actor passwords are in this file');
@@ -128,10 +130,16 @@ await yargs(hideBin(process.argv))
   .command(
     'broker',
     'run only the embedded MQTT broker',
-    (y) => withTls(y).option('port', { type: 'number', default: 1883 }).option('ws-port', { type: 'number' }).option('host', { type: 'string', default: '127.0.0.1' }),
+    (y) =>
+      withTls(y)
+        .option('port', { type: 'number', default: 1883 })
+        .option('ws-port', { type: 'number' })
+        .option('host', { type: 'string', default: '127.0.0.1' })
+        .option('state', { type: 'string', default: resolve(DEFAULT_DATA, 'broker.db'), describe: "SQLite file for sessions, queued messages, retained messages and wills; 'memory' keeps them in memory" }),
     async (argv) => {
       const logger = createLogger('broker');
-      const broker = await startBroker({ host: argv.host, port: argv.port, wsPort: argv.wsPort, tls: await tlsListener(argv), onDenied: (what) => logger.warn({ what }, 'denied') });
+      const statePath = argv.state === 'memory' ? undefined : argv.state;
+      const broker = await startBroker({ host: argv.host, port: argv.port, wsPort: argv.wsPort, tls: await tlsListener(argv), statePath, onDenied: (what) => logger.warn({ what }, 'denied') });
       process.stdout.write(`broker listening on ${[broker.url, broker.wsUrl, broker.tlsUrl].filter(Boolean).join(', ')}\n`);
       await untilSignal(() => broker.close());
     },

@@ -19,6 +19,8 @@ export interface SystemOptions {
   credentials?: Record<string, { username: string; password: string }>;
   /** Delete records older than this (the database must not grow without bound). */
   retentionDays?: number;
+  /** The broker's state file (sessions, queued messages, retained, wills); default {dataDir}/broker.db; 'memory' keeps it in memory. */
+  brokerState?: string;
   logger?: Logger;
 }
 
@@ -42,6 +44,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     tls: options.tls,
     access: options.access,
     onDenied: (what) => logger.warn({ what }, 'broker denied'),
+    statePath: options.brokerState === 'memory' ? undefined : (options.brokerState ?? join(options.dataDir, 'broker.db')),
   });
   const login = (module: string) => options.credentials?.[module] ?? {};
   const dbPath = join(options.dataDir, 'comms.db');
