@@ -88,7 +88,7 @@ describe('comms CLI', function () {
     const half = await comms('broker', '--port', '0', '--tls-key', key).catch((e: { code: number; stderr: string }) => e);
     expect((half as { stderr: string }).stderr).to.contain('E_CONFIG_INVALID');
 
-    const broker = spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'broker', '--port', '0', '--tls-port', '0', '--tls-key', key, '--tls-cert', cert], { cwd: repo, env: { ...process.env, COMMS_LOG_LEVEL: 'silent' } });
+    const broker = spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'broker', '--state', 'memory', '--port', '0', '--tls-port', '0', '--tls-key', key, '--tls-cert', cert], { cwd: repo, env: { ...process.env, COMMS_LOG_LEVEL: 'silent' } });
     try {
       const line = await new Promise<string>((resolve, reject) => {
         broker.stdout.on('data', (chunk: Buffer) => resolve(chunk.toString()));
