@@ -68,6 +68,21 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Embedded
       : {}),
   });
   installRules(aedes, options.access, denied);
+  if (persistence) {
+    // aedes PUBACKs a QoS 1 PUBLISH before persisting it; authorizePublish runs before the PUBACK, so persist there.
+    const authorize = aedes.authorizePublish;
+    aedes.authorizePublish = (client, packet, done) =>
+      authorize(client, packet, (err) => {
+        if (err || !client || packet.qos !== 1) return done(err);
+        try {
+          persistence.persistBeforeAck(packet as unknown as Parameters<typeof persistence.persistBeforeAck>[0]);
+        } catch (failure) {
+          // Not durable, so not acknowledged: the client is disconnected and resends.
+          return done(failure as Error);
+        }
+        done(null);
+      });
+  }
 
   const onSocket = (socket: Socket) => {
     socket.setNoDelay(true);

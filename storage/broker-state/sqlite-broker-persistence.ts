@@ -71,6 +71,9 @@ export class SqliteBrokerPersistence {
   private readonly incoming = new Map<string, Map<number, StoredPacket>>();
   private readonly wills = new Map<string, StoredPacket>();
   private destroyed = false;
+  /** Rows written by persistBeforeAck, keyed by the publish's payload object (aedes' queued copy shares it), awaiting outgoingEnqueueCombi. */
+  private readonly preWritten = new WeakMap<object, Map<string, number>>();
+  private preCounter = 0;
   private readonly sql: Record<
     'putRetained' | 'delRetained' | 'putSub' | 'delSub' | 'delClientSubs' | 'addOutgoing' | 'setOutgoing' | 'delOutgoing' | 'putIncoming' | 'delIncoming' | 'delClientIncoming' | 'putWill' | 'delWill',
     Statement
@@ -138,6 +141,12 @@ export class SqliteBrokerPersistence {
   }
 
   async storeRetained(pkt: StoredPacket): Promise<void> {
+    this.putRetained(pkt);
+  }
+
+  private putRetained(pkt: StoredPacket): void {
+    // Already written by persistBeforeAck for this very publish: the same payload object.
+    if (pkt.payload && this.retained.get(pkt['topic'] as string)?.payload === pkt.payload) return;
     const packet = { ...pkt };
     const payload = packet.payload as Buffer | string | undefined;
     if (!payload || payload.length === 0) {
@@ -244,8 +253,45 @@ export class SqliteBrokerPersistence {
     await this.outgoingEnqueueCombi([sub], packet);
   }
 
+  /**
+   * Make an incoming QoS 1 PUBLISH durable before aedes acknowledges it. aedes 1.x writes the PUBACK
+   * first and only then stores the retained copy and queues the message for persistent sessions
+   * (lib/handlers/publish.js), so a broker crash in between loses an acked message. The embedded
+   * broker calls this from authorizePublish, which runs before the PUBACK: the retained copy and one
+   * outgoing row per matching persistent session are committed here; outgoingEnqueueCombi later
+   * adopts these rows instead of writing again. Rows carry a unique placeholder broker id/counter
+   * (aedes' own are assigned after this point), which is what a restarted broker replays them with.
+   */
+  persistBeforeAck(packet: StoredPacket): void {
+    const topic = packet['topic'] as string;
+    const payload = packet.payload;
+    if (packet['retain']) this.putRetained(packet);
+    const subs = this.trie.match(topic);
+    if (subs.length === 0 || typeof payload !== 'object' || payload === null) return;
+    const copy = new Packet({ ...packet, brokerId: `${this.brokerRef?.id ?? 'broker'}:pre`, brokerCounter: ++this.preCounter });
+    const encoded = encodePacket(copy);
+    const rows = new Map<string, number>();
+    this.db.transaction(() => {
+      for (const sub of subs) if (!rows.has(sub.clientId)) rows.set(sub.clientId, Number(this.sql.addOutgoing.run(sub.clientId, encoded.meta, encoded.payload).lastInsertRowid));
+    })();
+    this.preWritten.set(payload, rows);
+  }
+
   /** The write the PUBACK waits for: one transaction for every persistent session the message goes to. */
   async outgoingEnqueueCombi(subs: Array<{ clientId: string }>, packet: StoredPacket): Promise<void> {
+    const pre = typeof packet.payload === 'object' && packet.payload !== null ? this.preWritten.get(packet.payload) : undefined;
+    if (pre) {
+      this.preWritten.delete(packet.payload as object);
+      const missing = subs.filter((sub) => !pre.has(sub.clientId));
+      const matched = new Set(subs.map((sub) => sub.clientId));
+      // Subscriptions that changed between the PUBLISH and now: drop rows nobody matches any more.
+      for (const [clientId, seq] of pre) if (!matched.has(clientId)) this.sql.delOutgoing.run(seq);
+      for (const sub of subs) {
+        const seq = pre.get(sub.clientId);
+        if (seq !== undefined) this.queueOf(sub.clientId).push({ seq, packet: new Packet(packet) });
+      }
+      subs = missing;
+    }
     if (subs.length === 0) return;
     // Stored as aedes' queued copy (no packet id yet: outgoingUpdate assigns it when the copy is sent).
     const encoded = encodePacket(new Packet(packet));
