@@ -3,6 +3,7 @@ import { openWriter, CommsQueries, MessageRecorder, pruneRecords, openReader, ty
 import { Topics } from '../../protocol/index.ts';
 import type { Logger } from '../../logging/index.ts';
 import { Actor, defineQuery } from '../runtime/index.ts';
+import { reapOnStatus } from './conversation-reaper.ts';
 import { ConversationEventsAnswer, ConversationEventsQuery, ConversationStatusAnswer, ConversationStatusQuery } from '../../protocol/index.ts';
 
 export { ConversationEventsQuery, ConversationEventsAnswer, ConversationStatusQuery, ConversationStatusAnswer } from '../../protocol/index.ts';
@@ -50,6 +51,8 @@ export function createRecorder(options: RecorderOptions): Recorder {
   });
   const events = new EventEmitter<{ recorded: [string, RecordOutcome] }>();
   actor.subscribe(Topics.all, (topic, payload, packet) => {
+    // Conversations whose requester is gone end here, not in the requester (see conversation-reaper.ts).
+    for (const id of reapOnStatus(db, topic, payload)) void actor.publishRaw(Topics.conversationState(id), Buffer.alloc(0), { retain: true }).catch(() => {});
     const outcome = recorder.record({ topic, payload, retained: packet.retain ?? false });
     events.emit('recorded', topic, outcome);
   });

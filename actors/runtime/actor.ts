@@ -339,6 +339,8 @@ export class Actor extends EventEmitter<ActorEvents> {
       return;
     }
     this.emit('peer-status', module, state);
+    // A requester that is gone cannot take a reply: stop its work here (children are canceled through the handlers' signals).
+    if (state !== 'online') this.responder.abortFrom(module, `requester ${module} went ${state}`);
     for (const conversation of this.open.values()) {
       if (conversation.to !== module) continue;
       if (state === 'online') conversation.peerBack();

@@ -67,6 +67,17 @@ export class Responder {
     for (const job of this.iterateRunning()) job.abort.abort(new CommsError('E_CANCELED', reason));
   }
 
+  /** Cancel the work a requester can no longer receive (it went offline or lost): its handlers' signals abort with E_PEER_LOST. */
+  abortFrom(requester: string, reason: string): number {
+    let aborted = 0;
+    for (const job of this.iterateRunning()) {
+      if (job.request.from !== requester) continue;
+      job.abort.abort(new CommsError('E_PEER_LOST', reason));
+      aborted++;
+    }
+    return aborted;
+  }
+
   private *iterateRunning(): Generator<Extract<Job, { state: 'running' }>> {
     for (const job of this.jobs.values()) {
       if (job.state === 'running') yield job;

@@ -1,0 +1,41 @@
+import type { Database } from 'better-sqlite3';
+
+export interface ReapReason {
+  code: string;
+  message: string;
+}
+
+/**
+ * End, as `canceled`, the open conversations a requester can no longer drive, and every open
+ * descendant (by parent_id): the requester went offline or lost (its Conversation objects died
+ * with it), or came back as a new session (they died in the restart). `startedBefore` limits it
+ * to conversations begun before that moment, so a new session's own conversations are left alone.
+ * last_seq is kept: should the requester still be alive after all, its next event wins.
+ * Returns the ids ended.
+ */
+export function reapConversations(db: Database, requester: string, reason: ReapReason, options: { at?: string; startedBefore?: string } = {}): string[] {
+  const at = options.at ?? new Date().toISOString();
+  return db.transaction(() => {
+    const rows = db
+      .prepare(
+        `WITH RECURSIVE doomed(id) AS (
+           SELECT id FROM conversations WHERE requester = ? AND ended_at IS NULL AND (? IS NULL OR started_at < ?)
+           UNION
+           SELECT c.id FROM conversations c JOIN doomed d ON c.parent_id = d.id WHERE c.ended_at IS NULL
+         )
+         SELECT id FROM doomed`,
+      )
+      .all(requester, options.startedBefore ?? null, options.startedBefore ?? null) as Array<{ id: string }>;
+    const end = db.prepare(
+      `UPDATE conversations SET state = 'canceled', error_code = ?, error_message = ?, ended_at = ?, updated_at = ? WHERE id = ? AND ended_at IS NULL`,
+    );
+    for (const { id } of rows) end.run(reason.code, reason.message, at, at, id);
+    return rows.map((r) => r.id);
+  })();
+}
+
+/** The session a module last announced, as recorded in `modules` (undefined when unknown). */
+export function recordedSession(db: Database, module: string): string | undefined {
+  const row = db.prepare('SELECT session_id FROM modules WHERE name = ?').get(module) as { session_id: string | null } | undefined;
+  return row?.session_id ?? undefined;
+}
