@@ -8,7 +8,8 @@ export interface ReapReason {
 /**
  * End, as `canceled`, the open conversations a requester can no longer drive, and every open
  * descendant (by parent_id): the requester went offline or lost (its Conversation objects died
- * with it), or came back as a new session (they died in the restart). `startedBefore` limits it
+ * with it), or came back as a new session (they died in the restart). Descendants asked by a
+ * module that is still online are left to that module, whose cancel the recorder then records. `startedBefore` limits it
  * to conversations begun before that moment, so a new session's own conversations are left alone.
  * last_seq is kept: should the requester still be alive after all, its next event wins.
  * Returns the ids ended.
@@ -21,11 +22,15 @@ export function reapConversations(db: Database, requester: string, reason: ReapR
         `WITH RECURSIVE doomed(id) AS (
            SELECT id FROM conversations WHERE requester = ? AND ended_at IS NULL AND (? IS NULL OR started_at < ?)
            UNION
-           SELECT c.id FROM conversations c JOIN doomed d ON c.parent_id = d.id WHERE c.ended_at IS NULL
+           SELECT c.id FROM conversations c JOIN doomed d ON c.parent_id = d.id
+           WHERE c.ended_at IS NULL
+             -- A child asked by a module that is still online is canceled by that module (its handler's signal
+             -- aborts, the cancel goes over the bus and is recorded); rows only stand in for modules that are gone.
+             AND (c.requester IS NULL OR c.requester = ? OR NOT EXISTS (SELECT 1 FROM modules m WHERE m.name = c.requester AND m.status = 'online'))
          )
          SELECT id FROM doomed`,
       )
-      .all(requester, options.startedBefore ?? null, options.startedBefore ?? null) as Array<{ id: string }>;
+      .all(requester, options.startedBefore ?? null, options.startedBefore ?? null, requester) as Array<{ id: string }>;
     const end = db.prepare(
       `UPDATE conversations SET state = 'canceled', error_code = ?, error_message = ?, ended_at = ?, updated_at = ? WHERE id = ? AND ended_at IS NULL`,
     );

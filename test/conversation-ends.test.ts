@@ -1,0 +1,141 @@
+import { expect } from 'chai';
+import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { createRecorder } from '../actors/recorder/index.ts';
+import { defineQuery, type HandlerContext } from '../actors/runtime/index.ts';
+import { createLogger } from '../logging/index.ts';
+import { FINAL_STATES, Topics } from '../protocol/index.ts';
+import { busFixture, EchoAnswer, EchoQuery, echoQuery, until } from './support/bus-fixture.ts';
+
+describe('every conversation ends when its requester is lost', function () {
+  this.timeout(60_000);
+
+  it('a killed requester: its conversations and their children end canceled E_PEER_LOST in SQLite, responders stop its work, retained state is cleared', async () => {
+    const bus = await busFixture();
+    const dbPath = join(bus.dir, 'comms.db');
+    const recorder = createRecorder({ url: bus.broker.url, dbPath, logger: createLogger('recorder', 'silent') });
+    await recorder.start();
+    try {
+      // leaf works until canceled; middle relays to leaf as a child conversation.
+      const leafStarted: HandlerContext[] = [];
+      const onLeafStart = new Set<() => void>();
+      await bus
+        .actor({ name: 'leaf' })
+        .handle(echoQuery('leaf', { onStart: (ctx) => (leafStarted.push(ctx), onLeafStart.forEach((f) => f())), gate: new Promise<void>(() => {}) }))
+        .start();
+      await bus
+        .actor({ name: 'middle' })
+        .handle(
+          defineQuery({
+            schema: 'relay@1',
+            description: 'Asks leaf, as a child conversation.',
+            request: EchoQuery,
+            responseSchemaId: 'echo.answer@1',
+            response: EchoAnswer,
+            handle: async (body, ctx) => ctx.ask('leaf', 'echo@1', body),
+          }),
+        )
+        .start();
+      const client = await bus.actor({ name: 'client', requestDefaults: { timeoutMs: 600_000 } }).start();
+      const parent = client.request('middle', 'relay@1', { text: 'nested' });
+      const direct = client.request('leaf', 'echo@1', { text: 'direct' });
+      void parent.result.catch(() => {});
+      void direct.result.catch(() => {});
+      await until(
+        (check) => (onLeafStart.add(check), () => onLeafStart.delete(check)),
+        () => (leafStarted.length === 2 ? true : undefined),
+      );
+      const recorded = <T>(poll: () => T | undefined) =>
+        until(
+          (check) => {
+            recorder.events.on('recorded', check);
+            return () => recorder.events.off('recorded', check);
+          },
+          poll,
+        );
+      const rows = () => recorder.queries.listConversations();
+      const child = await recorded(() => rows().find((c) => c.parentId === parent.id && c.state === 'working'));
+      await recorded(() => (rows().filter((c) => c.state === 'working').length === 3 ? true : undefined));
+
+      const aborted = Promise.all(leafStarted.map((ctx) => new Promise<unknown>((resolve) => ctx.signal.addEventListener('abort', () => resolve(ctx.signal.reason), { once: true }))));
+      await client.kill(); // no goodbye: the broker publishes its will (lost)
+
+      const reasons = (await aborted) as Array<{ code: string }>;
+      const directCtx = leafStarted.find((ctx) => ctx.request.conversationId === direct.id);
+      expect((directCtx?.signal.reason as { code?: string }).code, 'the direct request is aborted as its requester is lost').to.equal('E_PEER_LOST');
+      expect(reasons.map((r) => r.code)).to.have.length(2);
+
+      const ended = await recorded(() => {
+        const all = rows();
+        return all.every((c) => FINAL_STATES.includes(c.state)) ? all : undefined;
+      });
+      const byId = new Map(ended.map((c) => [c.id, c]));
+      for (const id of [parent.id, direct.id, child.id]) expect(byId.get(id)?.state, id).to.equal('canceled');
+      expect(byId.get(parent.id)?.error?.code).to.equal('E_PEER_LOST');
+      expect(byId.get(direct.id)?.error?.code).to.equal('E_PEER_LOST');
+      // middle (alive) canceled its child itself when its own handler was aborted: the cascade went over the bus.
+      expect(byId.get(child.id)?.error?.code).to.equal('E_CANCELED');
+      expect(ended.every((c) => c.endedAt !== null)).to.equal(true);
+
+      // The recorder cleared the retained state snapshots of the requester's conversations.
+      const reader = new BetterSqlite3(dbPath, { readonly: true });
+      const cleared = (id: string) => (reader.prepare('SELECT count(*) AS n FROM messages WHERE topic = ? AND size = 0').get(Topics.conversationState(id)) as { n: number }).n > 0;
+      await recorded(() => (cleared(parent.id) && cleared(direct.id) ? true : undefined));
+      reader.close();
+    } finally {
+      await recorder.stop();
+      await bus.close();
+    }
+  });
+
+  it('on start, the recorder ends rows left open by a requester that was lost while it was down', async () => {
+    const bus = await busFixture();
+    const dbPath = join(bus.dir, 'comms.db');
+    let recorder = createRecorder({ url: bus.broker.url, dbPath, logger: createLogger('recorder', 'silent') });
+    await recorder.start();
+    try {
+      const leafStarted: HandlerContext[] = [];
+      const started = new Set<() => void>();
+      await bus
+        .actor({ name: 'leaf' })
+        .handle(echoQuery('leaf', { onStart: (ctx) => (leafStarted.push(ctx), started.forEach((f) => f())), gate: new Promise<void>(() => {}) }))
+        .start();
+      const client = await bus.actor({ name: 'client', requestDefaults: { timeoutMs: 600_000 } }).start();
+      const open = client.request('leaf', 'echo@1', { text: 'x' });
+      void open.result.catch(() => {});
+      await until(
+        (check) => (started.add(check), () => started.delete(check)),
+        () => (leafStarted.length === 1 ? true : undefined),
+      );
+      const working = () =>
+        until(
+          (check) => {
+            recorder.events.on('recorded', check);
+            return () => recorder.events.off('recorded', check);
+          },
+          () => (recorder.queries.listConversations().find((c) => c.id === open.id && c.state === 'working') ? true : undefined),
+        );
+      await working();
+      await recorder.actor.kill(); // the recorder crashes...
+      await recorder.stop();
+      const lostSeen = new Promise<void>((resolve) => bus.actors[0]?.on('peer-status', (m, s) => m === 'client' && s === 'lost' && resolve()));
+      await client.kill(); // ...and while it is down the requester is lost
+      await lostSeen;
+
+      recorder = createRecorder({ url: bus.broker.url, dbPath, logger: createLogger('recorder', 'silent') });
+      await recorder.start(); // the retained `lost` status arrives with the subscription
+      const row = await until(
+        (check) => {
+          recorder.events.on('recorded', check);
+          return () => recorder.events.off('recorded', check);
+        },
+        () => recorder.queries.listConversations().find((c) => c.id === open.id && c.endedAt !== null),
+      );
+      expect(row.state).to.equal('canceled');
+      expect(row.error?.code).to.equal('E_PEER_LOST');
+    } finally {
+      await recorder.stop();
+      await bus.close();
+    }
+  });
+});
