@@ -90,6 +90,8 @@ export class RolePolicy implements AccessPolicy {
     if ((role !== 'actor' && role !== 'recorder') || !module) return `unknown role ${JSON.stringify(role)}`;
     const parsed = parseTopic(topic);
     if (!parsed || !isIdentifier(parsed.subject)) return 'topic is not in the topic map';
+    // The recorder clears the retained state of conversations it ended for a lost requester (empty retained payload only).
+    if (role === 'recorder' && parsed.kind === 'conversation-state' && payload.length === 0) return undefined;
     const topicProblem = role === 'actor' ? actorPublishProblem(module, parsed) : recorderPublishProblem(module, parsed);
     if (topicProblem) return topicProblem;
     const from = envelopeFrom(payload);

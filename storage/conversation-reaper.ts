@@ -14,13 +14,17 @@ export interface ReapReason {
  * last_seq is kept: should the requester still be alive after all, its next event wins.
  * Returns the ids ended.
  */
-export function reapConversations(db: Database, requester: string, reason: ReapReason, options: { at?: string; startedBefore?: string } = {}): string[] {
+export function reapConversations(db: Database, requester: string, reason: ReapReason, options: { at?: string; startedBefore?: string; replyTo?: string } = {}): string[] {
   const at = options.at ?? new Date().toISOString();
   return db.transaction(() => {
     const rows = db
       .prepare(
         `WITH RECURSIVE doomed(id) AS (
-           SELECT id FROM conversations WHERE requester = ? AND ended_at IS NULL AND (? IS NULL OR started_at < ?)
+           SELECT id FROM conversations c WHERE requester = ? AND ended_at IS NULL AND (? IS NULL OR started_at < ?)
+             -- Several processes may speak for one module name (each comms ask is a 'client'): only the conversations
+             -- whose request named this connection's reply topic are its own (or those whose request was not recorded).
+             AND (? IS NULL OR NOT EXISTS (SELECT 1 FROM messages m WHERE m.message_id = c.request_id)
+                  OR EXISTS (SELECT 1 FROM messages m WHERE m.message_id = c.request_id AND json_extract(CAST(m.payload AS TEXT), '$.replyTo') = ?))
            UNION
            SELECT c.id FROM conversations c JOIN doomed d ON c.parent_id = d.id
            WHERE c.ended_at IS NULL
@@ -30,7 +34,7 @@ export function reapConversations(db: Database, requester: string, reason: ReapR
          )
          SELECT id FROM doomed`,
       )
-      .all(requester, options.startedBefore ?? null, options.startedBefore ?? null, requester) as Array<{ id: string }>;
+      .all(requester, options.startedBefore ?? null, options.startedBefore ?? null, options.replyTo ?? null, options.replyTo ?? null, requester) as Array<{ id: string }>;
     const end = db.prepare(
       `UPDATE conversations SET state = 'canceled', error_code = ?, error_message = ?, ended_at = ?, updated_at = ? WHERE id = ? AND ended_at IS NULL`,
     );
@@ -39,8 +43,8 @@ export function reapConversations(db: Database, requester: string, reason: ReapR
   })();
 }
 
-/** The session a module last announced, as recorded in `modules` (undefined when unknown). */
-export function recordedSession(db: Database, module: string): string | undefined {
-  const row = db.prepare('SELECT session_id FROM modules WHERE name = ?').get(module) as { session_id: string | null } | undefined;
+/** The session a module last announced over this client id, as recorded in `modules` (undefined when unknown). */
+export function recordedSession(db: Database, module: string, clientId: string): string | undefined {
+  const row = db.prepare('SELECT session_id FROM modules WHERE name = ? AND client_id = ?').get(module, clientId) as { session_id: string | null } | undefined;
   return row?.session_id ?? undefined;
 }

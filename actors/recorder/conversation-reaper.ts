@@ -1,12 +1,14 @@
 import type { Database } from 'better-sqlite3';
-import { parseEnvelope, parseTopic, type ModuleStatus } from '../../protocol/index.ts';
+import { parseEnvelope, parseTopic, Topics, type ModuleStatus } from '../../protocol/index.ts';
 import { reapConversations, recordedSession } from '../../storage/conversation-reaper.ts';
 
 /**
  * Every conversation ends, even when its requester cannot end it: called by the recorder for
  * each module status before it is recorded. `lost` (the will) or `offline` ends the module's open
  * conversations and their children as canceled / E_PEER_LOST; `online` with a session other than
- * the recorded one (a restart) ends those begun before it. Because the recorder gets the retained
+ * the one recorded for the same client id (a restart) ends those begun before it. Only the
+ * conversations of that connection (their request's replyTo) are touched: several processes may
+ * share a module name. Because the recorder gets the retained
  * statuses when it (re)subscribes, the same path reconciles rows left open while it was down.
  * Returns the conversation ids ended, whose retained state snapshots the caller clears.
  */
@@ -20,12 +22,13 @@ export function reapOnStatus(db: Database, topic: string, payload: Buffer): stri
     return []; // the recorder stores it as invalid; it says nothing about the module
   }
   const module = parsed.subject;
+  const replyTo = Topics.replies(status.clientId);
   if (status.state === 'lost' || status.state === 'offline') {
-    return reapConversations(db, module, { code: 'E_PEER_LOST', message: `requester ${module} went ${status.state}; its conversation cannot continue.` });
+    return reapConversations(db, module, { code: 'E_PEER_LOST', message: `requester ${module} went ${status.state}; its conversation cannot continue.` }, { replyTo });
   }
-  const previous = recordedSession(db, module);
+  const previous = recordedSession(db, module, status.clientId);
   if (status.state === 'online' && previous && previous !== status.sessionId) {
-    return reapConversations(db, module, { code: 'E_PEER_LOST', message: `requester ${module} restarted; its conversation did not survive.` }, { startedBefore: status.at });
+    return reapConversations(db, module, { code: 'E_PEER_LOST', message: `requester ${module} restarted; its conversation did not survive.` }, { startedBefore: status.at, replyTo });
   }
   return [];
 }
