@@ -138,4 +138,52 @@ describe('every conversation ends when its requester is lost', function () {
       await bus.close();
     }
   });
+
+  it('only the connection that went away: another process speaking for the same module keeps its conversations', async () => {
+    const bus = await busFixture();
+    const dbPath = join(bus.dir, 'comms.db');
+    const recorder = createRecorder({ url: bus.broker.url, dbPath, logger: createLogger('recorder', 'silent') });
+    await recorder.start();
+    try {
+      const started = new Set<() => void>();
+      const contexts: HandlerContext[] = [];
+      let count = 0;
+      await bus
+        .actor({ name: 'leaf' })
+        .handle(echoQuery('leaf', { onStart: (ctx) => (count++, contexts.push(ctx), started.forEach((f) => f())), gate: new Promise<void>(() => {}) }))
+        .start();
+      // Two `comms ask`-style clients: module 'client', each its own client id.
+      const a = await bus.actor({ name: 'client', clientId: 'client-a', requestDefaults: { timeoutMs: 600_000 } }).start();
+      const b = await bus.actor({ name: 'client', clientId: 'client-b', requestDefaults: { timeoutMs: 600_000 } }).start();
+      const fromA = a.request('leaf', 'echo@1', { text: 'a' });
+      const fromB = b.request('leaf', 'echo@1', { text: 'b' });
+      void fromA.result.catch(() => {});
+      void fromB.result.catch(() => {});
+      await until(
+        (check) => (started.add(check), () => started.delete(check)),
+        () => (count === 2 ? true : undefined),
+      );
+      const recorded = <T>(poll: () => T | undefined) =>
+        until(
+          (check) => {
+            recorder.events.on('recorded', check);
+            return () => recorder.events.off('recorded', check);
+          },
+          poll,
+        );
+      await recorded(() => (recorder.queries.listConversations().filter((c) => c.state === 'working').length === 2 ? true : undefined));
+      const ctxA = contexts.find((ctx) => ctx.request.conversationId === fromA.id) as HandlerContext;
+      const ctxB = contexts.find((ctx) => ctx.request.conversationId === fromB.id) as HandlerContext;
+      const abortedA = new Promise<void>((resolve) => ctxA.signal.addEventListener('abort', () => resolve(), { once: true }));
+      await a.kill();
+      await abortedA;
+      expect(ctxB.signal.aborted, "b's work goes on").to.equal(false);
+      const endedA = await recorded(() => recorder.queries.listConversations().find((c) => c.id === fromA.id && c.endedAt !== null));
+      expect(endedA.error?.code).to.equal('E_PEER_LOST');
+      expect(recorder.queries.getTaskStatus(fromB.id).state).to.equal('working');
+    } finally {
+      await recorder.stop();
+      await bus.close();
+    }
+  });
 });

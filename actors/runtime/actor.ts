@@ -329,18 +329,19 @@ export class Actor extends EventEmitter<ActorEvents> {
   private acceptPeerStatus(module: string, payload: Buffer): void {
     if (payload.length === 0) return;
     let state: ModuleStatus['state'];
+    let clientId: string;
     try {
       const envelope = parseEnvelope(payload);
       // A status that is not a module.status@1 says nothing about the peer: it must not fail conversations as E_PEER_LOST.
       this.registry.validate('module.status@1', envelope.body);
-      state = (envelope.body as ModuleStatus).state;
+      ({ state, clientId } = envelope.body as ModuleStatus);
     } catch (err) {
       this.log.warn({ err, module }, 'unreadable status message ignored');
       return;
     }
     this.emit('peer-status', module, state);
     // A requester that is gone cannot take a reply: stop its work here (children are canceled through the handlers' signals).
-    if (state !== 'online') this.responder.abortFrom(module, `requester ${module} went ${state}`);
+    if (state !== 'online') this.responder.abortFrom(module, Topics.replies(clientId), `requester ${module} went ${state}`);
     for (const conversation of this.open.values()) {
       if (conversation.to !== module) continue;
       if (state === 'online') conversation.peerBack();

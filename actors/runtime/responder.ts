@@ -67,11 +67,14 @@ export class Responder {
     for (const job of this.iterateRunning()) job.abort.abort(new CommsError('E_CANCELED', reason));
   }
 
-  /** Cancel the work a requester can no longer receive (it went offline or lost): its handlers' signals abort with E_PEER_LOST. */
-  abortFrom(requester: string, reason: string): number {
+  /**
+   * Cancel the work a requester can no longer receive (it went offline or lost): its handlers' signals abort with
+   * E_PEER_LOST. Matched by reply topic, since several processes may speak for one module name.
+   */
+  abortFrom(requester: string, replyTo: string, reason: string): number {
     let aborted = 0;
     for (const job of this.iterateRunning()) {
-      if (job.request.from !== requester) continue;
+      if (job.request.from !== requester || job.request.replyTo !== replyTo) continue;
       job.abort.abort(new CommsError('E_PEER_LOST', reason));
       aborted++;
     }
