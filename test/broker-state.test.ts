@@ -94,7 +94,7 @@ describe('durable broker state (SQLite)', function () {
     }
   });
 
-  it('a PUBACK from the embedded broker survives its SIGKILL: an offline persistent subscriber gets every acked message after the restart', async () => {
+  it('a PUBACK from the embedded broker survives its SIGKILL: offline and in-flight persistent subscribers get every acked message after the restart', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'comms-broker-kill-'));
     const statePath = join(dir, 'broker.db');
     let broker = await spawnBroker(statePath);
@@ -105,12 +105,22 @@ describe('durable broker state (SQLite)', function () {
       await sub.subscribeAsync({ 'durable/#': { qos: 1 } });
       await sub.endAsync();
 
+      // A second persistent session stays online but never acknowledges: what the broker has sent it is in flight at
+      // the kill (mqtt.js reads no further until a message is handled, so at least the first one is, with its packet id).
+      const held = await mqtt.connectAsync(broker.url, { clientId: 'held-sub', clean: false, reconnectPeriod: 0 });
+      const allInFlight = new Promise<void>((resolve) => {
+        held.handleMessage = () => resolve();
+      });
+      await held.subscribeAsync({ 'durable/m/#': { qos: 1 } });
+
       const pub = await mqtt.connectAsync(broker.url, { clientId: 'durable-pub', reconnectPeriod: 0 });
       await Promise.all(Array.from({ length: N }, (_, i) => pub.publishAsync(`durable/m/${i}`, String(i), { qos: 1 })));
       await pub.publishAsync('durable/retained', 'kept', { qos: 1, retain: true });
+      await allInFlight;
       // Every PUBACK is in; now the broker dies without a chance to flush anything.
       await sigkill(broker.child);
       pub.end(true);
+      held.end(true);
 
       broker = await spawnBroker(statePath, broker.port);
       const received = new Set<string>();
@@ -125,6 +135,17 @@ describe('durable broker state (SQLite)', function () {
       expect(connack.sessionPresent, 'the session survived the crash').to.equal(true);
       await all;
       expect(received.size).to.equal(N);
+
+      // The in-flight ones are sent again to the session that never acknowledged them.
+      const heldAgain = mqtt.connect(broker.url, { clientId: 'held-sub', clean: false, reconnectPeriod: 0 });
+      const redelivered = new Set<string>();
+      await new Promise<void>((resolve) =>
+        heldAgain.on('message', (_topic, payload) => {
+          redelivered.add(payload.toString());
+          if (redelivered.size === N) resolve();
+        }),
+      );
+      await heldAgain.endAsync();
 
       const reader = await mqtt.connectAsync(broker.url, { clientId: 'durable-reader', reconnectPeriod: 0 });
       const retained = new Promise<string>((resolve) => reader.on('message', (_t, p) => resolve(p.toString())));
