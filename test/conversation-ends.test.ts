@@ -186,4 +186,36 @@ describe('every conversation ends when its requester is lost', function () {
       await bus.close();
     }
   });
+
+  it('the recorder, not the requester, clears the retained state of an ended conversation', async () => {
+    const bus = await busFixture();
+    const dbPath = join(bus.dir, 'comms.db');
+    const recorder = createRecorder({ url: bus.broker.url, dbPath, stateRetentionMs: 0, logger: createLogger('recorder', 'silent') });
+    await recorder.start();
+    try {
+      await bus.actor({ name: 'leaf' }).handle(echoQuery('leaf')).start();
+      // The requester's own timer would wait ten minutes, and the requester dies right after the answer anyway.
+      const client = await bus.actor({ name: 'client', stateRetentionMs: 600_000 }).start();
+      const done = client.request('leaf', 'echo@1', { text: 'x' });
+      await done.result;
+      await done.flushed();
+      await client.kill();
+      const reader = new BetterSqlite3(dbPath, { readonly: true });
+      try {
+        const cleared = () => (reader.prepare('SELECT count(*) AS n FROM messages WHERE topic = ? AND size = 0').get(Topics.conversationState(done.id)) as { n: number }).n > 0;
+        await until(
+          (check) => {
+            recorder.events.on('recorded', check);
+            return () => recorder.events.off('recorded', check);
+          },
+          () => (cleared() ? true : undefined),
+        );
+      } finally {
+        reader.close();
+      }
+    } finally {
+      await recorder.stop();
+      await bus.close();
+    }
+  });
 });

@@ -4,6 +4,7 @@ import { Topics } from '../../protocol/index.ts';
 import type { Logger } from '../../logging/index.ts';
 import { Actor, defineQuery } from '../runtime/index.ts';
 import { reapOnStatus } from './conversation-reaper.ts';
+import { StateSweeper } from './state-sweeper.ts';
 import { ConversationEventsAnswer, ConversationEventsQuery, ConversationStatusAnswer, ConversationStatusQuery } from '../../protocol/index.ts';
 
 export { ConversationEventsQuery, ConversationEventsAnswer, ConversationStatusQuery, ConversationStatusAnswer } from '../../protocol/index.ts';
@@ -17,6 +18,8 @@ export interface RecorderOptions {
   /** Stable, so the broker keeps the session and queues messages while the recorder is down. Default 'recorder'. */
   clientId?: string;
   retention?: RetentionPolicy & { everyMs?: number };
+  /** How long an ended conversation's retained state snapshot stays before the recorder clears it. Default 60 s. */
+  stateRetentionMs?: number;
   logger?: Logger;
 }
 
@@ -50,9 +53,11 @@ export function createRecorder(options: RecorderOptions): Recorder {
     logger: options.logger,
   });
   const events = new EventEmitter<{ recorded: [string, RecordOutcome] }>();
+  const sweeper = new StateSweeper((topic) => actor.publishRaw(topic, Buffer.alloc(0), { retain: true }), options.stateRetentionMs ?? 60_000);
   actor.subscribe(Topics.all, (topic, payload, packet) => {
     // Conversations whose requester is gone end here, not in the requester (see conversation-reaper.ts).
     for (const id of reapOnStatus(db, topic, payload)) void actor.publishRaw(Topics.conversationState(id), Buffer.alloc(0), { retain: true }).catch(() => {});
+    sweeper.observe(topic, payload);
     const outcome = recorder.record({ topic, payload, retained: packet.retain ?? false });
     events.emit('recorded', topic, outcome);
   });
@@ -99,6 +104,7 @@ export function createRecorder(options: RecorderOptions): Recorder {
     },
     async stop() {
       clearInterval(pruneTimer);
+      sweeper.stop();
       await actor.stop();
       if (options.dbPath !== ':memory:') queries.close();
       db.close();

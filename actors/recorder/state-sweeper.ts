@@ -1,0 +1,55 @@
+import { FINAL_STATES, parseEnvelope, parseTopic, type ConversationStateName } from '../../protocol/index.ts';
+
+/**
+ * Clears the retained state snapshot of a conversation that ended, `retentionMs` after its final
+ * state was sent: the system's job, so snapshots do not outlive a requester that died or whose
+ * own timer never ran. A retained final snapshot seen at (re)subscription that is already older
+ * than that is cleared at once. Timers are unref'd and cleared on stop.
+ */
+export class StateSweeper {
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+
+  constructor(
+    private readonly clear: (topic: string) => Promise<void>,
+    private readonly retentionMs: number,
+  ) {}
+
+  observe(topic: string, payload: Buffer): void {
+    if (parseTopic(topic)?.kind !== 'conversation-state') return;
+    this.forget(topic);
+    if (payload.length === 0) return;
+    let state: ConversationStateName;
+    let sentAt: number;
+    try {
+      const envelope = parseEnvelope(payload);
+      state = (envelope.body as { state: ConversationStateName }).state;
+      sentAt = Date.parse(envelope.sentAt);
+    } catch {
+      return;
+    }
+    if (!FINAL_STATES.includes(state)) return;
+    const delay = Math.max(0, this.retentionMs - (Date.now() - (Number.isNaN(sentAt) ? Date.now() : sentAt)));
+    const timer = setTimeout(() => {
+      this.timers.delete(topic);
+      void this.clear(topic).catch(() => {});
+    }, delay);
+    timer.unref();
+    this.timers.set(topic, timer);
+  }
+
+  /** Topics with a pending clear (for tests and diagnostics). */
+  get pending(): number {
+    return this.timers.size;
+  }
+
+  stop(): void {
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
+  }
+
+  private forget(topic: string): void {
+    const timer = this.timers.get(topic);
+    if (timer) clearTimeout(timer);
+    this.timers.delete(topic);
+  }
+}
