@@ -129,7 +129,11 @@ export class SqliteBrokerPersistence {
     }
     for (const row of this.db.prepare('SELECT seq, client_id, meta, payload FROM outgoing ORDER BY seq').all() as Array<Row & { seq: number; client_id: string }>) {
       const stored = decodePacket(row.meta, row.payload);
-      const packet = stored['cmd'] === 'publish' ? Object.assign(new Packet(stored), { messageId: stored['messageId'] }) : stored;
+      // A PUBLISH comes back without its packet id: the id belonged to a connection of the dead broker, and aedes
+      // resends a queued packet with the id it carries while numbering new ones from a random start, so a kept id
+      // can collide with a live one, and outgoingUpdate then replaces the wrong entry (a lost message). Without an id
+      // the resend is numbered in sequence with live traffic and matched by broker id and counter, as intended.
+      const packet = stored['cmd'] === 'publish' ? new Packet(stored) : stored;
       this.queueOf(row.client_id).push({ seq: row.seq, packet });
     }
     for (const row of this.db.prepare('SELECT client_id, message_id, meta, payload FROM incoming').all() as Array<Row & { client_id: string; message_id: number }>) {
