@@ -19,6 +19,7 @@ export async function runDemo(system: RunningSystem, options: { pdf?: string; ma
   const pdf = options.pdf ?? DEFAULT_DEMO_PDF;
   if (!existsSync(pdf)) throw new Error(`demo PDF ${pdf} not found; pass one with --pdf FILE`);
   const out = (line: string) => process.stdout.write(`${line}\n`);
+  const runStartedAt = new Date().toISOString();
   const client = new Actor({ name: 'client', clientId: `client-${newId()}`, url: system.broker.url, ...options.credentials, logger: options.logger.child({ module: 'client' }) });
   await client.start();
   try {
@@ -54,8 +55,9 @@ export async function runDemo(system: RunningSystem, options: { pdf?: string; ma
     // The recorder's own read connection: the listing below then includes everything it committed.
     const queries = system.recorder.queries;
     await waitUntilRecordedEnd(system.recorder, run.conversationId);
-    out('\nrecorded conversations:');
-    for (const status of queries.listConversations({ limit: 10 })) out(`  ${formatStatus(status)}`);
+    // Only this run's: a data/ kept from earlier runs holds their conversations too (`comms conversations` lists all).
+    out('\nrecorded conversations of this run:');
+    for (const status of queries.listConversations({ limit: 100 }).filter((c) => c.startedAt >= runStartedAt)) out(`  ${formatStatus(status)}`);
     const stats = queries.getStats();
     out(`\n${stats.messages.total} messages recorded (${stats.messages.invalid} invalid), ${stats.deadLetters} dead letters`);
   } finally {

@@ -52,6 +52,8 @@ const QUERIES: Array<[request: string, response: string, summary: string]> = [
   ['workflow.execute@1', 'workflow.result@1', 'orchestrator: run a workflow; the answer comes when it reached a final state.'],
   ['conversation.events.query@1', 'conversation.events@1', 'recorder: the events of a conversation after a seq (for watchers that reconnect).'],
   ['conversation.status.query@1', 'conversation.status@1', 'recorder: the recorded status of one conversation.'],
+  ['conversation.list.query@1', 'conversation.list@1', 'recorder: one page of recorded conversations, newest first, filtered by module, state and text (the dashboard history).'],
+  ['recorder.stats.query@1', 'recorder.stats@1', 'recorder: message, open-conversation and dead-letter counters (the dashboard rate strip).'],
 ];
 
 /** Message name of a schema id: `pdf.convert.result@1` -> `pdfConvertResult`. */

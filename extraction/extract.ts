@@ -25,6 +25,8 @@ export interface ExtractOptions {
   maxPages?: number;
   /** Take headings from the PDF outline when it has one (default true). */
   useOutline?: boolean;
+  /** The PDF's bytes, already read (marker checks its file policy first): `path` then only names the document. */
+  data?: Uint8Array;
 }
 
 /** Pages with fewer characters than this but with images are scans to OCR. */
@@ -50,7 +52,7 @@ function kindOf(info: { hasForm: boolean; creator?: string; producer?: string },
  */
 export async function extractPdf(path: string, opts: ExtractOptions = {}): Promise<PdfDocument> {
   checkAbort(opts.signal, path);
-  const opened = await openPdf(path, opts.password);
+  const opened = await openPdf(path, opts.password, opts.data);
   const { doc } = opened;
   try {
     const numPages = doc.numPages;

@@ -113,9 +113,15 @@ export const DeadLetter = Type.Object(
   {
     reason: ErrorReply,
     topic: Type.String(),
-    /** The original payload, as UTF-8 text where it is text, else base64. */
+    /** The first KiB of the original payload (all of it when shorter), as UTF-8 text where it is text, else base64. */
     payload: Type.String(),
     encoding: literalUnion(['utf8', 'base64']),
+    /** Size of the whole original payload in bytes. */
+    size: Type.Integer({ minimum: 0 }),
+    /** sha256 of the whole original payload, hex: compare with what the sender kept. */
+    sha256: Type.String({ pattern: '^[0-9a-f]{64}$' }),
+    /** true when `payload` is only the beginning of the original. */
+    truncated: Type.Boolean(),
     originalId: Type.Optional(Type.String()),
   },
   { $id: 'deadletter@1' },

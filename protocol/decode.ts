@@ -1,6 +1,7 @@
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { DEFAULT_MAX_MESSAGE_BYTES, describeProblems, Envelope } from './envelope.ts';
 import { CommsError } from './errors.ts';
+import { DEFAULT_MAX_JSON_DEPTH, scanJson, type JsonShape } from './json-limits.ts';
 import { SchemaRegistry } from './schema-registry.ts';
 import { WorkflowControl } from './workflow.ts';
 
@@ -11,6 +12,10 @@ const bodies = new SchemaRegistry();
 export interface DecodeOptions {
   /** Larger payloads are E_TOO_LARGE. Default DEFAULT_MAX_MESSAGE_BYTES. */
   maxBytes?: number;
+  /** Deeper nesting is E_TOO_LARGE, found before parsing. Default DEFAULT_MAX_JSON_DEPTH. */
+  maxDepth?: number;
+  /** A longer string token is E_TOO_LARGE, found before parsing. Default: maxBytes. */
+  maxStringBytes?: number;
   /**
    * The body schema this topic carries (a card topic carries module.card@1): another schema, or a
    * body that does not match it, is E_SCHEMA_INVALID. Without it the body is left to the receiver,
@@ -25,7 +30,12 @@ export interface DecodeOptions {
  * details saying exactly which field is wrong, so the sender can fix it from the error reply alone.
  */
 export function decodeEnvelope(payload: Uint8Array | string, options: DecodeOptions = {}): Envelope {
-  const value = decodeJson(payload, options.maxBytes ?? DEFAULT_MAX_MESSAGE_BYTES);
+  return inspectEnvelope(payload, options).envelope;
+}
+
+/** decodeEnvelope, plus what the pre-parse scan measured (for limits known only once the schema is). */
+export function inspectEnvelope(payload: Uint8Array | string, options: DecodeOptions = {}): { envelope: Envelope; shape: JsonShape } {
+  const { value, shape } = decodeJson(payload, options);
   if (!checkEnvelope.Check(value)) {
     const problems = describeProblems(checkEnvelope, value);
     const summary = problems.map((p) => `${p.path}: ${p.message}`).join('; ');
@@ -38,7 +48,7 @@ export function decodeEnvelope(payload: Uint8Array | string, options: DecodeOpti
     }
     bodies.validate(options.schema, envelope.body);
   }
-  return envelope;
+  return { envelope, shape };
 }
 
 /** Throws unless `body` is valid for `schema`, one of ALL_SCHEMAS (E_UNKNOWN_QUERY for others). */
@@ -52,21 +62,21 @@ export function checkBody(schema: string, body: unknown): void {
  * works. Both are checked against the same schema.
  */
 export function decodeWorkflowControl(payload: Uint8Array | string): WorkflowControl {
-  const value = decodeJson(payload, DEFAULT_MAX_MESSAGE_BYTES);
+  const { value } = decodeJson(payload, {});
   const isEnvelope = typeof value === 'object' && value !== null && Object.hasOwn(value, 'v') && Object.hasOwn(value, 'kind');
   const body = isEnvelope ? decodeEnvelope(payload, { schema: 'workflow.control@1' }).body : value;
   bodies.validate('workflow.control@1', body);
   return body as WorkflowControl;
 }
 
-function decodeJson(payload: Uint8Array | string, maxBytes: number): unknown {
-  const size = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.byteLength;
-  if (size > maxBytes) {
-    throw new CommsError('E_TOO_LARGE', `message is ${size} bytes; the limit is ${maxBytes}. Send a file path or URL instead of inline data.`);
-  }
+/** Size, depth and string length from the raw bytes first (milliseconds at most), then UTF-8 and JSON.parse. */
+function decodeJson(payload: Uint8Array | string, options: DecodeOptions): { value: unknown; shape: JsonShape } {
+  const bytes = typeof payload === 'string' ? Buffer.from(payload) : payload;
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+  const shape = scanJson(bytes, { maxBytes, maxDepth: options.maxDepth ?? DEFAULT_MAX_JSON_DEPTH, maxStringBytes: options.maxStringBytes ?? maxBytes });
   try {
     const text = typeof payload === 'string' ? payload : new TextDecoder('utf-8', { fatal: true }).decode(payload);
-    return JSON.parse(text) as unknown;
+    return { value: JSON.parse(text) as unknown, shape };
   } catch (err) {
     throw new CommsError('E_JSON_INVALID', `payload is not UTF-8 JSON: ${(err as Error).message}. Send one JSON object per message.`);
   }

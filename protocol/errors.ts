@@ -25,14 +25,20 @@ export const ERROR_CODES = {
   E_STORAGE: 'The database could not be read or written. Check the path, permissions and free disk space.',
   E_NOT_FOUND: 'No such conversation, workflow, module or instance.',
   E_PDF_INVALID: 'The file is not a readable PDF. Check the path and that the file is not truncated.',
-  E_PDF_PASSWORD: 'The PDF is encrypted. Pass the password (--password) to open it.',
+  E_PDF_PASSWORD: 'The PDF is encrypted. Pass the password (--pdf-password) to open it.',
   E_DOCUMENT_INVALID: 'The document does not satisfy the requirements schema. Fix the fields named in details.',
   E_MODEL_INVALID_OUTPUT: 'The model answer did not match the required schema after all retries.',
   E_MODEL_UNAVAILABLE: 'The model backend could not be reached or kept failing. Check the API key, base URL and rate limits.',
   E_POOL_SATURATED: 'The instance pool queue is full. Retry later or raise the pool size.',
   E_WORKFLOW_INVALID: 'The workflow definition is invalid (unknown step, cycle or bad input reference).',
-  E_SHUTTING_DOWN: 'The module stopped before the work ended. A workflow continues when an orchestrator starts again on the same state directory.',
+  E_SHUTTING_DOWN: 'The module stopped before the work ended. Send the request again once it is back; a workflow continues when an orchestrator starts again on the same state directory.',
   E_CONFIG_INVALID: 'A configuration value is missing or malformed. The message names it.',
+  E_USAGE: 'A command-line flag or argument has a value the command does not accept. The message names the flag and the allowed values.',
+  E_NO_SUCH_MODULE: 'No module of that name is online on the bus. The message lists the modules that are.',
+  E_ADDRESS_IN_USE: 'A port the command listens on is taken by another process. Stop it or pick another port with the flag named.',
+  E_INTERNAL: 'An unexpected failure inside comms (a bug). Rerun with --debug for the stack trace and report it.',
+  E_INPUT_REFUSED: 'marker reads only files under its input folders, PDF bytes sent as content, or http(s) URLs. Put the file in an input folder (comms up --inputs DIR) or send it as content or url.',
+  E_FORGED: 'A message about a conversation came from someone who is not a party to it (or a retained message where none is allowed); it was ignored and recorded as rejected.',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

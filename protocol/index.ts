@@ -12,3 +12,4 @@ export * from './workflow.ts';
 export * from './recorder-queries.ts';
 export * from './all-schemas.ts';
 export * from './decode.ts';
+export * from './json-limits.ts';

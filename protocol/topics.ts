@@ -98,3 +98,9 @@ export function parseTopic(topic: string): ParsedTopic | undefined {
   }
   return undefined;
 }
+
+/**
+ * The only topic kinds whose messages may be retained, each by its owner (docs/security.md, "Every
+ * party checks who speaks"): what a late subscriber needs first. Requests, replies and events never are.
+ */
+export const RETAINABLE_TOPIC_KINDS: ReadonlySet<TopicKind> = new Set<TopicKind>(['module-card', 'module-status', 'conversation-state', 'workflow-state']);

@@ -7,7 +7,7 @@ import { CommsError, describeProblems, IDENTIFIER_PATTERN } from '../protocol/in
 import { writeJsonAtomic } from '../storage/index.ts';
 import { hashPassword, parsePasswordHash } from './password-hash.ts';
 
-const ROLES = ['actor', 'recorder', 'observer', 'admin'] as const;
+const ROLES = ['actor', 'recorder', 'observer', 'operator', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
 
 const Identifier = Type.String({ pattern: IDENTIFIER_PATTERN });
@@ -54,6 +54,8 @@ const SECRETS_FILE_NAME = 'secrets.json';
 export const BUILTIN_USERS: ReadonlyArray<{ username: string; role: Role }> = [
   { username: 'recorder', role: 'recorder' },
   { username: 'observer', role: 'observer' },
+  // The dashboard's controls: reads like the observer, may pause/resume/cancel workflows and ask the recorder.
+  { username: 'operator', role: 'operator' },
   { username: 'admin', role: 'admin' },
 ];
 
@@ -129,7 +131,7 @@ export interface EnsuredCredentials {
 
 /**
  * Make sure the credentials file exists and has a user for every module given (role actor) plus
- * `recorder`, `observer` (dashboard) and `admin`. Missing users get a random password, written once
+ * `recorder`, `observer` (read-only dashboard), `operator` (dashboard with controls) and `admin`. Missing users get a random password, written once
  * to the sibling secrets.json (0600); existing users and passwords are never changed.
  */
 export async function ensureCredentials(path: string, modules: readonly string[]): Promise<EnsuredCredentials> {
@@ -187,3 +189,30 @@ async function readJson(path: string, what: string, optional = false): Promise<u
 async function writePrivateJson(path: string, value: unknown): Promise<void> {
   await writeJsonAtomic(path, value, { mode: 0o600, dirMode: 0o700 });
 }
+
+/** The secrets.json beside a credentials file. */
+export function secretsPathFor(credentialsPath: string): string {
+  return join(dirname(credentialsPath), SECRETS_FILE_NAME);
+}
+
+/** The plain passwords in secrets.json by username; empty when the file does not exist. */
+export async function loadSecrets(secretsPath: string): Promise<Record<string, string>> {
+  const stored = await readJson(secretsPath, 'secrets file', true);
+  if (stored === undefined) return {};
+  if (!checkSecrets.Check(stored)) throw new CommsError('E_CONFIG_INVALID', `secrets file ${secretsPath} is invalid; expected { version: 1, passwords: { username: password } }.`);
+  return { ...stored.passwords };
+}
+
+/** Replace secrets.json's passwords (atomic, 0600), keeping its note. */
+export async function saveSecrets(secretsPath: string, passwords: Record<string, string>): Promise<void> {
+  const note = 'Plain passwords of the users in credentials.json. Keep this file private (0600); comms up needs the module passwords to start its actors.';
+  await writePrivateJson(secretsPath, { version: 1, note, passwords } satisfies SecretsFile);
+}
+
+/** The credentials file, or an empty one when it does not exist yet (the first `comms user add` before `comms up`). */
+export async function loadCredentialsOrEmpty(path: string): Promise<CredentialsFile> {
+  const existing = await readJson(path, 'credentials file', true);
+  return existing === undefined ? { version: 1, users: [] } : validateCredentials(existing, `credentials file ${path}`);
+}
+
+export const USER_ROLES: readonly Role[] = ROLES;

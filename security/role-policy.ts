@@ -1,10 +1,11 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { AccessPolicy, Principal } from '../broker/index.ts';
-import { CommsError, filterCovers, isIdentifier, parseTopic, Topics, type ParsedTopic } from '../protocol/index.ts';
+import { CommsError, filterCovers, isIdentifier, parseTopic, RECORDER_QUERY_IDS, Topics, type ParsedTopic } from '../protocol/index.ts';
 import { loadCredentials, type CredentialsFile, type CredentialUser, type Role } from './credentials-file.ts';
 import { parsePasswordHash, verifyPassword, type ParsedPasswordHash } from './password-hash.ts';
+import { adminRetainedProblem, retainedProblem, StateOwners } from './state-owners.ts';
 
-/** A principal as RolePolicy hands it to the broker: role is one of the four, module set for actor and recorder. */
+/** A principal as RolePolicy hands it to the broker: role is one of the five, module set for actor and recorder. */
 export interface RolePrincipal extends Principal {
   role: Role;
 }
@@ -23,9 +24,13 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  * - actor (username = module M): its own card/status/deadletter, any inbox, any reply topic,
  *   conversation events/state; workflows only when M is `orchestrator`. Reads its inbox, its own
  *   reply topic, all cards and statuses, conversations and workflows. The envelope `from` must be M.
+ *   Retained only on its card, status and state snapshots; a conversation's state only by the
+ *   module that first published on that conversation (its requester), see state-owners.ts.
  * - recorder: reads `comms/v1/#`; writes its own card/status/deadletter and replies.
  * - observer (dashboard): reads `comms/v1/#`, never writes.
- * - admin: reads and writes anything under `comms/v1/`.
+ * - operator (dashboard with controls): reads `comms/v1/#`; writes only workflow control topics and
+ *   requests of the recorder's read-only history queries to a recorder's inbox; `from` must be its username.
+ * - admin: reads and writes anything under `comms/v1/`; retains only where actors may, or clears.
  * Every client id must belong to its user: the namespace name itself, or it followed by `.` or `-`
  * (`marker`, `marker-2`, `observer.tab1`), so nobody can take over another user's session.
  */
@@ -34,9 +39,22 @@ export class RolePolicy implements AccessPolicy {
   /** HMACs of passwords that passed scrypt once, so reconnects do not pay scrypt again. */
   private readonly verified = new Map<string, Buffer>();
   private readonly cacheKey = randomBytes(32);
+  private readonly stateOwners = new StateOwners();
 
   constructor(credentials: CredentialsFile) {
     for (const user of credentials.users) this.users.set(user.username, { user, hash: parsePasswordHash(user.passwordHash) });
+  }
+
+  /**
+   * Take a changed credentials file (`comms user add|passwd|remove` while `comms up` runs): logins
+   * from now on use it. Sessions already connected stay connected until they reconnect.
+   */
+  replaceCredentials(credentials: CredentialsFile): void {
+    // Parse every hash first, so a bad file changes nothing.
+    const next = credentials.users.map((user) => [user.username, { user, hash: parsePasswordHash(user.passwordHash) }] as const);
+    this.users.clear();
+    for (const [name, known] of next) this.users.set(name, known);
+    this.verified.clear();
   }
 
   static async fromFile(path: string): Promise<RolePolicy> {
@@ -62,6 +80,11 @@ export class RolePolicy implements AccessPolicy {
     return principal;
   }
 
+  /** Modules that speak as a recorder: the only inboxes an operator may send (history) queries to. */
+  private recorderModules(): string[] {
+    return [...this.users.values()].filter(({ user }) => user.role === 'recorder').map(({ user }) => user.module ?? user.username);
+  }
+
   /** The client-id namespace of every known user (module for actors and the recorder, else the username). */
   private namespaces(): string[] {
     return [...this.users.values()].map(({ user }) => {
@@ -70,8 +93,8 @@ export class RolePolicy implements AccessPolicy {
     });
   }
 
-  canPublish(principal: Principal, topic: string, clientId: string, payload: Buffer): boolean {
-    return this.publishProblem(principal, topic, clientId, payload) === undefined;
+  canPublish(principal: Principal, topic: string, clientId: string, payload: Buffer, retain = false): boolean {
+    return this.publishProblem(principal, topic, clientId, payload, retain) === undefined;
   }
 
   canSubscribe(principal: Principal, filter: string, clientId: string): boolean {
@@ -79,11 +102,13 @@ export class RolePolicy implements AccessPolicy {
   }
 
   /** Why this publish is refused, or undefined when it is allowed. */
-  publishProblem(principal: Principal, topic: string, clientId: string, payload: Buffer): string | undefined {
+  publishProblem(principal: Principal, topic: string, clientId: string, payload: Buffer, retain = false): string | undefined {
     if (!topic.startsWith(Topics.prefix)) return `only topics under ${Topics.prefix} may be published`;
     const role = principal.role;
-    if (role === 'admin') return undefined;
+    if (role === 'admin') return adminRetainedProblem(parseTopic(topic), retain, payload);
     if (role === 'observer') return 'an observer never publishes';
+    // A retained control would pause a workflow again on every reconnect: an operator never retains.
+    if (role === 'operator') return retain ? 'an operator never publishes retained messages' : operatorPublishProblem(principal.username, this.recorderModules(), topic, payload);
     const module = principal.module;
     if ((role !== 'actor' && role !== 'recorder') || !module) return `unknown role ${JSON.stringify(role)}`;
     const parsed = parseTopic(topic);
@@ -92,7 +117,7 @@ export class RolePolicy implements AccessPolicy {
     if (topicProblem) return topicProblem;
     const from = envelopeFrom(payload);
     if (from !== undefined && from !== module) return `envelope from ${JSON.stringify(from)} is not ${module}`;
-    return undefined;
+    return retainedProblem(module, parsed, retain, this.stateOwners);
   }
 
   /** Why this subscription is refused, or undefined when it is allowed. */
@@ -157,6 +182,7 @@ function allowedFilters(principal: Principal, clientId: string): string[] {
   switch (principal.role) {
     case 'admin':
     case 'observer':
+    case 'operator':
     case 'recorder':
       return [Topics.all];
     case 'actor': {
@@ -177,12 +203,30 @@ function allowedFilters(principal: Principal, clientId: string): string[] {
   }
 }
 
+/** An operator sends workflow control and the recorder's history queries, nothing else (docs/security.md). */
+function operatorPublishProblem(username: string, recorders: readonly string[], topic: string, payload: Buffer): string | undefined {
+  const parsed = parseTopic(topic);
+  const envelope = envelopeFields(payload);
+  // A bare `{ command }` has no from; an envelope must name the operator, so the record says who sent it.
+  if (parsed?.kind === 'workflow-control') return envelope?.from === undefined || envelope.from === username ? undefined : `envelope from ${JSON.stringify(envelope.from)} is not ${username}`;
+  if (parsed?.kind !== 'module-inbox' || !recorders.includes(parsed.subject)) return 'an operator only publishes workflow control and history queries to the recorder';
+  if (envelope?.from !== username) return `envelope from ${JSON.stringify(envelope?.from)} is not ${username}`;
+  if (typeof envelope.schema !== 'string' || !RECORDER_QUERY_IDS.includes(envelope.schema)) return `an operator may only ask the recorder ${RECORDER_QUERY_IDS.join(', ')}`;
+  return undefined;
+}
+
 /**
  * The `from` field of a JSON object payload, decoded exactly as receivers decode it (fatal UTF-8,
  * BOM dropped, JSON.parse) so the broker and the receiver cannot disagree about who sent it.
  * undefined when the payload is empty, not JSON or has no `from`: receivers refuse those anyway.
  */
 function envelopeFrom(payload: Buffer): unknown {
+  const fields = envelopeFields(payload);
+  return fields && Object.hasOwn(fields, 'from') ? fields.from : undefined;
+}
+
+/** The payload as a JSON object, decoded as receivers decode it; undefined when it is not one. */
+function envelopeFields(payload: Buffer): Record<string, unknown> | undefined {
   if (payload.length === 0) return undefined;
   let value: unknown;
   try {
@@ -190,6 +234,6 @@ function envelopeFrom(payload: Buffer): unknown {
   } catch {
     return undefined;
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value) || !Object.hasOwn(value, 'from')) return undefined;
-  return (value as { from: unknown }).from;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  return value as Record<string, unknown>;
 }

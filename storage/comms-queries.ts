@@ -1,6 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import { CommsError, Topics, type ConversationEvent, type ConversationStateName, type ErrorReply } from '../protocol/index.ts';
 import { openReader } from './database.ts';
+import { conversationPageWhere, type ConversationPageFilter } from './conversation-page.ts';
 
 export interface ConversationStatus {
   id: string;
@@ -171,6 +172,15 @@ export class CommsQueries {
     if (filter.parentId) (where.push('parent_id = @parentId'), (params.parentId = filter.parentId));
     const sql = `SELECT * FROM conversations ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY started_at DESC, id DESC LIMIT @limit`;
     return (this.db.prepare(sql).all(params) as ConversationRow[]).map((row) => this.toStatus(row));
+  }
+
+  /** One page of conversations, newest first, and how many match in all (conversation.list.query@1). */
+  listConversationPage(filter: ConversationPageFilter): { total: number; conversations: ConversationStatus[] } {
+    const { where, params } = conversationPageWhere(filter);
+    const total = (this.db.prepare(`SELECT COUNT(*) AS n FROM conversations ${where}`).get(params) as { n: number }).n;
+    const sql = `SELECT * FROM conversations ${where} ORDER BY started_at DESC, id DESC LIMIT @limit OFFSET @offset`;
+    const rows = this.db.prepare(sql).all({ ...params, limit: filter.limit, offset: filter.offset }) as ConversationRow[];
+    return { total, conversations: rows.map((row) => this.toStatus(row)) };
   }
 
   /** Events with seq greater than `afterSeq`, in order: a watcher that reconnects asks for these, so it sees no gap. */

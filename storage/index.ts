@@ -8,3 +8,4 @@ export { INSTANCE_HISTORY_MIGRATIONS } from './instance-history-migrations.ts';
 export { writeFileAtomic, writeJsonAtomic, type AtomicWriteOptions } from './atomic-write.ts';
 export { WorkflowStateStore } from './workflow-state-store.ts';
 export { WORKFLOW_STATE_MIGRATIONS } from './workflow-state-migrations.ts';
+export { type ConversationPageFilter } from './conversation-page.ts';

@@ -4,6 +4,7 @@ import {
   decodeEnvelope,
   FINAL_STATES,
   parseTopic,
+  RECORDER_QUERY_IDS,
   toCommsError,
   type ConversationEvent,
   type Envelope,
@@ -12,6 +13,7 @@ import {
   type WorkflowEvent,
   type WorkflowStateSnapshot,
 } from '../protocol/index.ts';
+import { SenderCheck } from './sender-check.ts';
 
 export interface IncomingMessage {
   topic: string;
@@ -42,7 +44,8 @@ export class MessageRecorder {
   private readonly upsertWorkflow: Statement;
   private readonly upsertWorkflowStep: Statement;
   private readonly markInvalid: Statement;
-  private readonly deriveOne: (topic: string, envelope: Envelope, at: string) => void;
+  private readonly senders: SenderCheck;
+  private readonly deriveOne: (topic: string, envelope: Envelope, at: string, retained: boolean) => void;
   private readonly recordOne: (message: IncomingMessage) => RecordOutcome;
 
   constructor(private readonly db: Database) {
@@ -100,8 +103,9 @@ export class MessageRecorder {
         updated_at = excluded.updated_at
       WHERE excluded.seq >= workflow_steps.seq`);
     this.markInvalid = db.prepare('UPDATE messages SET valid = 0, error_code = ?, error_message = ? WHERE seq = ?');
+    this.senders = new SenderCheck(db);
     // Nested in the message's transaction this is a SAVEPOINT: a body that cannot be applied rolls back only its derived rows.
-    this.deriveOne = db.transaction((topic: string, envelope: Envelope, at: string) => this.derive(topic, envelope, at));
+    this.deriveOne = db.transaction((topic: string, envelope: Envelope, at: string, retained: boolean) => this.derive(topic, envelope, at, retained));
     this.recordOne = db.transaction((message: IncomingMessage) => this.write(message));
   }
 
@@ -147,10 +151,11 @@ export class MessageRecorder {
     });
     if (inserted.changes === 0) return { stored: false, valid: true };
     try {
-      this.deriveOne(message.topic, envelope, receivedAt);
+      this.deriveOne(message.topic, envelope, receivedAt, message.retained);
     } catch (err) {
       // A well-formed envelope with a body the derived tables cannot take (null, missing fields, unknown
-      // state) is kept as an invalid message; throwing would leave it unacknowledged and redelivered forever.
+      // state), or from a sender who may not say it (E_FORGED), is kept as an invalid message; throwing would
+      // leave it unacknowledged and redelivered forever.
       if (isStorageFailure(err)) throw err;
       const error = toCommsError(err, 'E_SCHEMA_INVALID');
       this.markInvalid.run(error.code, error.message, inserted.lastInsertRowid);
@@ -159,15 +164,19 @@ export class MessageRecorder {
     return { stored: true, valid: true };
   }
 
-  private derive(topic: string, envelope: Envelope, at: string): void {
+  private derive(topic: string, envelope: Envelope, at: string, retained: boolean): void {
     const parsed = parseTopic(topic);
     if (parsed && DERIVED_SCHEMAS.has(envelope.schema)) checkBody(envelope.schema, envelope.body);
+    // A message from someone who may not say it is kept as evidence (valid = 0, E_FORGED) and never applied.
+    const forged = this.senders.problem(parsed, envelope, retained);
+    if (forged) throw forged;
     switch (parsed?.kind) {
       case 'conversation-events':
         if (envelope.schema === 'conversation.event@1' && envelope.seq !== undefined) this.applyEvent(envelope as Envelope<ConversationEvent>, at);
         break;
       case 'module-inbox':
-        if (envelope.kind === 'request' && envelope.schema !== 'conversation.input@1') {
+        // History reads (a dashboard polls them) are kept as messages but are no conversations of their own.
+        if (envelope.kind === 'request' && envelope.schema !== 'conversation.input@1' && envelope.to === parsed.subject && !RECORDER_QUERY_IDS.includes(envelope.schema)) {
           this.insertRequested.run(envelope.conversationId, envelope.from, envelope.to, envelope.schema, envelope.parentId ?? null, envelope.id, at, at);
         }
         break;

@@ -1,4 +1,5 @@
-import { runMarkerToArangodb, type RunMarkerToArangodbOptions, type RunMarkerToArangodbResult } from '../actors/flagship/index.ts';
+import { dirname, resolve } from 'node:path';
+import { isPdfUrl, runMarkerToArangodb, type RunMarkerToArangodbOptions, type RunMarkerToArangodbResult } from '../actors/flagship/index.ts';
 import { waitUntilRecordedEnd } from './wait-until-recorded-end.ts';
 import { withSystem, type WithSystemOptions } from './with-system.ts';
 
@@ -14,8 +15,10 @@ export interface RunFlagshipResult extends RunMarkerToArangodbResult {
  * the recorder has the conversation's final state, so `comms status <conversationId>` shows it).
  */
 export function runFlagship(options: RunFlagshipOptions): Promise<RunFlagshipResult> {
-  const { url, username, password, dataDir, outDir, arango, retentionDays, logger, ...flow } = options;
-  const systemOptions: WithSystemOptions = { url, username, password, dataDir, outDir, arango, retentionDays, logger };
+  const { url, username, password, dataDir, outDir, arango, retentionDays, logger, inputRoots, ...flow } = options;
+  // A system started for this run lets marker read the PDF's own folder (a running one has its own --inputs).
+  const roots = [...(inputRoots ?? []), ...(isPdfUrl(flow.pdf) ? [] : [dirname(resolve(flow.pdf))])];
+  const systemOptions: WithSystemOptions = { url, username, password, dataDir, outDir, arango, retentionDays, logger, inputRoots: roots };
   return withSystem(systemOptions, async (target) => {
     let conversationId: string | undefined;
     try {

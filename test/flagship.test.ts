@@ -56,7 +56,7 @@ describe('flagship: marker asks arangodb (docs/flagship.md)', function () {
     broker = await startBroker({ port: 0 });
     out = await mkdtemp(join(tmpdir(), 'comms-flagship-'));
     arangodb = await createArangodbActor({ url: broker.url, outDir: out, arango: false, logger }).start();
-    marker = await createMarkerActor({ url: broker.url, logger }).start();
+    marker = await createMarkerActor({ url: broker.url, inputRoots: [CORPUS], logger }).start();
     client = new Actor({ name: 'client', clientId: 'client-flagship-test', url: broker.url, logger });
     client.subscribe('comms/v1/conversations/+/events', (_topic, payload) => {
       const env = decodeEnvelope(payload);

@@ -71,6 +71,9 @@ export function createArangodbActor(options: ArangodbActorOptions): Actor {
       request: DocumentIngest,
       responseSchemaId: DOCUMENT_INGEST_RESULT_SCHEMA_ID,
       response: DocumentIngestResult,
+      // A whole converted document: far more than the 256 KiB default, still under the 16 MiB packet limit.
+      maxBodyBytes: 12 * 1024 * 1024,
+      maxStringBytes: 1024 * 1024,
       handle: (body, ctx) => ingest(body, ctx, outDir, target),
     }),
   );

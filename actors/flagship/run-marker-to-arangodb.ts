@@ -1,3 +1,5 @@
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { Actor, type Conversation } from '../runtime/index.ts';
 import { createLogger, type Logger } from '../../logging/index.ts';
 import { newId, type ConversationSnapshot, type ConversationStateName, type ProgressReport } from '../../protocol/index.ts';
@@ -8,8 +10,10 @@ export interface RunMarkerToArangodbOptions {
   url: string;
   username?: string;
   password?: string;
-  /** PDF file to convert. */
+  /** PDF to convert: a file path (under one of marker's input folders), or an http(s) URL marker fetches. */
   pdf: string;
+  /** Send the file's bytes in the request (base64 `content`, up to about 9 MiB of PDF) instead of its path. */
+  inline?: boolean;
   /** User password of an encrypted PDF. */
   pdfPassword?: string;
   maxPages?: number;
@@ -51,7 +55,7 @@ export async function runMarkerToArangodb(options: RunMarkerToArangodbOptions): 
   await client.start();
   try {
     const body: PdfConvert = {
-      path: options.pdf,
+      ...(await pdfSource(options)),
       ...(options.pdfPassword !== undefined ? { password: options.pdfPassword } : {}),
       ...(options.maxPages !== undefined ? { maxPages: options.maxPages } : {}),
       ...(options.ingest !== undefined ? { ingest: options.ingest } : {}),
@@ -66,4 +70,16 @@ export async function runMarkerToArangodb(options: RunMarkerToArangodbOptions): 
   } finally {
     await client.stop().catch((err: unknown) => logger.warn({ err }, 'flagship client did not stop cleanly'));
   }
+}
+
+/** True for the http(s) URLs marker fetches itself. */
+export function isPdfUrl(pdf: string): boolean {
+  return /^https?:\/\//i.test(pdf);
+}
+
+/** How the request names the PDF: url, inline bytes, or a path marker checks against its input folders. */
+async function pdfSource(options: RunMarkerToArangodbOptions): Promise<Pick<PdfConvert, 'path' | 'content' | 'filename' | 'url'>> {
+  if (isPdfUrl(options.pdf)) return { url: options.pdf };
+  if (options.inline) return { content: (await readFile(options.pdf)).toString('base64'), filename: basename(options.pdf) };
+  return { path: options.pdf };
 }

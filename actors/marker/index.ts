@@ -11,7 +11,9 @@ import {
   type PdfRequirements,
   type PdfRequirementsQuery,
 } from '../../protocol/pdf/index.ts';
-import { PdfConvert, PdfConvertResult, PDF_CONVERT_RESULT_SCHEMA_ID, PDF_CONVERT_SCHEMA_ID } from '../../protocol/pdf/index.ts';
+import { PdfConvert, PdfConvertResult, PDF_CONVERT_MAX_BODY_BYTES, PDF_CONVERT_RESULT_SCHEMA_ID, PDF_CONVERT_SCHEMA_ID } from '../../protocol/pdf/index.ts';
+import { DEFAULT_MAX_PDF_BYTES, InputRoots } from './input-roots.ts';
+import { readPdfSource } from './pdf-source.ts';
 
 export interface MarkerActorOptions extends ModuleConnectionOptions {
   /** Module asked when a request names none. Default `arangodb`. */
@@ -22,6 +24,16 @@ export interface MarkerActorOptions extends ModuleConnectionOptions {
   ingestTimeoutMs?: number;
   /** Each progress report extends the requester's deadline to at least now + this. Default 60 s. */
   progressGraceMs?: number;
+  /**
+   * Folders whose files a request may name by `path` (symlinks resolved; docs/security.md, File
+   * access by policy). Default none: only `content` and `url`. `comms up` passes DATA/inputs, each
+   * `--inputs DIR`, and the folder of `--pdf`.
+   */
+  inputRoots?: readonly string[];
+  /** Largest PDF read from a file or fetched from a URL. Default 256 MiB. */
+  maxPdfBytes?: number;
+  /** Time allowed to fetch a `url`. Default 60 s. */
+  urlTimeoutMs?: number;
 }
 
 /** Percent ranges per stage; progress only moves forward. */
@@ -39,6 +51,8 @@ export function createMarkerActor(options: MarkerActorOptions): Actor {
     description: 'Converts PDFs (pdf.js) into the document format a receiving module requires, validates, and sends them for ingestion.',
   });
   const grace = options.progressGraceMs ?? 60_000;
+  const roots = new InputRoots(options.inputRoots ?? [], options.maxPdfBytes ?? DEFAULT_MAX_PDF_BYTES);
+  actor.log.info({ inputRoots: roots.roots }, 'marker reads PDFs from these folders, from content and from http(s) URLs');
 
   actor.handle(
     defineQuery({
@@ -47,13 +61,16 @@ export function createMarkerActor(options: MarkerActorOptions): Actor {
       request: PdfConvert,
       responseSchemaId: PDF_CONVERT_RESULT_SCHEMA_ID,
       response: PdfConvertResult,
-      handle: (body, ctx) => convert(body, ctx, options, grace),
+      // A PDF may come inline as base64 `content`: one long string, so both limits are raised.
+      maxBodyBytes: PDF_CONVERT_MAX_BODY_BYTES,
+      maxStringBytes: PDF_CONVERT_MAX_BODY_BYTES,
+      handle: (body, ctx) => convert(body, ctx, options, grace, roots),
     }),
   );
   return actor;
 }
 
-async function convert(body: PdfConvert, ctx: HandlerContext, options: MarkerActorOptions, grace: number): Promise<PdfConvertResult> {
+async function convert(body: PdfConvert, ctx: HandlerContext, options: MarkerActorOptions, grace: number, roots: InputRoots): Promise<PdfConvertResult> {
   const target = body.target ?? options.defaultTarget ?? 'arangodb';
   const report = (stage: keyof typeof STAGES, fraction: number, note?: string): void => {
     const [from, to] = STAGES[stage];
@@ -73,6 +90,13 @@ async function convert(body: PdfConvert, ctx: HandlerContext, options: MarkerAct
     t = now;
   };
 
+  // The source first: a refused path costs no requirements query.
+  const source = await readPdfSource(body, {
+    roots,
+    maxUrlBytes: options.maxPdfBytes ?? DEFAULT_MAX_PDF_BYTES,
+    urlTimeoutMs: options.urlTimeoutMs ?? 60_000,
+    signal: ctx.signal,
+  });
   report('requirements', 0, `asking ${target} for ${PDF_REQUIREMENTS_QUERY_SCHEMA_ID}`);
   const query: PdfRequirementsQuery = { acceptVersions: [String(PDF_REQUIREMENTS_MAJOR)] };
   const requirements = await ctx.ask<PdfRequirements>(target, PDF_REQUIREMENTS_QUERY_SCHEMA_ID, query, {
@@ -81,14 +105,15 @@ async function convert(body: PdfConvert, ctx: HandlerContext, options: MarkerAct
   report('requirements', 1, `${requirements.schemaId} ${requirements.version}`);
   lap('requirements');
 
-  const extracted = await extractPdf(body.path, {
+  const extracted = await extractPdf(source.name, {
+    data: source.data,
     password: body.password,
     signal: ctx.signal,
     ...(body.maxPages !== undefined ? { maxPages: body.maxPages } : {}),
     onPage: ({ page, pageCount }) => report('extract', page / Math.max(1, pageCount), `page ${page}/${pageCount}`),
   });
   lap('extract');
-  if (ctx.signal.aborted) throw ctx.signal.reason instanceof CommsError ? ctx.signal.reason : new CommsError('E_CANCELED', `conversion of ${body.path} was canceled`);
+  if (ctx.signal.aborted) throw ctx.signal.reason instanceof CommsError ? ctx.signal.reason : new CommsError('E_CANCELED', `conversion of ${source.name} was canceled`);
 
   report('validate', 0, `checking against ${requirements.schemaId} ${requirements.version}`);
   const document = convertToRequiredFormat(extracted, requirements);
@@ -96,7 +121,7 @@ async function convert(body: PdfConvert, ctx: HandlerContext, options: MarkerAct
   if (!validation.valid) {
     throw new CommsError(
       'E_DOCUMENT_INVALID',
-      `${body.path} converted to a document that breaks ${target}'s requirements ${requirements.version} in ${validation.errors.length} place(s); first: ${validation.errors[0]?.path} ${validation.errors[0]?.message}`,
+      `${source.name} converted to a document that breaks ${target}'s requirements ${requirements.version} in ${validation.errors.length} place(s); first: ${validation.errors[0]?.path} ${validation.errors[0]?.message}`,
       { requirementsVersion: requirements.version, errors: validation.errors },
     );
   }

@@ -3,6 +3,7 @@ import { openWriter, CommsQueries, MessageRecorder, pruneRecords, openReader, ty
 import { Topics } from '../../protocol/index.ts';
 import { Actor, connectionOptions, defineQuery, type ModuleConnectionOptions } from '../runtime/index.ts';
 import { ConversationEventsAnswer, ConversationEventsQuery, ConversationStatusAnswer, ConversationStatusQuery } from '../../protocol/index.ts';
+import { conversationListQuery, recorderStatsQuery } from './history-queries.ts';
 
 /** The client id stays `recorder` unless given: stable, so the broker keeps the session and queues messages while the recorder is down. */
 export interface RecorderOptions extends ModuleConnectionOptions {
@@ -64,6 +65,8 @@ export function createRecorder(options: RecorderOptions): Recorder {
       },
     }),
   );
+  actor.handle(conversationListQuery(queries));
+  actor.handle(recorderStatsQuery(queries));
   let pruneTimer: NodeJS.Timeout | undefined;
   return {
     actor,

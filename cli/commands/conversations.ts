@@ -1,19 +1,24 @@
-import type { CommsQueries } from '../../storage/index.ts';
+import { ConversationStateName } from '../../protocol/index.ts';
 import { defineCommand } from '../define-command.ts';
-import { withDb } from '../options.ts';
+import { oneOf, positiveInteger } from '../flag-values.ts';
+import { databaseOf, withDb } from '../options.ts';
 import { formatStatus, printJson } from '../print.ts';
 import { withQueries } from '../with-queries.ts';
 
-type ConversationFilter = NonNullable<Parameters<CommsQueries['listConversations']>[0]>;
+/** Every conversation state, from the protocol's own list, so `--state` accepts exactly those. */
+export const CONVERSATION_STATES = ConversationStateName.anyOf.map((literal) => literal.const);
 
 export const conversationsCommand = defineCommand(
   'conversations',
   'list recorded conversations',
-  (y) => withDb(y).option('state', { type: 'string' }).option('module', { type: 'string' }).option('limit', { type: 'number', default: 50 }),
+  (y) =>
+    withDb(y)
+      .option('state', { type: 'string', choices: CONVERSATION_STATES, coerce: oneOf('--state', CONVERSATION_STATES) })
+      .option('module', { type: 'string', describe: 'only conversations this module requested or answered' })
+      .option('limit', { default: 50, coerce: positiveInteger('--limit') }),
   (argv) =>
-    withQueries(argv.db, (queries) => {
-      // The database answers an unknown state with an empty list, so the flag is passed on unchecked.
-      const list = queries.listConversations({ state: argv.state as ConversationFilter['state'], module: argv.module, limit: argv.limit });
+    withQueries(databaseOf(argv), (queries) => {
+      const list = queries.listConversations({ state: argv.state, module: argv.module, limit: argv.limit });
       if (argv.json) printJson(list);
       else for (const s of list) process.stdout.write(`${formatStatus(s)}\n`);
     }),

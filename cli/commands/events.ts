@@ -1,5 +1,5 @@
 import { defineCommand } from '../define-command.ts';
-import { withDb } from '../options.ts';
+import { databaseOf, withDb } from '../options.ts';
 import { printJson } from '../print.ts';
 import { withQueries } from '../with-queries.ts';
 
@@ -8,7 +8,9 @@ export const eventsCommand = defineCommand(
   "print a conversation's events after a seq",
   (y) => withDb(y).positional('id', { type: 'string', demandOption: true }).option('after', { type: 'number', default: 0 }),
   (argv) =>
-    withQueries(argv.db, (queries) => {
+    withQueries(databaseOf(argv), (queries) => {
+      // An unknown id is E_NOT_FOUND, not an empty list that looks like "no events yet".
+      queries.getTaskStatus(argv.id);
       const events = queries.getConversationEvents(argv.id, argv.after);
       if (argv.json) printJson(events);
       else

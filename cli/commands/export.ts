@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import type { CommsQueries } from '../../storage/index.ts';
 import { defineCommand } from '../define-command.ts';
-import { withDb } from '../options.ts';
+import { databaseOf, withDb } from '../options.ts';
 import { withQueries } from '../with-queries.ts';
 
 /** Every recorded message as JSONL, read page by page so a large database is never one query. */
@@ -19,7 +19,7 @@ export const exportCommand = defineCommand(
   'export one conversation (JSON) or every message (JSONL)',
   (y) => withDb(y).positional('id', { type: 'string' }).option('out', { type: 'string', describe: 'file to write; default stdout' }),
   (argv) =>
-    withQueries(argv.db, (queries) => {
+    withQueries(databaseOf(argv), (queries) => {
       const text = argv.id ? `${JSON.stringify(queries.exportConversation(argv.id), null, 2)}\n` : allMessagesJsonl(queries);
       if (argv.out) writeFileSync(argv.out, text);
       else process.stdout.write(text);

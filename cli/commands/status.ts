@@ -1,5 +1,5 @@
 import { defineCommand } from '../define-command.ts';
-import { withDb } from '../options.ts';
+import { databaseOf, withDb } from '../options.ts';
 import { formatStatus, printJson } from '../print.ts';
 import { withQueries } from '../with-queries.ts';
 
@@ -8,7 +8,7 @@ export const statusCommand = defineCommand(
   'show one conversation (state, progress, error, result)',
   (y) => withDb(y).positional('id', { type: 'string', demandOption: true }),
   (argv) =>
-    withQueries(argv.db, (queries) => {
+    withQueries(databaseOf(argv), (queries) => {
       const status = queries.getTaskStatus(argv.id);
       if (argv.json) printJson(status);
       else process.stdout.write(`${formatStatus(status)}\n`);

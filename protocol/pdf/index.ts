@@ -52,5 +52,6 @@ export {
   PdfConvertResult,
   PDF_CONVERT_SCHEMA_ID,
   PDF_CONVERT_RESULT_SCHEMA_ID,
+  PDF_CONVERT_MAX_BODY_BYTES,
 } from './convert-query.ts';
 export { PDF_SCHEMAS } from './schemas.ts';
