@@ -63,6 +63,9 @@ export const SectionHeaderBlock = blockOf(
   {
     level: Type.Integer({ minimum: 1, maximum: 9 }),
     source: Type.Optional(Type.Union([Type.Literal('outline'), Type.Literal('font'), Type.Literal('tag'), Type.Literal('converted')])),
+    number: Type.Optional(Type.String({ description: 'printed section number, e.g. "3.2" or "IV"' })),
+    label: Type.Optional(Type.String({ description: 'printed label word before the number, e.g. "Chapter", "File", "Package"' })),
+    title: Type.Optional(Type.String({ description: 'the heading text without its label and number' })),
   },
   'heading; opens the section named by sectionId',
 );
