@@ -1,12 +1,14 @@
 import type { BBoxT, BlockT, BlockType } from '../protocol/pdf/index.ts';
 import { apply, round2, type Matrix } from './geometry.ts';
 import { LIST_START } from './layout.ts';
+import { detectHeadings, type HeadingInfo } from './headings.ts';
 import type { ResolvedOutlineEntry } from './outline.ts';
+import { tocPages } from './toc.ts';
 import type { LaidBlock, PageLayout } from './types.ts';
 
 type Role =
   | { type: 'Text' }
-  | { type: 'SectionHeader'; level: number; source: 'outline' | 'font' }
+  | { type: 'SectionHeader'; level: number; source: 'outline' | 'font'; number?: string; label?: string; title?: string }
   | { type: 'ListItem'; marker: string; ordered: boolean }
   | { type: 'Table' }
   | { type: 'Figure' }
@@ -72,38 +74,6 @@ function bandOf(b: LaidBlock, p: PageLayout): 'top' | 'bottom' | undefined {
   return undefined;
 }
 
-function isHeadingShape(b: LaidBlock): boolean {
-  const t = b.text.trim();
-  return (
-    b.kind === 'text' &&
-    b.lines.length <= 3 &&
-    t.length >= 2 &&
-    t.length <= 200 &&
-    letters(t) >= 2 &&
-    b.math < 0.5 &&
-    !(t.length > 80 && /[.;,]$/.test(t)) &&
-    !CAPTION.test(t)
-  );
-}
-
-/** Heading levels by font size rank: distinct heading sizes from large to small, bold body text last. */
-function headingLevels(pages: PageLayout[], body: number, running: Set<string>): Map<LaidBlock, number> {
-  const sized: LaidBlock[] = [];
-  const boldBody: LaidBlock[] = [];
-  for (const p of pages) {
-    for (const b of p.blocks) {
-      if (!isHeadingShape(b) || isRunning(b, p, running)) continue;
-      if (b.size >= body * 1.08) sized.push(b);
-      else if (b.bold && b.size >= body * 0.95 && b.text.length <= 120 && !/[.:,;]$/.test(b.text.trim())) boldBody.push(b);
-    }
-  }
-  const sizes = [...new Set(sized.map((b) => Math.round(b.size * 2) / 2))].sort((a, b) => b - a);
-  const levels = new Map<LaidBlock, number>();
-  for (const b of sized) levels.set(b, Math.min(6, sizes.indexOf(Math.round(b.size * 2) / 2) + 1));
-  for (const b of boldBody) levels.set(b, Math.min(6, sizes.length + 1));
-  return levels;
-}
-
 function isRunning(b: LaidBlock, p: PageLayout, running: Set<string>): 'top' | 'bottom' | undefined {
   const band = bandOf(b, p);
   if (!band || b.kind !== 'text') return undefined;
@@ -167,15 +137,15 @@ function applyOutline(pages: PageLayout[], outline: ResolvedOutlineEntry[], tran
   }
 }
 
-function roleOf(b: LaidBlock, p: PageLayout, body: number, running: Set<string>, levels: Map<LaidBlock, number>): Role {
+function roleOf(b: LaidBlock, p: PageLayout, body: number, running: Set<string>, levels: Map<LaidBlock, HeadingInfo>): Role {
   if (b.kind === 'figure') return { type: 'Figure' };
   if (b.kind === 'table') return { type: 'Table' };
   const band = isRunning(b, p, running);
   if (band === 'top') return { type: 'PageHeader' };
   if (band === 'bottom') return { type: 'PageFooter' };
   const t = b.text.trim();
-  const level = levels.get(b);
-  if (level !== undefined) return { type: 'SectionHeader', level, source: 'font' };
+  const heading = levels.get(b);
+  if (heading !== undefined) return { type: 'SectionHeader', source: 'font', ...heading };
   if (CAPTION.test(t) && t.length < 600) return { type: 'Caption' };
   const note = /^(\d{1,3}|[*†‡§¶])\s*(?=\S)/.exec(t);
   if (note && b.bbox[3] >= p.height * 0.8 && b.size > 0 && b.size <= body * 0.88) return { type: 'Footnote', label: note[1]! };
@@ -200,11 +170,14 @@ function bbox(b: [number, number, number, number]): BBoxT {
  */
 export function classify(
   pages: PageLayout[],
-  opts: { body: number; outline: ResolvedOutlineEntry[] | null; transforms: Matrix[] },
+  opts: { body: number; outline: ResolvedOutlineEntry[] | null; transforms: Matrix[]; title?: string },
 ): BlockT[] {
   const running = runningKeys(pages);
   const roles = new Map<LaidBlock, Role>();
-  const levels = opts.outline ? new Map<LaidBlock, number>() : headingLevels(pages, opts.body, running);
+  const toc = tocPages(pages);
+  const levels = opts.outline
+    ? new Map<LaidBlock, HeadingInfo>()
+    : detectHeadings(pages, { body: opts.body, toc, ...(opts.title ? { title: opts.title } : {}), isRunning: (b, p) => isRunning(b, p, running) !== undefined });
   if (opts.outline) applyOutline(pages, opts.outline, opts.transforms, opts.body, roles);
 
   const out: BlockT[] = [];
@@ -230,7 +203,16 @@ export function classify(
       let block: BlockT;
       switch (role.type) {
         case 'SectionHeader':
-          block = { blockType: 'SectionHeader', ...base, text: base.text.replace(/\s+/g, ' '), level: role.level, source: role.source };
+          block = {
+            blockType: 'SectionHeader',
+            ...base,
+            text: base.text.replace(/\s+/g, ' '),
+            level: role.level,
+            source: role.source,
+            ...(role.number !== undefined ? { number: role.number } : {}),
+            ...(role.label !== undefined ? { label: role.label } : {}),
+            ...(role.title !== undefined ? { title: role.title } : {}),
+          };
           break;
         case 'ListItem': {
           block = { blockType: 'ListItem', ...base, marker: role.marker, ordered: role.ordered, groupId: group!.id };

@@ -1,7 +1,8 @@
 import type { PDFDocumentProxy } from 'pdfjs-dist/legacy/build/pdf.mjs';
 import { CommsError } from '../protocol/errors.ts';
 import { PDF_REQUIREMENTS_VERSION, buildSections, type OutlineEntryT, type PdfDocumentT, type PdfPageT } from '../protocol/pdf/index.ts';
-import { bodySize, classify } from './classify.ts';
+import { bodySizeOf } from './body-size.ts';
+import { classify } from './classify.ts';
 import { FontStyles } from './fonts.ts';
 import type { Matrix } from './geometry.ts';
 import { readMetadata } from './metadata.ts';
@@ -85,10 +86,11 @@ export async function extractPdf(path: string, opts: ExtractOptions = {}): Promi
       throw new CommsError('E_PDF_INVALID', `${opened.filename}: no page could be read (${why}). The file is damaged.`, { path, cause: why });
     }
 
-    const body = bodySize(sizeHist);
+    const body = bodySizeOf(layouts);
     const inRange = outline.filter((o) => o.page !== null && o.page < limit && o.title);
     const useOutline = opts.useOutline !== false && inRange.length > 0;
-    const blocks = classify(layouts, { body, outline: useOutline ? inRange : null, transforms });
+    const fallbackTitle = firstPageTitle(layouts);
+    const blocks = classify(layouts, { body, outline: useOutline ? inRange : null, transforms, ...(info.title ? { title: info.title } : {}) });
     const sections = buildSections(blocks);
     const needsOcrPages = layouts.filter((p) => p.textChars < OCR_MAX_CHARS && p.imageCount > 0).map((p) => p.index);
     const pages: PdfPageT[] = layouts.map((p) => ({
@@ -101,7 +103,7 @@ export async function extractPdf(path: string, opts: ExtractOptions = {}): Promi
     }));
     const outlineOut: OutlineEntryT[] = outline.map((o) => ({ title: o.title, level: o.level, page: o.page !== null && o.page < numPages ? o.page : null }));
 
-    const title = info.title ?? blocks.find((b) => b.blockType === 'SectionHeader')?.text;
+    const title = info.title ?? fallbackTitle ?? blocks.find((b) => b.blockType === 'SectionHeader')?.text;
     const document: PdfDocumentT = {
       formatVersion: PDF_REQUIREMENTS_VERSION,
       kind: kindOf(info, layouts, needsOcrPages),
@@ -140,4 +142,13 @@ async function pageTransform(doc: PDFDocumentProxy, index: number): Promise<Matr
   } catch {
     return [1, 0, 0, -1, 0, 0];
   }
+}
+
+/** Without a metadata title, the largest short text on the first page with text is the title. */
+function firstPageTitle(pages: PageLayout[]): string | undefined {
+  const first = pages.find((p) => p.blocks.some((b) => b.kind === 'text' && b.text.trim() !== ''));
+  const best = first?.blocks
+    .filter((b) => b.kind === 'text' && b.lines.length <= 3 && /\p{L}{2}/u.test(b.text))
+    .sort((a, b) => b.size - a.size)[0];
+  return best ? best.text.replace(/\s+/g, ' ').trim() : undefined;
 }
