@@ -140,12 +140,13 @@ function applyOutline(pages: PageLayout[], outline: ResolvedOutlineEntry[], tran
 function roleOf(b: LaidBlock, p: PageLayout, body: number, running: Set<string>, levels: Map<LaidBlock, HeadingInfo>): Role {
   if (b.kind === 'figure') return { type: 'Figure' };
   if (b.kind === 'table') return { type: 'Table' };
+  // Headings first: a slide's navigation bar repeats like a running header yet names the section.
+  const heading = levels.get(b);
+  if (heading !== undefined) return { type: 'SectionHeader', source: 'font', ...heading };
   const band = isRunning(b, p, running);
   if (band === 'top') return { type: 'PageHeader' };
   if (band === 'bottom') return { type: 'PageFooter' };
   const t = b.text.trim();
-  const heading = levels.get(b);
-  if (heading !== undefined) return { type: 'SectionHeader', source: 'font', ...heading };
   if (CAPTION.test(t) && t.length < 600) return { type: 'Caption' };
   const note = /^(\d{1,3}|[*†‡§¶])\s*(?=\S)/.exec(t);
   if (note && b.bbox[3] >= p.height * 0.8 && b.size > 0 && b.size <= body * 0.88) return { type: 'Footnote', label: note[1]! };

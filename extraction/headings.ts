@@ -1,4 +1,5 @@
 import { isLabelOnly, splitLabel } from './numbering.ts';
+import { slideHeadings } from './slides.ts';
 import type { LaidBlock, PageLayout } from './types.ts';
 
 export interface HeadingInfo {
@@ -93,6 +94,8 @@ function mergeLabels(p: PageLayout, isCandidate: (b: LaidBlock) => boolean): voi
  * one (1 -> 1, 1.2 -> 2), else the rank of the heading's font size.
  */
 export function detectHeadings(pages: PageLayout[], ctx: HeadingContext): Map<LaidBlock, HeadingInfo> {
+  const slides = slideHeadings(pages, ctx.body);
+  if (slides) return slides;
   const candidate = (b: LaidBlock, p: PageLayout) => headingShape(b) && styledAsHeading(b, ctx.body) && !ctx.isRunning(b, p) && !ctx.toc.has(p.index);
   for (const p of pages) mergeLabels(p, (b) => candidate(b, p));
 
