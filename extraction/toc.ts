@@ -2,8 +2,9 @@ import type { PageLayout } from './types.ts';
 
 /** Dot or dash leaders between a title and its page number: ". . . ." or "......". */
 const LEADER = /(?:\.\s?){4,}|(?:…\s?){2,}|(?:_\s?){4,}/;
-/** A table-of-contents entry line: text, then a page number (arabic or roman) at the end. */
-const ENTRY = /\p{L}.*\s(\d{1,4}|[ivxlc]{1,6})$/iu;
+/** A table-of-contents entry line ends in a page number (arabic or roman) after some words. */
+const ENTRY_END = /\s(\d{1,4}|[ivxlc]{1,6})$/i;
+const HAS_LETTER = /\p{L}/u;
 const NUMBERS_ONLY = /^(\d{1,4}\s*)+$/;
 
 /**
@@ -24,7 +25,7 @@ export function tocPages(pages: PageLayout[]): Set<number> {
         if (!t) continue;
         lines++;
         if (LEADER.test(t)) leaders++;
-        else if (ENTRY.test(t) || NUMBERS_ONLY.test(t)) entries++;
+        else if ((ENTRY_END.test(t) && HAS_LETTER.test(t)) || NUMBERS_ONLY.test(t)) entries++;
       }
     }
     if (lines >= 5 && (leaders >= 3 || (leaders + entries) / lines >= 0.5)) out.add(p.index);
