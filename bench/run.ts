@@ -127,9 +127,8 @@ function runPdf(corpus: string | undefined): Promise<{ code: number | null; seco
       for (const line of lines) {
         const speed = /^extractPdf runs at (\S+) the page rate of pdftotext/.exec(line);
         if (speed) summary = `extractPdf at ${speed[1]} the page rate of pdftotext`;
-        // OVERALL  outline found recall headings precision
-        const recall = /^OVERALL\s+(\d+)\s+(\d+)\s+(\S+)\s+(\d+)\s+(\S+)/.exec(line);
-        if (recall) summary = `${summary ? `${summary}; ` : ''}heading recall ${recall[3]} (${recall[2]}/${recall[1]} outline entries), precision ${recall[5]}`;
+        const rss = /^peak RSS: extractPdf (\d+) MB/.exec(line);
+        if (rss) summary = `${summary ? `${summary}; ` : ''}peak RSS ${rss[1]} MB on the largest file`;
         console.log(line ? `   ${line}` : '');
       }
     };
