@@ -1,4 +1,7 @@
+import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { PageRequest, PageResult, WorkerInit } from './page-job.ts';
 
@@ -41,7 +44,9 @@ const WORKER_LIMITS = { maxOldGenerationSizeMb: 160, maxYoungGenerationSizeMb: 1
 function startWorker(init: WorkerInit): Worker {
   const url = workerUrl();
   if (url.pathname.endsWith('.js')) return new Worker(url, { workerData: init, resourceLimits: WORKER_LIMITS });
-  const api = import.meta.resolve('tsx/esm/api');
+  // The ESM build of tsx's API (the CommonJS one cannot register ESM hooks from a worker).
+  const tsxRoot = dirname(createRequire(import.meta.url).resolve('tsx/package.json'));
+  const api = pathToFileURL(join(tsxRoot, 'dist', 'esm', 'api', 'index.mjs')).href;
   const boot = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(url.href)}); });`;
   return new Worker(boot, { eval: true, workerData: init, resourceLimits: WORKER_LIMITS });
 }
