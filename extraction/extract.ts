@@ -115,6 +115,7 @@ export async function extractPdf(path: string, opts: ExtractOptions = {}): Promi
       rotation: p.rotation,
       textChars: p.textChars,
       imageCount: p.imageCount,
+      ...(p.quality ? { quality: p.quality } : {}),
     }));
     const outlineOut: OutlineEntryT[] = outline.map((o) => ({ title: o.title, level: o.level, page: o.page !== null && o.page < numPages ? o.page : null }));
 

@@ -1,5 +1,6 @@
 import type { PDFPageProxy } from 'pdfjs-dist/legacy/build/pdf.mjs';
 import type { TextItem, TextStyle } from 'pdfjs-dist/types/src/display/api';
+import { decodeRun } from './decode.ts';
 import type { FontStyles } from './fonts.ts';
 import { multiply, toFrame } from './geometry.ts';
 import type { Segment } from './types.ts';
@@ -44,14 +45,19 @@ export function buildSegments(
   viewportTransform: readonly number[],
   page: PDFPageProxy,
   fonts: FontStyles,
-): { groups: SegmentGroup[]; chars: number; sizeChars: Map<number, number> } {
+): { groups: SegmentGroup[]; chars: number; sizeChars: Map<number, number>; quality: string[] } {
   const byAngle = new Map<number, { cos: number; sin: number; items: Placed[] }>();
   let chars = 0;
+  let repaired = 0;
+  let undecodable = 0;
   const sizeChars = new Map<number, number>();
   for (const item of items) {
     if (!isTextItem(item)) continue;
-    const text = item.str;
-    if (!text || text.trim() === '') continue;
+    if (!item.str || item.str.trim() === '') continue;
+    const decoded = decodeRun(item.str);
+    const text = decoded.text;
+    if (decoded.repaired) repaired += text.length;
+    undecodable += decoded.undecodable;
     const m = multiply(viewportTransform, item.transform);
     const size = Math.hypot(m[2], m[3]);
     // Degenerate matrices (NaN, zero scale) come from broken content streams; such text has no place.
@@ -101,7 +107,11 @@ export function buildSegments(
     }
     groups.push({ angle: (key * Math.PI) / 180, cos: g.cos, sin: g.sin, segments });
   }
-  return { groups, chars, sizeChars };
+  const quality: string[] = [];
+  if (repaired > 0) quality.push(`${repaired} characters re-decoded as cp1251 Cyrillic (font without a usable ToUnicode map read as Latin-1)`);
+  // Symbol fonts put the odd bullet or glyph in private use; only a real share of such characters is news.
+  if (undecodable >= Math.max(10, 0.02 * chars)) quality.push(`${undecodable} of ${chars} characters are replacement, private-use or control characters: text may be undecodable`);
+  return { groups, chars, sizeChars, quality };
 }
 
 function groupLines(items: Placed[]): Placed[][] {

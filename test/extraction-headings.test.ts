@@ -130,3 +130,16 @@ describe('extraction headings on real files', function () {
     expect(two.pages).to.deep.equal(one.pages);
   });
 });
+
+describe('text decoding repairs', () => {
+  it('maps cp1251 read as Latin-1 back to Cyrillic, and presentation forms to letters', async () => {
+    const { decodeRun } = await import('../extraction/decode.ts');
+    expect(decodeRun('Ïðèâåò, ìèð').text).to.equal('Привет, мир');
+    expect(decodeRun('Ïðèâåò').repaired).to.equal(true);
+    // Ordinary accented Western text is left alone.
+    expect(decodeRun('Événement à Zürich, déjà vu')).to.deep.equal({ text: 'Événement à Zürich, déjà vu', repaired: false, undecodable: 0 });
+    expect(decodeRun('\ufefb\ufe8e').text).to.equal('\u0644\u0627\u0627');
+    expect(decodeRun('con\ufb01dent').text).to.equal('confident');
+    expect(decodeRun('a\ue001\ufffdb').undecodable).to.equal(2);
+  });
+});

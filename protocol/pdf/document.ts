@@ -187,6 +187,7 @@ export const PdfPage = Type.Object({
   rotation: Type.Integer(),
   textChars: Type.Integer({ minimum: 0 }),
   imageCount: Type.Integer({ minimum: 0 }),
+  quality: Type.Optional(Type.Array(Type.String(), { description: 'notes on text that was repaired or still looks undecodable' })),
 });
 
 export const OutlineEntry = Type.Object({
