@@ -51,21 +51,38 @@ export function bodySize(hist: Map<number, number>): number {
   return best;
 }
 
-/** Running headers and footers: text in the top or bottom band repeated (digits aside) on many pages. */
+/**
+ * Running headers and footers: text in the top or bottom band that repeats on many pages, either
+ * as the same text (digits aside) or in the same shape: one line at the same height, size and
+ * weight. The shape catches running heads that change per chapter ("第一章 ...", "CHAPTER 3.
+ * ...") or carry the current section, which never repeat as text on a quarter of the pages.
+ */
 function runningKeys(pages: PageLayout[]): Set<string> {
   const counts = new Map<string, Set<number>>();
+  const count = (key: string, page: number) => {
+    let set = counts.get(key);
+    if (!set) counts.set(key, (set = new Set()));
+    set.add(page);
+  };
   for (const p of pages) {
     for (const b of p.blocks) {
       const band = bandOf(b, p);
       if (!band || b.kind !== 'text' || b.text.length > 200) continue;
-      const key = `${band}:${b.text.toLowerCase().replace(/\d+/g, '#').replace(/\s+/g, ' ').trim()}`;
-      let set = counts.get(key);
-      if (!set) counts.set(key, (set = new Set()));
-      set.add(p.index);
+      count(textKey(b, band), p.index);
+      if (b.lines.length === 1) count(shapeKey(b, band), p.index);
     }
   }
   const need = pages.length >= 3 ? Math.max(2, Math.ceil(pages.length * 0.25)) : Infinity;
   return new Set([...counts].filter(([, s]) => s.size >= need).map(([k]) => k));
+}
+
+function textKey(b: LaidBlock, band: string): string {
+  return `${band}:${b.text.toLowerCase().replace(/\d+/g, '#').replace(/\s+/g, ' ').trim()}`;
+}
+
+/** Same band, same height within 3 pt, same size within 0.5 pt, same weight. */
+function shapeKey(b: LaidBlock, band: string): string {
+  return `${band}@${Math.round(b.bbox[1] / 3)}:${Math.round(b.size * 2)}:${b.bold ? 'b' : 'r'}`;
 }
 
 function bandOf(b: LaidBlock, p: PageLayout): 'top' | 'bottom' | undefined {
@@ -78,8 +95,8 @@ function isRunning(b: LaidBlock, p: PageLayout, running: Set<string>): 'top' | '
   const band = bandOf(b, p);
   if (!band || b.kind !== 'text') return undefined;
   if (PAGE_NUMBER.test(b.text.trim())) return band;
-  const key = `${band}:${b.text.toLowerCase().replace(/\d+/g, '#').replace(/\s+/g, ' ').trim()}`;
-  return running.has(key) ? band : undefined;
+  if (running.has(textKey(b, band))) return band;
+  return b.lines.length === 1 && running.has(shapeKey(b, band)) ? band : undefined;
 }
 
 /** Match outline entries to blocks on their page; entries without a matching block become headings of their own. */
