@@ -6,7 +6,7 @@ import { multiply, toFrame } from './geometry.ts';
 import type { Segment } from './types.ts';
 
 /** One text item placed in its direction's frame. */
-interface Placed {
+export interface Placed {
   text: string;
   x0: number;
   x1: number;
@@ -161,11 +161,42 @@ function splitLine(items: Placed[]): Placed[][] {
   return out;
 }
 
+const MARKS_ONLY = /^\p{M}+$/u;
+
+/**
+ * Combining marks painted as runs of their own (Arabic harakat, Hebrew points, some accents)
+ * sit over their base letter; ordering runs by position puts them before or after the whole
+ * word. Each such run is put into the run under it, right after the letter under its centre
+ * (counting from the right in right-to-left text), which is where Unicode expects marks.
+ */
+export function attachMarks(ordered: Placed[], rtl: boolean): Placed[] {
+  if (!ordered.some((it) => MARKS_ONLY.test(it.text))) return ordered;
+  const bases = ordered.filter((it) => !MARKS_ONLY.test(it.text)).map((it) => ({ ...it }));
+  const orphans: Placed[] = [];
+  for (const mark of ordered.filter((it) => MARKS_ONLY.test(it.text))) {
+    const cx = (mark.x0 + mark.x1) / 2;
+    const base = bases.find((b) => cx >= b.x0 - 0.5 && cx <= b.x1 + 0.5);
+    if (!base) {
+      orphans.push(mark);
+      continue;
+    }
+    const chars = [...base.text];
+    const width = Math.max(1e-6, base.x1 - base.x0);
+    const along = rtl ? (base.x1 - cx) / width : (cx - base.x0) / width;
+    let at = Math.min(chars.length - 1, Math.max(0, Math.floor(along * chars.length)));
+    // Skip marks already attached to that letter so several marks keep their order.
+    while (at + 1 < chars.length && /\p{M}/u.test(chars[at + 1]!)) at++;
+    chars.splice(at + 1, 0, mark.text);
+    base.text = chars.join('');
+  }
+  return orphans.length ? [...bases, ...orphans] : bases;
+}
+
 function toSegment(items: Placed[], line: number): Segment {
   let rtl = 0;
   let ltr = 0;
   for (const it of items) (it.rtl ? (rtl += it.text.length) : (ltr += it.text.length));
-  const ordered = rtl > ltr ? [...items].reverse() : items;
+  const ordered = attachMarks(rtl > ltr ? [...items].reverse() : items, rtl > ltr);
   let text = '';
   let prev: Placed | undefined;
   for (const it of ordered) {

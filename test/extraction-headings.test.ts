@@ -143,3 +143,18 @@ describe('text decoding repairs', () => {
     expect(decodeRun('a\ue001\ufffdb').undecodable).to.equal(2);
   });
 });
+
+describe('combining marks painted on their own', () => {
+  it('go right after the letter under them, in right-to-left text too', async () => {
+    const { attachMarks } = await import('../extraction/segments.ts');
+    const run = (text: string, x0: number, x1: number) => ({ text, x0, x1, y0: 0, y1: 10, base: 8, size: 10, bold: false, mono: false, math: false, rtl: true });
+    // "بيت" (beh, yeh, teh) drawn from x=100 (teh, left) to x=130 (beh, right); a fatha over the beh.
+    const word = run('\u0628\u064a\u062a', 100, 130);
+    const fatha = run('\u064e', 124, 128);
+    // Right-to-left order after reversal puts the mark run first.
+    const out = attachMarks([fatha, word], true);
+    expect(out.map((r) => r.text)).to.deep.equal(['\u0628\u064e\u064a\u062a']);
+    const ltr = attachMarks([run('e', 0, 5), run('\u0301', 1, 4), run('x', 5, 10)], false);
+    expect(ltr.map((r) => r.text)).to.deep.equal(['e\u0301', 'x']);
+  });
+});
