@@ -7,7 +7,7 @@ import { tocPages } from './toc.ts';
 import type { LaidBlock, PageLayout } from './types.ts';
 
 type Role =
-  | { type: 'Text' }
+  | { type: 'Text'; toc?: boolean }
   | { type: 'SectionHeader'; level: number; source: 'outline' | 'font'; number?: string; label?: string; title?: string }
   | { type: 'ListItem'; marker: string; ordered: boolean }
   | { type: 'Table' }
@@ -178,6 +178,12 @@ function roleOf(b: LaidBlock, p: PageLayout, body: number, running: Set<string>,
   return { type: 'Text' };
 }
 
+/** Text on a table-of-contents page is marked as such, never a heading or list item (running heads aside). */
+function tocRole(b: LaidBlock, p: PageLayout, toc: Set<number>, running: Set<string>): Role | undefined {
+  if (!toc.has(p.index) || b.kind !== 'text' || isRunning(b, p, running)) return undefined;
+  return { type: 'Text', toc: true };
+}
+
 function bbox(b: [number, number, number, number]): BBoxT {
   return round2(b);
 }
@@ -208,7 +214,7 @@ export function classify(
     };
     const placed: Placed[] = p.blocks
       .filter((b) => b.kind !== 'text' || b.text.trim() !== '')
-      .map((laid) => ({ laid, role: roles.get(laid) ?? roleOf(laid, p, opts.body, running, levels) }));
+      .map((laid) => ({ laid, role: roles.get(laid) ?? tocRole(laid, p, toc, running) ?? roleOf(laid, p, opts.body, running, levels) }));
     const pageBlocks: BlockT[] = [];
     let group: Extract<BlockT, { blockType: 'ListGroup' }> | undefined;
     for (const { laid, role } of placed) {
@@ -253,6 +259,9 @@ export function classify(
           break;
         case 'Footnote':
           block = { blockType: 'Footnote', ...base, label: role.label };
+          break;
+        case 'Text':
+          block = { blockType: 'Text', ...base, ...(role.toc ? { toc: true } : {}) };
           break;
         default:
           block = { blockType: role.type, ...base } as BlockT;

@@ -107,8 +107,10 @@ describe('extraction headings on real files', function () {
     const heads = d.blocks.filter((b) => b.blockType === 'SectionHeader');
     const ch1 = heads.find((b) => b.blockType === 'SectionHeader' && b.label === 'Chapter' && b.number === '1');
     expect(ch1?.blockType === 'SectionHeader' && ch1.title).to.equal('Definitions and overview');
-    // Pages 3-6 are the table of contents.
+    // Pages 3-6 are the table of contents: their lines are marked, none is a heading.
     expect(heads.filter((b) => b.page >= 2 && b.page <= 5)).to.deep.equal([]);
+    const tocLines = d.blocks.filter((b) => b.blockType === 'Text' && b.toc === true);
+    expect(new Set(tocLines.map((b) => b.page))).to.deep.equal(new Set([2, 3, 4, 5]));
     // The title page holds the document title, not a section.
     expect(heads.some((b) => b.page === 0)).to.equal(false);
   });

@@ -57,7 +57,11 @@ function blockOf<T extends BlockType, P extends Record<string, TSchema>>(blockTy
   return Type.Object({ blockType: Type.Literal(blockType), ...blockBase, ...extra }, { $id: `pdf.block.${blockType}`, description });
 }
 
-export const TextBlock = blockOf('Text', {}, 'paragraph of body text');
+export const TextBlock = blockOf(
+  'Text',
+  { toc: Type.Optional(Type.Boolean({ description: 'true for the lines of a table-of-contents page (they repeat headings, they are not headings)' })) },
+  'paragraph of body text',
+);
 export const SectionHeaderBlock = blockOf(
   'SectionHeader',
   {
