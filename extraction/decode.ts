@@ -20,14 +20,19 @@ export interface Decoded {
   undecodable: number;
 }
 
+const LATIN1_HIGH = /[\u00c0-\u00ff]/;
 const UNDECODABLE = /[\ufffd\ue000-\uf8ff\u0000-\u0008\u000e-\u001f]/gu;
+const UNDECODABLE_ANY = /[\ufffd\ue000-\uf8ff\u0000-\u0008\u000e-\u001f]/u;
 
 /** Presentation forms (Latin ligatures such as U+FB01 "ﬁ", Hebrew and Arabic contextual shapes) stand for ordinary letters: NFKC maps them back. */
 const PRESENTATION_FORMS = /[\ufb00-\ufdff\ufe70-\ufeff]+/gu;
+const HAS_FORMS = /[\ufb00-\ufdff\ufe70-\ufeff]/u;
 
 export function decodeRun(raw: string): Decoded {
-  const text = raw.replace(PRESENTATION_FORMS, (m) => m.normalize('NFKC'));
-  const undecodable = (text.match(UNDECODABLE) ?? []).length;
+  const text = HAS_FORMS.test(raw) ? raw.replace(PRESENTATION_FORMS, (m) => m.normalize('NFKC')) : raw;
+  const undecodable = UNDECODABLE_ANY.test(text) ? (text.match(UNDECODABLE) ?? []).length : 0;
+  // Most runs have no Latin-1 letters at all; skip the letter count for them (hot path).
+  if (!LATIN1_HIGH.test(text)) return { text, repaired: false, undecodable };
   const letters = text.match(/\p{L}/gu) ?? [];
   if (letters.length < MIN_LETTERS) return { text, repaired: false, undecodable };
   const high = letters.filter((c) => c >= '\u00c0' && c <= '\u00ff' && c !== '\u00d7' && c !== '\u00f7').length;
