@@ -34,7 +34,7 @@ function workerUrl(): URL {
  * A small old generation makes V8 collect pdf.js's per-page garbage (decoded streams, glyph
  * tables) early instead of growing the heap; pages need far less than this.
  */
-const WORKER_LIMITS = { maxOldGenerationSizeMb: 160, maxYoungGenerationSizeMb: 16 };
+const WORKER_LIMITS = { maxOldGenerationSizeMb: 160 };
 
 /**
  * Start the page worker. Compiled JavaScript runs directly. Under tsx the worker must register
