@@ -38,18 +38,6 @@ function letters(s: string): number {
   return (s.match(/\p{L}/gu) ?? []).length;
 }
 
-/** Body font size: the size that sets the most characters. */
-export function bodySize(hist: Map<number, number>): number {
-  let best = 10;
-  let bestN = -1;
-  for (const [size, n] of hist) {
-    if (n > bestN) {
-      best = size;
-      bestN = n;
-    }
-  }
-  return best;
-}
 
 /**
  * Running headers and footers: text in the top or bottom band that repeats on many pages, either
