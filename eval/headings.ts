@@ -114,7 +114,7 @@ for (const f of files) {
     matched: m.matched.length,
     recall: gt.truth.length ? m.matched.length / gt.truth.length : 0,
     precision: found.length ? m.matched.length / found.length : 0,
-    textChars: doc.pages.reduce((n, p) => n + p.textChars, 0),
+    textChars: (doc.pages ?? []).reduce((n, p) => n + p.textChars, 0),
     missed: m.unmatchedTruth.map((i) => gt.truth[i]!),
     spurious: m.unmatchedFound.map((i) => found[i]!),
   };

@@ -4,7 +4,7 @@ import { basename, resolve } from 'node:path';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { getDocument, VerbosityLevel, type PDFDocumentProxy } from 'pdfjs-dist/legacy/build/pdf.mjs';
-import { CommsError } from '../protocol/errors.ts';
+import { CommsError } from '../protocol/index.ts';
 
 export interface OpenedPdf {
   doc: PDFDocumentProxy;

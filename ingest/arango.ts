@@ -1,5 +1,5 @@
 import { Database } from 'arangojs';
-import { CommsError } from '../protocol/errors.ts';
+import { CommsError } from '../protocol/index.ts';
 import { DOCUMENT_COLLECTIONS, EDGE_COLLECTIONS, type Collections } from './collections.ts';
 
 export interface ArangoTarget {

@@ -3,7 +3,7 @@ import { ClaudeCodeBackend, type ClaudeCodeBackendOptions } from './claude-code-
 import type { BackendKind, ModelBackend } from './model-backend.ts';
 import type { ModuleCardLike } from './module-card.ts';
 import { OfflineBackend } from './offline-backend.ts';
-import { CommsError } from '../protocol/errors.ts';
+import { CommsError } from '../protocol/index.ts';
 
 export interface CreateBackendOptions {
   /** The module's card (the offline backend answers from it). */

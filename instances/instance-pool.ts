@@ -6,13 +6,9 @@
  * instances every healthIntervalMs, replacing the ones that fail.
  */
 import { EventEmitter } from 'node:events';
-import { CommsError, toCommsError } from '../protocol/errors.ts';
-import {
-  BackgroundInstance,
-  type BackgroundInstanceOptions,
-  type InstanceReply,
-  type SendOptions,
-} from './background-instance.ts';
+import { CommsError, toCommsError } from '../protocol/index.ts';
+import { BackgroundInstance } from './background-instance.ts';
+import type { BackgroundInstanceOptions, InstanceReply, SendOptions } from './instance-options.ts';
 import type { InstanceStore } from './instance-store.ts';
 import { MemoryInstanceStore } from './memory-instance-store.ts';
 import type { ModuleCardLike } from './module-card.ts';

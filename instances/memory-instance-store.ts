@@ -1,4 +1,4 @@
-import { CommsError } from '../protocol/errors.ts';
+import { CommsError } from '../protocol/index.ts';
 import type { InstanceRecord, InstanceStore } from './instance-store.ts';
 import type { StoredTurn, Turn } from './turn.ts';
 

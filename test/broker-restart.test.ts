@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Actor } from '../actors/index.ts';
+import { Actor } from '../actors/runtime/index.ts';
 import { createRecorder } from '../actors/recorder/index.ts';
 import { startBroker } from '../broker/index.ts';
 import { createLogger } from '../logging/index.ts';

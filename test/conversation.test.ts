@@ -230,7 +230,7 @@ describe('conversations over a real broker', () => {
 
   it('asks the requester for input and goes on with the answer (input-required)', async () => {
     const { Type } = await import('@sinclair/typebox');
-    const { defineQuery } = await import('../actors/index.ts');
+    const { defineQuery } = await import('../actors/runtime/index.ts');
     await bus
       .actor({ name: 'asker' })
       .handle(
@@ -294,7 +294,7 @@ describe('conversations over a real broker', () => {
 
   it('rejects askInput at once when the request was already canceled, instead of waiting forever', async () => {
     const { Type } = await import('@sinclair/typebox');
-    const { defineQuery } = await import('../actors/index.ts');
+    const { defineQuery } = await import('../actors/runtime/index.ts');
     const askedAfterCancel = deferred<string>();
     await bus
       .actor({ name: 'asker' })

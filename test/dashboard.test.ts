@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startBroker } from '../broker/index.ts';
-import { Actor } from '../actors/index.ts';
+import { Actor } from '../actors/runtime/index.ts';
 import { createLogger } from '../logging/index.ts';
 import { Topics, createEnvelope, encodeEnvelope } from '../protocol/index.ts';
 import { addUser, RolePolicy } from '../security/index.ts';

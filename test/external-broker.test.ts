@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
-import { Actor } from '../actors/index.ts';
+import { Actor } from '../actors/runtime/index.ts';
 import { createRecorder } from '../actors/recorder/index.ts';
 import { createLogger } from '../logging/index.ts';
 import { Topics, type ConversationEvent, type Envelope } from '../protocol/index.ts';

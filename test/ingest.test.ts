@@ -3,10 +3,10 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CommsError } from '../protocol/errors.ts';
+import { CommsError } from '../protocol/index.ts';
 import { extractPdf } from '../extraction/index.ts';
 import { sanitizeKey, toCollections, writeJsonl, writeToArango, type Collections } from '../ingest/index.ts';
-import type { PdfDocumentT } from '../protocol/pdf/index.ts';
+import type { PdfDocument } from '../protocol/pdf/index.ts';
 
 const CORPUS = fileURLToPath(new URL('../../shared/corpus/', import.meta.url));
 const KEY = /^[a-zA-Z0-9_\-:.@()+,=;$!*'%]{1,254}$/;
@@ -36,7 +36,7 @@ function checkIntegrity(c: Collections): void {
 
 describe('ingest (arangodb side)', function () {
   this.timeout(60_000);
-  let doc: PdfDocumentT;
+  let doc: PdfDocument;
   let out: string;
 
   before(async () => {
@@ -97,7 +97,7 @@ describe('ingest (arangodb side)', function () {
     }
     // document.ingest@1 comes from the bus: without a sha256 the key is the filename it names.
     const { sha256: _drop, ...metadata } = doc.metadata;
-    const hostile = { ...doc, metadata: { ...metadata, source: { ...doc.metadata.source, filename: '..' } } } as PdfDocumentT;
+    const hostile = { ...doc, metadata: { ...metadata, source: { ...doc.metadata.source, filename: '..' } } } as PdfDocument;
     const key = toCollections(hostile).documents[0]!._key;
     expect(key).to.not.equal('..');
     expect(join(out, key).startsWith(`${out}/`)).to.equal(true);

@@ -122,7 +122,8 @@ describe('instances: claude-code backend with the stand-in claude executable', f
   });
 
   it('kills a process that ignores SIGTERM after a turn timeout, so none lingers', async () => {
-    const backend = new ClaudeCodeBackend({ executable: fakeClaude, env: { FAKE_CLAUDE_DIR: sessions }, turnTimeoutMs: 1_000 });
+    // The timeout also covers starting the stand-in (node + tsx), which takes over a second on a busy machine.
+    const backend = new ClaudeCodeBackend({ executable: fakeClaude, env: { FAKE_CLAUDE_DIR: sessions }, turnTimeoutMs: 5_000 });
     opened.push(backend);
     await backend.send({ system: 's', messages: [{ role: 'user', content: 'say:up' }] });
     const pid = backend.pid as number;

@@ -7,7 +7,7 @@ import { Topics, createEnvelope, type Envelope, type ModuleStatus } from '../pro
 import { CommsQueries } from '../storage/index.ts';
 import { busFixture } from './support/bus-fixture.ts';
 import { MOSQUITTO, startMosquitto } from './support/mosquitto.ts';
-import { Actor } from '../actors/index.ts';
+import { Actor } from '../actors/runtime/index.ts';
 import { createLogger } from '../logging/index.ts';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));

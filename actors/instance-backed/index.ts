@@ -1,7 +1,7 @@
 import type { TSchema } from '@sinclair/typebox';
 import { InstancePool, type InstancePoolOptions, type JsonSchemaObject } from '../../instances/index.ts';
 import { CommsError } from '../../protocol/index.ts';
-import { Actor, defineQuery, type ActorOptions } from '../index.ts';
+import { Actor, defineQuery, type ActorOptions } from '../runtime/index.ts';
 
 export interface InstanceBackedQuery {
   schema: string;
@@ -18,7 +18,7 @@ export interface InstanceBackedActorOptions extends Omit<ActorOptions, 'backend'
 }
 
 /**
- * A module whose queries are answered by a pool of background LLM instances (ARCHITECTURE §6):
+ * A module whose queries are answered by a pool of background LLM instances (docs/architecture.md, Components; details in docs/instances.md):
  * the card it publishes is the one the instances' system prompt is generated from, each request
  * goes to the least busy instance with the query's response schema forced, and the Actor checks
  * the answer against that schema again before it leaves.

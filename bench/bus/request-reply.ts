@@ -6,7 +6,7 @@
 import { Type } from '@sinclair/typebox';
 import type { MqttClient } from 'mqtt';
 import { startBroker, type EmbeddedBroker } from '../../broker/index.ts';
-import { Actor, defineQuery } from '../../actors/index.ts';
+import { Actor, defineQuery } from '../../actors/runtime/index.ts';
 import { createLogger } from '../../logging/index.ts';
 import { percentile, rawClient, runConcurrent, settle } from './support.ts';
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Type } from '@sinclair/typebox';
 import { startBroker, type EmbeddedBroker } from '../../broker/index.ts';
-import { Actor, defineQuery, type ActorOptions, type HandlerContext } from '../../actors/index.ts';
+import { Actor, defineQuery, type ActorOptions, type HandlerContext } from '../../actors/runtime/index.ts';
 import { createLogger } from '../../logging/index.ts';
 
 /** A fresh embedded broker on a free port and a temp dir, torn down by `close()`. */

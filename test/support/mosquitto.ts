@@ -15,15 +15,19 @@ function freePort(): Promise<number> {
   });
 }
 
-/** Starts mosquitto on a free port and resolves once it accepts connections (its log line says so). */
+/** Starts mosquitto on a free port and resolves once it accepts connections (its `running` log line). */
 export async function startMosquitto(dir: string): Promise<{ url: string; process: ChildProcess }> {
   const port = await freePort();
   const config = join(dir, 'mosquitto.conf');
   writeFileSync(config, `listener ${port} 127.0.0.1\nallow_anonymous true\nmax_queued_messages 100000\n`);
   const child = spawn(MOSQUITTO as string, ['-c', config, '-v'], { stdio: ['ignore', 'pipe', 'pipe'] });
   await new Promise<void>((resolve, reject) => {
+    // "Opening ipv4 listen socket" is logged before the socket listens; "running" only after every
+    // listener is open. Lines may be split across chunks, so match on the accumulated log.
+    let log = '';
     const onData = (chunk: Buffer) => {
-      if (/Opening ipv4 listen socket|mosquitto version .* running/.test(chunk.toString())) resolve();
+      log += chunk.toString();
+      if (/mosquitto version \S+ running/.test(log)) resolve();
     };
     child.stdout?.on('data', onData);
     child.stderr?.on('data', onData);

@@ -1,6 +1,0 @@
-export { Actor, type ActorOptions, type ActorEvents, type MessageListener } from './actor.ts';
-export { Conversation, type ConversationEvents } from './conversation.ts';
-export { defineQuery, type QueryHandler, type HandlerContext } from './query-handler.ts';
-export { DEFAULT_REQUEST_OPTIONS, type RequestOptions } from './request-options.ts';
-export { openBusConnection, type BusConnectionOptions } from './bus-connection.ts';
-export { topicMatches } from './topic-filter.ts';

@@ -1,0 +1,354 @@
+import { EventEmitter } from 'node:events';
+import type { TSchema } from '@sinclair/typebox';
+import type { IPublishPacket, MqttClient } from 'mqtt';
+import { createLogger, type Logger } from '../../logging/index.ts';
+import {
+  assertIdentifier,
+  CommsError,
+  decodeEnvelope,
+  DEFAULT_MAX_MESSAGE_BYTES,
+  encodeEnvelope,
+  eventEnvelope,
+  newId,
+  parseTopic,
+  SchemaRegistry,
+  Topics,
+  topicMatches,
+  type Envelope,
+  type ModuleCard,
+  type ModuleStatus,
+} from '../../protocol/index.ts';
+import { openBusConnection, type BusConnectionOptions } from './bus-connection.ts';
+import { Conversation } from './conversation.ts';
+import type { QueryHandler } from './query-handler.ts';
+import { DEFAULT_REQUEST_OPTIONS, type RequestOptions } from './request-options.ts';
+import { Responder } from './responder.ts';
+
+export interface ActorOptions {
+  /** Module id: the inbox, card and status topics are named after it. */
+  name: string;
+  /** Broker URL: the embedded broker or any MQTT 3.1.1 broker. */
+  url: string;
+  /** MQTT client id; replies come to comms/v1/replies/{clientId}. Default: the module name. */
+  clientId?: string;
+  username?: string;
+  password?: string;
+  /** Keep the broker session across reconnects (the recorder does, to lose nothing). */
+  persistentSession?: boolean;
+  version?: string;
+  description?: string;
+  backend?: ModuleCard['backend'];
+  /** Extra body schemas this module understands (e.g. replies it receives), by schema id. */
+  schemas?: Record<string, TSchema>;
+  maxMessageBytes?: number;
+  requestDefaults?: Partial<RequestOptions>;
+  /** How long finished conversations keep their retained state snapshot. Default 60 s. */
+  stateRetentionMs?: number;
+  tls?: BusConnectionOptions['tls'];
+  logger?: Logger;
+}
+
+/** Called for each message on a subscribed filter; the PUBACK waits for the returned promise. */
+export type MessageListener = (topic: string, payload: Buffer, packet: IPublishPacket) => void | Promise<void>;
+
+export interface ActorEvents {
+  conversation: [Conversation];
+  'peer-status': [string, ModuleStatus['state']];
+}
+
+/**
+ * A module on the bus: one MQTT connection, one retained card, one retained status (last will
+ * `lost`), one inbox. It answers the queries registered with `handle()` and asks other modules
+ * with `request()`/`ask()`, each request a Conversation with its own state machine.
+ */
+export class Actor extends EventEmitter<ActorEvents> {
+  readonly name: string;
+  readonly clientId: string;
+  /** Changes every start, so watchers can tell a restart from a reconnect. */
+  readonly sessionId = newId();
+  readonly registry: SchemaRegistry;
+  readonly log: Logger;
+  private client: MqttClient | undefined;
+  private readonly handlers = new Map<string, QueryHandler>();
+  private readonly subscriptions: Array<{ filter: string; listener: MessageListener }> = [];
+  private readonly open = new Map<string, Conversation>();
+  /** Publishes still queued by conversations that have settled (their final event and state snapshot). */
+  private readonly flushing = new Set<Promise<void>>();
+  private readonly responder: Responder;
+  private readonly startedAt = new Date().toISOString();
+
+  constructor(private readonly options: ActorOptions) {
+    super();
+    this.name = assertIdentifier(options.name, 'module name');
+    this.clientId = assertIdentifier(options.clientId ?? options.name, 'client id');
+    this.registry = new SchemaRegistry();
+    for (const [id, schema] of Object.entries(options.schemas ?? {})) this.registry.register(id, schema);
+    this.log = options.logger ?? createLogger(this.name);
+    this.responder = new Responder({
+      module: this.name,
+      sessionId: this.sessionId,
+      registry: this.registry,
+      handlers: this.handlers,
+      maxMessageBytes: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
+      log: this.log,
+      publish: (topic, envelope) => this.publish(topic, envelope),
+      ask: (to, schema, body, opts) => this.ask(to, schema, body, opts),
+    });
+  }
+
+  get replyTopic(): string {
+    return Topics.replies(this.clientId);
+  }
+
+  get connected(): boolean {
+    return this.client?.connected ?? false;
+  }
+
+  /** Register a query this module answers. Call before start() so the card lists it. */
+  handle(handler: QueryHandler): this {
+    this.handlers.set(handler.schema, handler);
+    this.registry.register(handler.schema, handler.request);
+    this.registry.register(handler.responseSchemaId, handler.response);
+    return this;
+  }
+
+  /** Listen on another topic filter (the recorder listens on comms/v1/#). Call before start(). */
+  subscribe(filter: string, listener: MessageListener): this {
+    this.subscriptions.push({ filter, listener });
+    return this;
+  }
+
+  card(): ModuleCard {
+    return {
+      name: this.name,
+      version: this.options.version ?? '0.1.0',
+      description: this.options.description ?? `${this.name} module`,
+      queries: [...this.handlers.values()].map((h) => ({
+        schema: h.schema,
+        description: h.description,
+        requestSchema: h.request,
+        responseSchemaId: h.responseSchemaId,
+        responseSchema: h.response,
+      })),
+      backend: this.options.backend ?? { kind: 'code' },
+      clientId: this.clientId,
+      startedAt: this.startedAt,
+    };
+  }
+
+  async start(): Promise<this> {
+    if (this.client) return this;
+    const lostStatus = this.statusEnvelope('lost');
+    this.client = await openBusConnection({
+      url: this.options.url,
+      clientId: this.clientId,
+      username: this.options.username,
+      password: this.options.password,
+      clean: !this.options.persistentSession,
+      will: { topic: Topics.moduleStatus(this.name), payload: encodeEnvelope(lostStatus), qos: 1, retain: true },
+      tls: this.options.tls,
+      onMessage: (packet) =>
+        this.dispatch(packet).catch((err: unknown) => {
+          this.log.error({ err, topic: packet.topic }, 'message listener failed; not acknowledging, the broker will redeliver');
+          throw err;
+        }),
+    });
+    const filters = new Set([Topics.moduleInbox(this.name), this.replyTopic, Topics.filters.allStatus, ...this.subscriptions.map((s) => s.filter)]);
+    await this.subscribeAll([...filters]);
+    await this.announce();
+    // A restarted broker forgot retained cards and statuses (aedes keeps them in memory): say them again on every reconnect.
+    this.client.on('connect', () => {
+      this.log.info('reconnected to the broker');
+      void this.announce().catch((err: unknown) => this.log.warn({ err }, 'could not re-announce after reconnect'));
+    });
+    this.log.info({ url: this.options.url, clientId: this.clientId, queries: [...this.handlers.keys()] }, 'actor online');
+    return this;
+  }
+
+  /** Subscribe or fail whole: a refused filter (SUBACK 0x80) ends the connection with E_NOT_AUTHORIZED naming it. */
+  private async subscribeAll(filters: string[]): Promise<void> {
+    const client = this.client as MqttClient;
+    let refused: string[];
+    try {
+      const granted = await client.subscribeAsync(Object.fromEntries(filters.map((f) => [f, { qos: 1 as const }])));
+      refused = granted.filter((g) => g.qos === 128).map((g) => g.topic);
+    } catch (err) {
+      // mqtt.js rejects the whole subscribe when any filter got 0x80; the SUBACK says which, in filter order.
+      const codes = (err as { packet?: { granted?: number[] } }).packet?.granted;
+      if (!codes) throw err;
+      refused = filters.filter((_, i) => codes[i] === 128);
+    }
+    if (refused.length === 0) return;
+    this.client = undefined;
+    await client.endAsync(true);
+    throw new CommsError('E_NOT_AUTHORIZED', `broker refused ${this.name}'s subscriptions to ${refused.join(', ')}; check the actor's role in the ACL.`);
+  }
+
+  /** Say `offline`, cancel what is running, and disconnect. */
+  async stop(): Promise<void> {
+    const client = this.client;
+    if (!client) return;
+    this.responder.abortAll(`${this.name} is shutting down`);
+    // cancel() settles synchronously; settled conversations (these and ones that just ended) are in `flushing` until
+    // their last events have left, so wait for those before disconnecting.
+    for (const conversation of [...this.open.values()]) conversation.cancel(`${this.name} is shutting down`);
+    await Promise.all([...this.flushing]);
+    if (client.connected) await this.publish(Topics.moduleStatus(this.name), this.statusEnvelope('offline'), { retain: true }).catch(() => {});
+    await client.endAsync();
+    this.client = undefined;
+  }
+
+  /** Drop the connection without a goodbye, as a crash would: the broker publishes the last will. */
+  async kill(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    if (!client) return;
+    (client.stream as { destroy?: () => void }).destroy?.();
+    await client.endAsync(true);
+  }
+
+  /** Start a conversation with another module. Listen to the returned Conversation's events, await its `result`. */
+  request<R = unknown>(to: string, schema: string, body: unknown, options: Partial<RequestOptions> = {}): Conversation<R> {
+    const settings = { ...DEFAULT_REQUEST_OPTIONS, ...this.options.requestDefaults, ...options };
+    // A parent's signal outlives its child requests: the abort listener goes when the conversation settles.
+    let detach: (() => void) | undefined;
+    const conversation = new Conversation<R>(
+      {
+        conversationId: settings.conversationId ?? newId(),
+        requestId: newId(),
+        to: assertIdentifier(to, 'module'),
+        schema,
+        body,
+        parentId: settings.parentId,
+        timeoutMs: settings.timeoutMs,
+        ackTimeoutMs: settings.ackTimeoutMs,
+        maxAttempts: settings.maxAttempts,
+        peerGraceMs: settings.peerGraceMs,
+        stateRetentionMs: this.options.stateRetentionMs ?? 60_000,
+      },
+      {
+        module: this.name,
+        replyTopic: this.replyTopic,
+        publish: (topic, envelope, opts) => this.publish(topic, envelope, opts),
+        clearRetained: (topic) => this.publishRaw(topic, Buffer.alloc(0), { retain: true }),
+      },
+      (done) => {
+        this.open.delete(done.requestId);
+        detach?.();
+        const flushed = done.flushed();
+        this.flushing.add(flushed);
+        void flushed.finally(() => this.flushing.delete(flushed));
+      },
+    );
+    if (!this.client) throw new CommsError('E_NOT_CONNECTED', `${this.name} is not started; call start() before request().`);
+    // Conversation<R> only differs from Conversation<unknown> in the result's type, which the map never reads.
+    const untyped = conversation as unknown as Conversation;
+    this.open.set(conversation.requestId, untyped);
+    if (settings.signal) {
+      const signal = settings.signal;
+      if (signal.aborted) queueMicrotask(() => conversation.cancel('parent canceled'));
+      else {
+        const onAbort = () => conversation.cancel('parent canceled');
+        signal.addEventListener('abort', onAbort, { once: true });
+        detach = () => signal.removeEventListener('abort', onAbort);
+      }
+    }
+    this.emit('conversation', untyped);
+    queueMicrotask(() => conversation.start());
+    return conversation;
+  }
+
+  /** request() and wait for the reply body; rejects with a CommsError. */
+  ask<R = unknown>(to: string, schema: string, body: unknown, options: Partial<RequestOptions> = {}): Promise<R> {
+    return this.request<R>(to, schema, body, options).result;
+  }
+
+  async publish(topic: string, envelope: Envelope, options: { retain?: boolean } = {}): Promise<void> {
+    await this.publishRaw(topic, encodeEnvelope(envelope), options);
+  }
+
+  async publishRaw(topic: string, payload: Buffer | string, options: { retain?: boolean } = {}): Promise<void> {
+    if (!this.client) throw new CommsError('E_NOT_CONNECTED', `${this.name} is not connected; cannot publish to ${topic}.`);
+    await this.client.publishAsync(topic, payload, { qos: 1, retain: options.retain ?? false });
+  }
+
+  private async dispatch(packet: IPublishPacket): Promise<void> {
+    const topic = packet.topic;
+    const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : Buffer.from(packet.payload);
+    const parsed = parseTopic(topic);
+    if (parsed?.kind === 'module-inbox' && parsed.subject === this.name) this.responder.accept(topic, payload);
+    else if (topic === this.replyTopic) this.acceptReply(payload);
+    else if (parsed?.kind === 'module-status') this.acceptPeerStatus(parsed.subject, payload);
+    const work = this.subscriptions.filter((l) => topicMatches(l.filter, topic)).map((l) => l.listener(topic, payload, packet));
+    await Promise.all(work);
+  }
+
+  private acceptReply(payload: Buffer): void {
+    let envelope: Envelope;
+    try {
+      envelope = decodeEnvelope(payload, { maxBytes: this.options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES });
+    } catch (err) {
+      // The recorder keeps every message, so an unreadable reply stays on record even though nobody can be answered.
+      this.log.warn({ err }, 'unreadable message on the reply topic');
+      return;
+    }
+    const conversation = envelope.correlationId ? this.open.get(envelope.correlationId) : undefined;
+    if (!conversation) {
+      this.log.debug({ correlationId: envelope.correlationId, kind: envelope.kind }, 'reply for a conversation that is no longer open');
+      return;
+    }
+    // Progress and error bodies drive the state machine: check them like replies, against the bus's own schemas.
+    const bodySchema = envelope.kind === 'progress' ? 'progress@1' : envelope.kind === 'error' ? 'error@1' : envelope.schema;
+    if (this.registry.has(bodySchema) && (envelope.kind === 'reply' || envelope.kind === 'progress' || envelope.kind === 'error')) {
+      try {
+        this.registry.validate(bodySchema, envelope.body);
+      } catch (err) {
+        const error = err as CommsError;
+        if (envelope.kind === 'progress') {
+          // Progress is advisory: an invalid report is ignored (the recorder keeps it) rather than ending the conversation.
+          this.log.warn({ err: error, from: envelope.from, conversationId: envelope.conversationId }, 'invalid progress report ignored');
+          return;
+        }
+        conversation.receive({ ...envelope, kind: 'error', schema: 'error@1', body: { code: error.code, message: `${envelope.kind} from ${envelope.from} is invalid: ${error.message}`, details: error.details } });
+        return;
+      }
+    }
+    conversation.receive(envelope);
+  }
+
+  private acceptPeerStatus(module: string, payload: Buffer): void {
+    if (payload.length === 0) return;
+    let state: ModuleStatus['state'];
+    try {
+      // A status that is not a module.status@1 says nothing about the peer: it must not fail conversations as E_PEER_LOST.
+      state = (decodeEnvelope(payload, { schema: 'module.status@1' }).body as ModuleStatus).state;
+    } catch (err) {
+      this.log.warn({ err, module }, 'unreadable status message ignored');
+      return;
+    }
+    this.emit('peer-status', module, state);
+    for (const conversation of this.open.values()) {
+      if (conversation.to !== module) continue;
+      if (state === 'online') conversation.peerBack();
+      else conversation.peerLost();
+    }
+  }
+
+  private async announce(): Promise<void> {
+    await this.publish(Topics.moduleCard(this.name), this.cardEnvelope(), { retain: true });
+    await this.publish(Topics.moduleStatus(this.name), this.statusEnvelope('online'), { retain: true });
+  }
+
+  private cardEnvelope(): Envelope<ModuleCard> {
+    return eventEnvelope({ from: this.name, conversationId: this.sessionId, schema: 'module.card@1', body: this.card() });
+  }
+
+  private statusEnvelope(state: ModuleStatus['state']): Envelope<ModuleStatus> {
+    return eventEnvelope({
+      from: this.name,
+      conversationId: this.sessionId,
+      schema: 'module.status@1',
+      body: { state, sessionId: this.sessionId, clientId: this.clientId, at: new Date().toISOString() },
+    });
+  }
+}

@@ -1,0 +1,83 @@
+import type { Socket } from 'node:net';
+import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
+import { CommsError } from '../../protocol/index.ts';
+
+export interface BusConnectionOptions {
+  /** mqtt://, mqtts://, ws:// or wss:// URL of the embedded broker or any MQTT 3.1.1 broker. */
+  url: string;
+  clientId: string;
+  username?: string;
+  password?: string;
+  /** false keeps the session (subscriptions and queued QoS 1 messages) across reconnects. */
+  clean?: boolean;
+  will?: IClientOptions['will'];
+  /** Reconnect delay; 0 turns reconnecting off. */
+  reconnectPeriodMs?: number;
+  connectTimeoutMs?: number;
+  /** Extra TLS options for mqtts:// (ca, rejectUnauthorized...). */
+  tls?: Pick<IClientOptions, 'ca' | 'cert' | 'key' | 'rejectUnauthorized'>;
+  /**
+   * Handles every incoming PUBLISH; its PUBACK is sent only when the promise resolves (and not at
+   * all when it rejects, so the broker redelivers). Installed before CONNECT goes out, because a
+   * persistent session's queued messages arrive right after CONNACK.
+   */
+  onMessage?: (packet: IPublishPacket) => Promise<void>;
+}
+
+/**
+ * Open one MQTT 3.1.1 connection. Resolves when connected; a refused or unreachable broker becomes
+ * a CommsError naming the URL, instead of mqtt.js retrying forever in the background.
+ */
+export async function openBusConnection(options: BusConnectionOptions): Promise<MqttClient> {
+  const client = mqtt.connect(options.url, {
+    protocolVersion: 4,
+    clientId: options.clientId,
+    username: options.username,
+    password: options.password,
+    clean: options.clean ?? true,
+    will: options.will,
+    reconnectPeriod: options.reconnectPeriodMs ?? 1000,
+    connectTimeout: options.connectTimeoutMs ?? 10_000,
+    resubscribe: true,
+    ...options.tls,
+  });
+  const onMessage = options.onMessage;
+  if (onMessage) {
+    client.handleMessage = (packet, done) => {
+      onMessage(packet).then(
+        () => done(),
+        (err: unknown) => done(err instanceof Error ? err : new Error(String(err))),
+      );
+    };
+  }
+  // Nagle's algorithm costs ~40 ms stalls at low in-flight counts (docs/architecture.md, Actors: openBusConnection).
+  client.on('connect', () => (client.stream as Partial<Socket>).setNoDelay?.(true));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const onConnect = () => {
+        cleanup();
+        resolve();
+      };
+      const onError = (err: Error & { code?: number }) => {
+        cleanup();
+        reject(err);
+      };
+      const cleanup = () => {
+        client.off('connect', onConnect);
+        client.off('error', onError);
+      };
+      client.once('connect', onConnect);
+      client.once('error', onError);
+    });
+  } catch (err) {
+    client.end(true);
+    const code = (err as { code?: number }).code;
+    if (code === 4 || code === 5) {
+      throw new CommsError(code === 4 ? 'E_AUTH_FAILED' : 'E_NOT_AUTHORIZED', `broker ${options.url} refused client ${options.clientId}: ${(err as Error).message}`);
+    }
+    throw new CommsError('E_NOT_CONNECTED', `cannot connect to ${options.url} as ${options.clientId}: ${(err as Error).message}`, undefined, { cause: err });
+  }
+  // Errors after connecting (e.g. a refused reconnect) are reported by the owner; without a listener they would crash the process.
+  client.on('error', () => {});
+  return client;
+}

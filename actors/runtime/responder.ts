@@ -1,0 +1,232 @@
+import type { Logger } from '../../logging/index.ts';
+import {
+  CommsError,
+  createEnvelope,
+  decodeEnvelope,
+  parseSchemaId,
+  toCommsError,
+  TOPIC_TEMPLATES,
+  Topics,
+  type Envelope,
+  type ErrorReply,
+  type ProgressReport,
+  type SchemaRegistry,
+} from '../../protocol/index.ts';
+import { DedupeCache } from './dedupe-cache.ts';
+import { deadLetterEnvelope, salvageFields } from './dead-letter.ts';
+import type { HandlerContext, QueryHandler } from './query-handler.ts';
+import type { RequestOptions } from './request-options.ts';
+
+type Job =
+  | { state: 'running'; request: Envelope; abort: AbortController; inputWaiter?: (input: unknown) => void }
+  | { state: 'done'; reply: Envelope };
+
+export interface ResponderDeps {
+  module: string;
+  sessionId: string;
+  registry: SchemaRegistry;
+  handlers: ReadonlyMap<string, QueryHandler>;
+  maxMessageBytes: number;
+  log: Logger;
+  publish(topic: string, envelope: Envelope): Promise<void>;
+  ask<R>(to: string, schema: string, body: unknown, options: Partial<RequestOptions>): Promise<R>;
+}
+
+/**
+ * The receiving side of a module's inbox. Accepting a message is quick and never throws: the
+ * handler's work runs on afterwards, so the MQTT connection keeps reading (replies to the handler's
+ * own child requests arrive on the same connection). Every message ends in exactly one of: a
+ * handler run, an answer to a duplicate, a cancel, an input, or an error reply plus a dead letter.
+ */
+export class Responder {
+  private readonly jobs = new DedupeCache<Job>();
+
+  constructor(private readonly deps: ResponderDeps) {}
+
+  accept(topic: string, payload: Buffer): void {
+    let envelope: Envelope;
+    try {
+      envelope = decodeEnvelope(payload, { maxBytes: this.deps.maxMessageBytes });
+    } catch (err) {
+      return this.refuse(topic, payload, toCommsError(err, 'E_SCHEMA_INVALID'), salvageFields(payload));
+    }
+    if (envelope.to !== this.deps.module) {
+      return this.refuse(topic, payload, new CommsError('E_MISADDRESSED', `message is addressed to ${JSON.stringify(envelope.to)} but arrived in ${this.deps.module}'s inbox. Publish to ${Topics.moduleInbox(envelope.to === '*' ? 'module' : envelope.to)}.`), envelope);
+    }
+    switch (envelope.kind) {
+      case 'request':
+        return envelope.schema === 'conversation.input@1' ? this.acceptInput(topic, payload, envelope) : this.acceptRequest(topic, payload, envelope);
+      case 'cancel':
+        return this.acceptCancel(envelope);
+      default:
+        return this.refuse(topic, payload, new CommsError('E_SCHEMA_INVALID', `an inbox takes 'request' and 'cancel' messages, not '${envelope.kind}'. Send ${envelope.kind} messages to the requester's replyTo topic.`), envelope);
+    }
+  }
+
+  /** Cancel everything running, e.g. when the actor stops. */
+  abortAll(reason: string): void {
+    for (const job of this.iterateRunning()) job.abort.abort(new CommsError('E_CANCELED', reason));
+  }
+
+  private *iterateRunning(): Generator<Extract<Job, { state: 'running' }>> {
+    for (const job of this.jobs.values()) {
+      if (job.state === 'running') yield job;
+    }
+  }
+
+  private acceptRequest(topic: string, payload: Buffer, request: Envelope): void {
+    const known = this.jobs.get(request.id);
+    if (known?.state === 'done') {
+      this.deps.log.debug({ id: request.id }, 'duplicate of a finished request: re-sending its reply');
+      void this.send(request.replyTo, known.reply);
+      return;
+    }
+    if (known?.state === 'running') {
+      this.deps.log.debug({ id: request.id }, 'duplicate of a running request: re-acknowledging');
+      this.sendProgress(request, { percent: 0, stage: 'accepted', note: 'duplicate request; already working on it' });
+      return;
+    }
+    if (!request.replyTo) {
+      return this.refuse(topic, payload, new CommsError('E_SCHEMA_INVALID', `a request needs a replyTo topic (${TOPIC_TEMPLATES.replies}); subscribe to it before sending.`), request);
+    }
+    if (request.deadline && Date.parse(request.deadline) <= Date.now()) {
+      return this.refuse(topic, payload, new CommsError('E_DEADLINE_EXCEEDED', `the deadline ${request.deadline} had passed when the request arrived; send it again with a later deadline.`), request);
+    }
+    const handler = this.deps.handlers.get(request.schema);
+    if (!handler) return this.refuse(topic, payload, this.unknownQuery(request.schema), request);
+    try {
+      this.deps.registry.validate(request.schema, request.body);
+    } catch (err) {
+      return this.refuse(topic, payload, toCommsError(err, 'E_SCHEMA_INVALID'), request);
+    }
+    const abort = new AbortController();
+    const job: Job = { state: 'running', request, abort };
+    this.jobs.set(request.id, job);
+    this.sendProgress(request, { percent: 0, stage: 'accepted' });
+    void this.run(handler, job);
+  }
+
+  private async run(handler: QueryHandler, job: Extract<Job, { state: 'running' }>): Promise<void> {
+    const { request } = job;
+    let reply: Envelope;
+    try {
+      const body = await handler.handle(request.body as never, this.context(job));
+      if (job.abort.signal.aborted) throw job.abort.signal.reason ?? new CommsError('E_CANCELED');
+      reply = this.answer(request, 'reply', handler.responseSchemaId, this.checkedResponse(handler, body));
+    } catch (err) {
+      reply = this.answer(request, 'error', 'error@1', toCommsError(err).toBody());
+    }
+    this.jobs.set(request.id, { state: 'done', reply });
+    await this.send(request.replyTo, reply);
+  }
+
+  /** A handler whose answer breaks its own declared schema is a bug in the responder, not in the request. */
+  private checkedResponse(handler: QueryHandler, body: unknown): unknown {
+    try {
+      this.deps.registry.validate(handler.responseSchemaId, body);
+      return body;
+    } catch (err) {
+      const error = toCommsError(err);
+      this.deps.log.error({ err: error }, `handler for ${handler.schema} returned an invalid ${handler.responseSchemaId}`);
+      throw new CommsError('E_HANDLER_FAILED', `${this.deps.module} produced an invalid ${handler.responseSchemaId}: ${error.message}`, error.details);
+    }
+  }
+
+  private context(job: Extract<Job, { state: 'running' }>): HandlerContext {
+    const { request, abort } = job;
+    return {
+      request,
+      signal: abort.signal,
+      log: this.deps.log.child({ conversationId: request.conversationId }),
+      progress: (report) => this.sendProgress(request, report),
+      askInput: (prompt, schema) =>
+        new Promise((resolve, reject) => {
+          // Already canceled: asking would wait for an answer that can never come.
+          if (abort.signal.aborted) return reject(abort.signal.reason);
+          const onAbort = () => reject(abort.signal.reason);
+          abort.signal.addEventListener('abort', onAbort, { once: true });
+          job.inputWaiter = (input) => {
+            abort.signal.removeEventListener('abort', onAbort);
+            resolve(input);
+          };
+          this.sendProgress(request, { stage: 'input-required', inputRequired: { prompt, ...(schema === undefined ? {} : { schema }) } });
+        }),
+      ask: (to, schema, body, options) => this.deps.ask(to, schema, body, { parentId: request.conversationId, signal: abort.signal, ...options }),
+    };
+  }
+
+  private acceptCancel(cancel: Envelope): void {
+    const job = cancel.correlationId ? this.jobs.get(cancel.correlationId) : undefined;
+    if (job?.state !== 'running') {
+      this.deps.log.debug({ correlationId: cancel.correlationId }, 'cancel for a request that is not running');
+      return;
+    }
+    const reason = (cancel.body as { reason?: string } | undefined)?.reason;
+    job.abort.abort(new CommsError('E_CANCELED', reason ? `canceled by ${cancel.from}: ${reason}` : `canceled by ${cancel.from}`));
+  }
+
+  private acceptInput(topic: string, payload: Buffer, message: Envelope): void {
+    const job = message.correlationId ? this.jobs.get(message.correlationId) : undefined;
+    const waiter = job?.state === 'running' ? job.inputWaiter : undefined;
+    if (job?.state !== 'running' || !waiter) {
+      return this.refuse(topic, payload, new CommsError('E_NOT_FOUND', `no running request ${message.correlationId ?? '(none)'} is waiting for input.`), message);
+    }
+    job.inputWaiter = undefined;
+    this.sendProgress(job.request, { stage: 'input-received' });
+    waiter((message.body as { input?: unknown }).input);
+  }
+
+  private unknownQuery(schema: string): CommsError {
+    const { name } = parseSchemaId(schema);
+    const sameName = [...this.deps.handlers.keys()].filter((id) => parseSchemaId(id).name === name);
+    if (sameName.length > 0) {
+      return new CommsError('E_VERSION_UNSUPPORTED', `${this.deps.module} does not answer ${schema}; it answers ${sameName.join(', ')}.`, { supported: sameName });
+    }
+    return new CommsError('E_UNKNOWN_QUERY', `${this.deps.module} has no handler for ${schema}. It answers: ${[...this.deps.handlers.keys()].join(', ') || 'nothing'}.`, { supported: [...this.deps.handlers.keys()] });
+  }
+
+  /** Answer with an error (when we know where) and keep the original in the dead-letter topic. */
+  private refuse(topic: string, payload: Buffer, error: CommsError, about: { id?: string; from?: string; conversationId?: string; replyTo?: string }): void {
+    this.deps.log.warn({ code: error.code, topic, id: about.id }, error.message);
+    if (about.replyTo && about.conversationId && about.from) {
+      const reply = createEnvelope({
+        kind: 'error',
+        from: this.deps.module,
+        to: about.from,
+        conversationId: about.conversationId,
+        schema: 'error@1',
+        body: error.toBody(),
+        ...(about.id ? { correlationId: about.id } : {}),
+      });
+      void this.send(about.replyTo, reply);
+    }
+    const letter = deadLetterEnvelope(this.deps.module, this.deps.sessionId, topic, payload, error, about.id);
+    void this.deps.publish(Topics.deadletter(this.deps.module), letter).catch((err: unknown) => this.deps.log.error({ err }, 'dead letter not published'));
+  }
+
+  private sendProgress(request: Envelope, report: ProgressReport): void {
+    void this.send(request.replyTo, this.answer(request, 'progress', 'progress@1', report));
+  }
+
+  private answer(request: Envelope, kind: 'reply' | 'progress' | 'error', schema: string, body: unknown | ErrorReply): Envelope {
+    return createEnvelope({
+      kind,
+      from: this.deps.module,
+      to: request.from,
+      conversationId: request.conversationId,
+      correlationId: request.id,
+      schema,
+      body,
+      ...(request.parentId ? { parentId: request.parentId } : {}),
+    });
+  }
+
+  private async send(replyTo: string | undefined, envelope: Envelope): Promise<void> {
+    if (!replyTo) return;
+    try {
+      await this.deps.publish(replyTo, envelope);
+    } catch (err) {
+      this.deps.log.error({ err, to: replyTo }, 'reply not published; the requester will re-send and get it from the cache');
+    }
+  }
+}
