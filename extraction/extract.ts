@@ -1,5 +1,6 @@
 import { CommsError } from '../protocol/errors.ts';
-import { PDF_REQUIREMENTS_VERSION, buildSections, type OutlineEntry, type PdfDocument, type PdfPage } from '../protocol/pdf/index.ts';
+import { buildSections } from '../conversion/index.ts';
+import { PDF_REQUIREMENTS_VERSION, type OutlineEntry, type PdfDocument, type PdfPage } from '../protocol/pdf/index.ts';
 import { bodySizeOf } from './body-size.ts';
 import { classify } from './classify.ts';
 import { FontStyles } from './fonts.ts';
