@@ -6,7 +6,7 @@
  *  3. the PDF extraction benchmark (bench/pdf.ts), on by default when pdftotext is on PATH.
  *
  * Flags: --messages N (20000)  --requests M (2000)  --concurrency 1,32  --window W (256 PUBACKs in flight)
- *        --pdf / --no-pdf  --pdf-corpus DIR  --only recorded,rpc,pdf  --timeout SECONDS (150, whole run)
+ *        --pdf / --no-pdf  --pdf-corpus DIR  --only recorded,rpc,pdf  --timeout SECONDS (600, whole run)
  * All traffic is on 127.0.0.1 (embedded brokers on free ports); temp files are removed at the end.
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -33,7 +33,7 @@ const { values: args } = parseArgs({
     'no-pdf': { type: 'boolean' },
     'pdf-corpus': { type: 'string' },
     only: { type: 'string', default: 'recorded,rpc,pdf' },
-    timeout: { type: 'string', default: '150' },
+    timeout: { type: 'string', default: '600' },
     help: { type: 'boolean', short: 'h' },
   },
   strict: true,
@@ -127,9 +127,8 @@ function runPdf(corpus: string | undefined): Promise<{ code: number | null; seco
       for (const line of lines) {
         const speed = /^extractPdf runs at (\S+) the page rate of pdftotext/.exec(line);
         if (speed) summary = `extractPdf at ${speed[1]} the page rate of pdftotext`;
-        // OVERALL  outline found recall headings precision
-        const recall = /^OVERALL\s+(\d+)\s+(\d+)\s+(\S+)\s+(\d+)\s+(\S+)/.exec(line);
-        if (recall) summary = `${summary ? `${summary}; ` : ''}heading recall ${recall[3]} (${recall[2]}/${recall[1]} outline entries), precision ${recall[5]}`;
+        const rss = /^peak RSS: extractPdf (\d+) MB/.exec(line);
+        if (rss) summary = `${summary ? `${summary}; ` : ''}peak RSS ${rss[1]} MB on the largest file`;
         console.log(line ? `   ${line}` : '');
       }
     };

@@ -2,12 +2,12 @@ import { CommsError } from '../protocol/index.ts';
 import {
   majorOf,
   parseVersion,
-  buildSections,
   validatePdfFormat,
   type PdfDocument,
   type PdfRequirements,
 } from '../protocol/pdf/index.ts';
 import { finalizeBlocks } from './finalize-blocks.ts';
+import { buildSections } from './sections.ts';
 import { isRecord, str, type Problem } from './loose-json.ts';
 import { buildMetadata, type ConvertOverrides } from './metadata.ts';
 import { collectMarker, normType, readBlock, type Draft } from './read-block.ts';

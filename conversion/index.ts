@@ -6,3 +6,5 @@
 export { convertToRequiredFormat } from './convert.ts';
 export type { ConvertOverrides } from './metadata.ts';
 export { htmlToText, parseHtmlTable, type HtmlTableCell } from './html.ts';
+export { buildSections } from './sections.ts';
+export { toIsoDate } from './dates.ts';

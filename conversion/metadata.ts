@@ -1,4 +1,5 @@
-import { toIsoDate, type Block, type PdfMetadata } from '../protocol/pdf/index.ts';
+import type { Block, PdfMetadata } from '../protocol/pdf/index.ts';
+import { toIsoDate } from './dates.ts';
 import { isRecord, num, str, type Json, type Problem } from './loose-json.ts';
 
 /** Facts a producer knows but its JSON may not carry (marker output has no file name or hash). */

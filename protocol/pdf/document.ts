@@ -57,12 +57,19 @@ function blockOf<T extends BlockType, P extends Record<string, TSchema>>(blockTy
   return Type.Object({ blockType: Type.Literal(blockType), ...blockBase, ...extra }, { $id: `pdf.block.${blockType}`, description });
 }
 
-export const TextBlock = blockOf('Text', {}, 'paragraph of body text');
+export const TextBlock = blockOf(
+  'Text',
+  { toc: Type.Optional(Type.Boolean({ description: 'true for the lines of a table-of-contents page (they repeat headings, they are not headings)' })) },
+  'paragraph of body text',
+);
 export const SectionHeaderBlock = blockOf(
   'SectionHeader',
   {
     level: Type.Integer({ minimum: 1, maximum: 9 }),
     source: Type.Optional(Type.Union([Type.Literal('outline'), Type.Literal('font'), Type.Literal('tag'), Type.Literal('converted')])),
+    number: Type.Optional(Type.String({ description: 'printed section number, e.g. "3.2" or "IV"' })),
+    label: Type.Optional(Type.String({ description: 'printed label word before the number, e.g. "Chapter", "File", "Package"' })),
+    title: Type.Optional(Type.String({ description: 'the heading text without its label and number' })),
   },
   'heading; opens the section named by sectionId',
 );
@@ -184,6 +191,7 @@ export const PdfPage = Type.Object({
   rotation: Type.Integer(),
   textChars: Type.Integer({ minimum: 0 }),
   imageCount: Type.Integer({ minimum: 0 }),
+  quality: Type.Optional(Type.Array(Type.String(), { description: 'notes on text that was repaired or still looks undecodable' })),
 });
 
 export const OutlineEntry = Type.Object({

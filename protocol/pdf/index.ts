@@ -43,10 +43,6 @@ export {
   DOCUMENT_INGEST_RESULT_SCHEMA_ID,
 } from './ingest.ts';
 export { validatePdfFormat, type PdfFormatError, type PdfFormatReport } from './validate.ts';
-// Domain behaviour, not contract: kept here only while extraction/ (reworked in another branch) imports
-// them from this surface; they join conversion/ once it imports them from there.
-export { buildSections } from './sections.ts';
-export { toIsoDate } from './dates.ts';
 export {
   PdfConvert,
   PdfConvertResult,

@@ -1,4 +1,4 @@
-import type { Block, Section } from './document.ts';
+import type { Block, Section } from '../protocol/pdf/index.ts';
 
 /**
  * Derive the section tree from the SectionHeader blocks of a document in reading order, and stamp
