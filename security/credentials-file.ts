@@ -113,7 +113,8 @@ export async function addUser(credentials: CredentialsFile, user: NewUser): Prom
 }
 
 function randomPassword(): string {
-  return randomBytes(24).toString('base64url');
+  // base64url may start with '-', which command lines (`--password -x...`) read as a flag.
+  return `p${randomBytes(24).toString('base64url')}`;
 }
 
 export interface EnsuredCredentials {
