@@ -1,17 +1,39 @@
 /**
- * PDF extraction benchmark: `npx tsx bench/pdf.ts [corpusDir]`.
- * 1. Speed: pages/s of extractPdf against poppler's pdftotext on every readable corpus file.
+ * PDF extraction benchmark: `npx tsx bench/pdf.ts [--corpus DIR | --pdf FILE]`.
+ * Without either it measures the generated sample article (samples/make-sample-pdf.ts).
+ * 1. Speed: pages/s of extractPdf against poppler's pdftotext on every readable file.
  * 2. Heading recall: font-based headings (useOutline: false) against the PDFs' own outlines
- *    (`*.outline.json` beside the PDFs, 1-based pages), matched on the same page +-1.
+ *    (`*.outline.json` beside the PDFs, 1-based pages; for the sample, its known headings),
+ *    matched on the same page +-1.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 import { extractPdf } from '../extraction/index.ts';
 import { CommsError } from '../protocol/index.ts';
+import { SAMPLE, samplePath } from '../samples/index.ts';
 
-const corpus = process.argv[2] ?? fileURLToPath(new URL('../../shared/corpus/', import.meta.url));
-const dir = corpus.endsWith('/') ? corpus : `${corpus}/`;
+const { values: cli, positionals } = parseArgs({ options: { corpus: { type: 'string' }, pdf: { type: 'string' } }, allowPositionals: true });
+// A bare directory argument is the corpus, as before.
+const corpus = cli.corpus ?? positionals[0];
+let only: string | undefined;
+let dir: string;
+if (corpus !== undefined) {
+  dir = `${resolve(corpus)}/`;
+} else {
+  if (cli.pdf !== undefined) only = resolve(cli.pdf);
+  else {
+    only = await samplePath('sample.pdf');
+    // The sample's truth for the recall table: its headings, 1-based pages like the corpus dumps.
+    writeFileSync(only.replace(/\.pdf$/, '.outline.json'), JSON.stringify(SAMPLE.headings.map((h) => ({ title: h.text, level: h.level, page: h.page + 1 }))));
+  }
+  if (!existsSync(only)) {
+    console.error(`bench/pdf.ts: ${only} not found`);
+    process.exit(2);
+  }
+  dir = `${dirname(only)}/`;
+}
 
 function passwords(): Map<string, string> {
   const out = new Map<string, string>();
@@ -110,6 +132,6 @@ async function recall(files: string[]): Promise<void> {
   console.log(`${pad('OVERALL', 42)}${lpad(total, 8)}${lpad(found, 7)}${lpad(pct(found, total), 8)}${lpad(heads, 10)}${lpad(pct(headsMatched, heads), 11)}`);
 }
 
-const files = readdirSync(dir).filter((f) => f.endsWith('.pdf')).sort();
+const files = only !== undefined ? [basename(only)] : readdirSync(dir).filter((f) => f.endsWith('.pdf')).sort();
 await speed(files, passwords());
 await recall(files);

@@ -69,7 +69,7 @@ await yargs(hideBin(process.argv))
         .option('dashboard', { type: 'boolean', default: true, describe: 'serve the dashboard (over the WebSocket listener)' })
         .option('retention-days', { type: 'number', default: 30, describe: 'delete recorded messages and ended conversations older than this' })
         .option('demo', { type: 'boolean', default: false, describe: 'run the flagship demo, print it, and exit' })
-        .option('pdf', { type: 'string', describe: 'PDF for the demo (default: a paper from the shared corpus)' })
+        .option('pdf', { type: 'string', describe: 'PDF for the demo (default: the generated sample, <data>/samples/sample.pdf)' })
         .option('max-pages', { type: 'number' }),
     async (argv) => {
       const logger = createLogger('comms', process.env.COMMS_LOG_LEVEL ?? (argv.demo ? 'warn' : 'info'));
