@@ -133,5 +133,7 @@ async function recall(files: string[]): Promise<void> {
 }
 
 const files = only !== undefined ? [basename(only)] : readdirSync(dir).filter((f) => f.endsWith('.pdf')).sort();
+// One file alone would time pdf.js loading its modules and fonts; a first, untimed run pays for that.
+if (only !== undefined) await extractPdf(only).catch(() => undefined);
 await speed(files, passwords());
 await recall(files);
