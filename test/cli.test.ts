@@ -17,7 +17,8 @@ function comms(...args: string[]): Promise<{ stdout: string; stderr: string }> {
 }
 
 describe('comms CLI', function () {
-  this.timeout(60_000);
+  // Spawns processes: a hang guard, not a speed budget (a loaded machine is slow to start them).
+  this.timeout(600_000);
   let bus: Awaited<ReturnType<typeof busFixture>>;
   let db: string;
   let conversationId: string;

@@ -28,6 +28,8 @@ function watchPage(page: Page): string[] {
 }
 
 describe('dashboard (headless Chromium over MQTT/WebSocket)', function () {
+  // Launches Chromium: a hang guard, not a speed budget (a loaded machine is slow to start it).
+  this.timeout(300_000);
   let browser: Browser;
 
   before(async function () {
@@ -61,7 +63,7 @@ describe('dashboard (headless Chromium over MQTT/WebSocket)', function () {
       const requester = await bus.actor({ name: 'requester' }).start();
 
       const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
-      page.setDefaultTimeout(15_000);
+      page.setDefaultTimeout(120_000);
       const problems = watchPage(page);
       await page.goto(dashboardPageUrl(dashboard.url, { wsUrl: bus.broker.wsUrl as string, username: 'observer', password: 'unused-on-an-open-broker' }));
       await page.waitForSelector('#connection[data-state="connected"]');
@@ -119,7 +121,7 @@ describe('dashboard (headless Chromium over MQTT/WebSocket)', function () {
       await tool.publishAsync(Topics.conversationState('xss-1'), encodeEnvelope(snapshot), { qos: 1, retain: true });
 
       const page = await browser.newPage();
-      page.setDefaultTimeout(15_000);
+      page.setDefaultTimeout(120_000);
       const problems = watchPage(page);
       // No ?ws=: the page falls back to the server's config.json.
       await page.goto(dashboard.url);
@@ -157,7 +159,7 @@ describe('dashboard (headless Chromium over MQTT/WebSocket)', function () {
       try {
         await responder.handle(echoQuery('responder')).start();
         const page = await browser.newPage();
-        page.setDefaultTimeout(15_000);
+        page.setDefaultTimeout(120_000);
         const problems = watchPage(page);
         await page.goto(dashboardPageUrl(dashboard.url, { wsUrl: broker.wsUrl as string, username: 'observer', password: 'observer-pw' }));
         await page.waitForSelector('tr[data-module="responder"][data-status="online"]');
@@ -172,7 +174,7 @@ describe('dashboard (headless Chromium over MQTT/WebSocket)', function () {
         for (const id of observers) expect(id).to.match(/^observer-[0-9a-f]{12}$/);
 
         const intruder = await browser.newPage();
-        intruder.setDefaultTimeout(15_000);
+        intruder.setDefaultTimeout(120_000);
         await intruder.goto(dashboardPageUrl(dashboard.url, { wsUrl: broker.wsUrl as string, username: 'observer', password: 'wrong' }));
         const status = await intruder.waitForSelector('#connection[data-state="error"]');
         expect(await status.textContent()).to.match(/^login refused: .*bad username or password/i);

@@ -10,7 +10,8 @@ const run = promisify(execFile);
 const repo = fileURLToPath(new URL('..', import.meta.url));
 
 describe('npm start (comms up --demo)', function () {
-  this.timeout(120_000);
+  // Spawns processes: a hang guard, not a speed budget (a loaded machine is slow to start them).
+  this.timeout(600_000);
 
   it('runs the flagship on the embedded defaults with security on, prints it and leaves the records behind', async () => {
     const data = mkdtempSync(join(tmpdir(), 'comms-demo-'));

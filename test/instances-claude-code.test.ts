@@ -16,7 +16,8 @@ import { rejectsWith, requirementsCard } from './fixtures/instance-cards.ts';
 const fakeClaude = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'bin', 'claude');
 
 describe('instances: claude-code backend with the stand-in claude executable', function () {
-  this.timeout(30_000);
+  // Spawns processes: a hang guard, not a speed budget (a loaded machine is slow to start them).
+  this.timeout(300_000);
   let sessions: string;
   const opened: Array<{ close: () => Promise<void> }> = [];
 

@@ -11,7 +11,8 @@ const run = promisify(execFile);
 const repo = fileURLToPath(new URL('..', import.meta.url));
 
 describe('samples/make-sample-pdf.ts (the checked-in generator)', function () {
-  this.timeout(60_000);
+  // Spawns processes: a hang guard, not a speed budget (a loaded machine is slow to start them).
+  this.timeout(600_000);
 
   it('writes the sample and its variants from the command line, byte for byte as makeSamplePdf', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'comms-samples-'));
