@@ -44,7 +44,7 @@ function toBuffer(payload: Buffer | string | Uint8Array): Buffer {
   return Buffer.isBuffer(payload) ? payload : typeof payload === 'string' ? Buffer.from(payload) : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
 }
 
-/** Start aedes on TCP (and optionally WebSocket and TLS), with the checks aedes 1.x leaves out (ARCHITECTURE §8). */
+/** Start aedes on TCP (and optionally WebSocket and TLS), with the checks aedes 1.x leaves out (docs/architecture.md, Components: the broker). */
 export async function startBroker(options: BrokerOptions = {}): Promise<EmbeddedBroker> {
   const host = options.host ?? '127.0.0.1';
   const maxPacketBytes = options.maxPacketBytes ?? DEFAULT_MAX_PACKET;

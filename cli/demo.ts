@@ -3,10 +3,9 @@ import { dirname, join } from 'node:path';
 import { Actor } from '../actors/runtime/index.ts';
 import { queryPdfRequirements, runMarkerToArangodb } from '../actors/flagship/index.ts';
 import type { Logger } from '../logging/index.ts';
-import { FINAL_STATES, newId } from '../protocol/index.ts';
-import type { RunningSystem } from '../system/index.ts';
+import { newId } from '../protocol/index.ts';
+import { waitUntilRecordedEnd, type RunningSystem } from '../system/index.ts';
 import { formatStatus, progressBar } from './print.ts';
-import { CommsQueries } from '../storage/index.ts';
 import { samplePath } from '../samples/index.ts';
 
 /**
@@ -43,8 +42,6 @@ export async function runDemo(system: RunningSystem, options: { pdf?: string; ma
       url: system.broker.url,
       ...(options.credentials ? { username: options.credentials.username, password: options.credentials.password } : {}),
       pdf,
-      outDir: system.outDir,
-      startActors: false,
       maxPages: options.maxPages,
       logger: options.logger,
       onProgress: (p) => {
@@ -60,42 +57,14 @@ export async function runDemo(system: RunningSystem, options: { pdf?: string; ma
     out(`  validation: ${result.validation.valid ? 'valid' : 'INVALID'} against ${result.validation.against}`);
     for (const [collection, path] of Object.entries(result.ingest?.outputs ?? {})) out(`  ${collection.padEnd(10)} ${path}`);
 
-    const queries = new CommsQueries(system.dbPath);
-    try {
-      await recordedFinal(system, queries, run.conversationId);
-      out('\nrecorded conversations:');
-      for (const status of queries.listConversations({ limit: 10 })) out(`  ${formatStatus(status)}`);
-      const stats = queries.getStats();
-      out(`\n${stats.messages.total} messages recorded (${stats.messages.invalid} invalid), ${stats.deadLetters} dead letters`);
-    } finally {
-      queries.close();
-    }
+    // The recorder's own read connection: the listing below then includes everything it committed.
+    const queries = system.recorder.queries;
+    await waitUntilRecordedEnd(system.recorder, run.conversationId);
+    out('\nrecorded conversations:');
+    for (const status of queries.listConversations({ limit: 10 })) out(`  ${formatStatus(status)}`);
+    const stats = queries.getStats();
+    out(`\n${stats.messages.total} messages recorded (${stats.messages.invalid} invalid), ${stats.deadLetters} dead letters`);
   } finally {
     await client.stop();
   }
-}
-
-/** Wait (on the recorder's commits, at most 5 s) until the conversation's final state is in SQLite. */
-function recordedFinal(system: RunningSystem, queries: CommsQueries, conversationId: string): Promise<void> {
-  const done = () => {
-    try {
-      return FINAL_STATES.includes(queries.getTaskStatus(conversationId).state);
-    } catch {
-      return false;
-    }
-  };
-  return new Promise((resolve) => {
-    if (done()) return resolve();
-    const check = () => {
-      if (!done()) return;
-      finish();
-    };
-    const finish = () => {
-      clearTimeout(timer);
-      system.recorder.events.off('recorded', check);
-      resolve();
-    };
-    const timer = setTimeout(finish, 5000);
-    system.recorder.events.on('recorded', check);
-  });
 }

@@ -1,4 +1,5 @@
 import type { ConversationStatus } from '../storage/index.ts';
+import type { ProgressReport } from '../protocol/index.ts';
 
 /** Human-readable output for the CLI; `--json` prints the objects themselves instead. */
 export function printJson(value: unknown): void {
@@ -13,4 +14,9 @@ export function formatStatus(s: ConversationStatus): string {
 export function progressBar(percent: number, width = 30): string {
   const filled = Math.round((Math.max(0, Math.min(100, percent)) / 100) * width);
   return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${String(Math.round(percent)).padStart(3)}%`;
+}
+
+/** One progress line on stderr, so stdout stays the command's JSON answer. */
+export function printProgress(p: ProgressReport): void {
+  process.stderr.write(`${progressBar(p.percent ?? 0)} ${p.stage ?? ''} ${p.note ?? ''}\n`);
 }

@@ -1,4 +1,4 @@
-import type { BBoxT, BlockT, BlockType } from '../protocol/pdf/index.ts';
+import type { BBox, Block, BlockType } from '../protocol/pdf/index.ts';
 import { apply, round2, type Matrix } from './geometry.ts';
 import { LIST_START } from './layout.ts';
 import type { ResolvedOutlineEntry } from './outline.ts';
@@ -190,7 +190,7 @@ function roleOf(b: LaidBlock, p: PageLayout, body: number, running: Set<string>,
   return { type: 'Text' };
 }
 
-function bbox(b: [number, number, number, number]): BBoxT {
+function bbox(b: [number, number, number, number]): BBox {
   return round2(b);
 }
 
@@ -201,13 +201,13 @@ function bbox(b: [number, number, number, number]): BBoxT {
 export function classify(
   pages: PageLayout[],
   opts: { body: number; outline: ResolvedOutlineEntry[] | null; transforms: Matrix[] },
-): BlockT[] {
+): Block[] {
   const running = runningKeys(pages);
   const roles = new Map<LaidBlock, Role>();
   const levels = opts.outline ? new Map<LaidBlock, number>() : headingLevels(pages, opts.body, running);
   if (opts.outline) applyOutline(pages, opts.outline, opts.transforms, opts.body, roles);
 
-  const out: BlockT[] = [];
+  const out: Block[] = [];
   for (const p of pages) {
     const counters = new Map<BlockType, number>();
     const nextId = (type: BlockType) => {
@@ -218,8 +218,8 @@ export function classify(
     const placed: Placed[] = p.blocks
       .filter((b) => b.kind !== 'text' || b.text.trim() !== '')
       .map((laid) => ({ laid, role: roles.get(laid) ?? roleOf(laid, p, opts.body, running, levels) }));
-    const pageBlocks: BlockT[] = [];
-    let group: Extract<BlockT, { blockType: 'ListGroup' }> | undefined;
+    const pageBlocks: Block[] = [];
+    let group: Extract<Block, { blockType: 'ListGroup' }> | undefined;
     for (const { laid, role } of placed) {
       if (role.type !== 'ListItem') group = undefined;
       if (role.type === 'ListItem' && !group) {
@@ -227,7 +227,7 @@ export function classify(
         pageBlocks.push(group);
       }
       const base = { id: nextId(role.type), page: p.index, bbox: bbox(laid.bbox), text: laid.text.trim() };
-      let block: BlockT;
+      let block: Block;
       switch (role.type) {
         case 'SectionHeader':
           block = { blockType: 'SectionHeader', ...base, text: base.text.replace(/\s+/g, ' '), level: role.level, source: role.source };
@@ -255,7 +255,7 @@ export function classify(
           block = { blockType: 'Footnote', ...base, label: role.label };
           break;
         default:
-          block = { blockType: role.type, ...base } as BlockT;
+          block = { blockType: role.type, ...base } as Block;
       }
       pageBlocks.push(block);
     }
@@ -266,11 +266,11 @@ export function classify(
 }
 
 /** A caption belongs to the nearest figure or table above or below it on its page. */
-function linkCaptions(blocks: BlockT[]): void {
+function linkCaptions(blocks: Block[]): void {
   const targets = blocks.filter((b) => b.blockType === 'Figure' || b.blockType === 'Table');
   for (const c of blocks) {
     if (c.blockType !== 'Caption' || targets.length === 0) continue;
-    const dist = (t: BlockT) => Math.min(Math.abs(t.bbox[1] - c.bbox[3]), Math.abs(c.bbox[1] - t.bbox[3]));
+    const dist = (t: Block) => Math.min(Math.abs(t.bbox[1] - c.bbox[3]), Math.abs(c.bbox[1] - t.bbox[3]));
     const t = targets.reduce((a, b) => (dist(b) < dist(a) ? b : a));
     if (dist(t) > 200) continue;
     c.targetId = t.id;

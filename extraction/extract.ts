@@ -1,6 +1,6 @@
 import type { PDFDocumentProxy } from 'pdfjs-dist/legacy/build/pdf.mjs';
 import { CommsError } from '../protocol/index.ts';
-import { PDF_REQUIREMENTS_VERSION, buildSections, type OutlineEntryT, type PdfDocumentT, type PdfPageT } from '../protocol/pdf/index.ts';
+import { PDF_REQUIREMENTS_VERSION, buildSections, type OutlineEntry, type PdfDocument, type PdfPage } from '../protocol/pdf/index.ts';
 import { bodySize, classify } from './classify.ts';
 import { FontStyles } from './fonts.ts';
 import type { Matrix } from './geometry.ts';
@@ -48,7 +48,7 @@ function kindOf(info: { hasForm: boolean; creator?: string; producer?: string },
  * are kept between pages (no operator lists, no page objects), so memory grows with the text, not
  * with the file. Throws CommsError E_PDF_INVALID, E_PDF_PASSWORD or E_CANCELED.
  */
-export async function extractPdf(path: string, opts: ExtractOptions = {}): Promise<PdfDocumentT> {
+export async function extractPdf(path: string, opts: ExtractOptions = {}): Promise<PdfDocument> {
   checkAbort(opts.signal, path);
   const opened = await openPdf(path, opts.password);
   const { doc } = opened;
@@ -91,7 +91,7 @@ export async function extractPdf(path: string, opts: ExtractOptions = {}): Promi
     const blocks = classify(layouts, { body, outline: useOutline ? inRange : null, transforms });
     const sections = buildSections(blocks);
     const needsOcrPages = layouts.filter((p) => p.textChars < OCR_MAX_CHARS && p.imageCount > 0).map((p) => p.index);
-    const pages: PdfPageT[] = layouts.map((p) => ({
+    const pages: PdfPage[] = layouts.map((p) => ({
       index: p.index,
       width: Math.round(p.width * 100) / 100,
       height: Math.round(p.height * 100) / 100,
@@ -99,10 +99,10 @@ export async function extractPdf(path: string, opts: ExtractOptions = {}): Promi
       textChars: p.textChars,
       imageCount: p.imageCount,
     }));
-    const outlineOut: OutlineEntryT[] = outline.map((o) => ({ title: o.title, level: o.level, page: o.page !== null && o.page < numPages ? o.page : null }));
+    const outlineOut: OutlineEntry[] = outline.map((o) => ({ title: o.title, level: o.level, page: o.page !== null && o.page < numPages ? o.page : null }));
 
     const title = info.title ?? blocks.find((b) => b.blockType === 'SectionHeader')?.text;
-    const document: PdfDocumentT = {
+    const document: PdfDocument = {
       formatVersion: PDF_REQUIREMENTS_VERSION,
       kind: kindOf(info, layouts, needsOcrPages),
       metadata: {

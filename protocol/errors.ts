@@ -1,3 +1,6 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { literalUnion } from './literal-union.ts';
+
 /**
  * Every error the bus raises or sends over the wire is a CommsError with a stable `code`.
  * Codes are part of the protocol: an error reply carries `{ code, message, details }`, and
@@ -34,12 +37,16 @@ export const ERROR_CODES = {
 
 export type ErrorCode = keyof typeof ERROR_CODES;
 
-/** Serialisable form of an error, as sent in an `error` reply body. */
-export interface ErrorBody {
-  code: ErrorCode;
-  message: string;
-  details?: unknown;
-}
+/** Body of `error` messages (`error@1`): the serialisable form of a CommsError. */
+export const ErrorReply = Type.Object(
+  {
+    code: literalUnion(Object.keys(ERROR_CODES) as ErrorCode[]),
+    message: Type.String(),
+    details: Type.Optional(Type.Unknown()),
+  },
+  { $id: 'error@1' },
+);
+export type ErrorReply = Static<typeof ErrorReply>;
 
 export class CommsError extends Error {
   readonly code: ErrorCode;
@@ -52,13 +59,13 @@ export class CommsError extends Error {
     this.details = details;
   }
 
-  toBody(): ErrorBody {
+  toBody(): ErrorReply {
     return this.details === undefined
       ? { code: this.code, message: this.message }
       : { code: this.code, message: this.message, details: this.details };
   }
 
-  static fromBody(body: ErrorBody): CommsError {
+  static fromBody(body: ErrorReply): CommsError {
     return new CommsError(body.code, body.message, body.details);
   }
 }

@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Type, type Static } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { CommsError, describeProblems, IDENTIFIER_PATTERN } from '../protocol/index.ts';
+import { writeJsonAtomic } from '../storage/index.ts';
 import { hashPassword, parsePasswordHash } from './password-hash.ts';
 
-export const ROLES = ['actor', 'recorder', 'observer', 'admin'] as const;
+const ROLES = ['actor', 'recorder', 'observer', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
 
 const Identifier = Type.String({ pattern: IDENTIFIER_PATTERN });
@@ -47,7 +48,7 @@ const checkCredentials = TypeCompiler.Compile(CredentialsFile);
 const checkSecrets = TypeCompiler.Compile(SecretsFile);
 
 /** Name of the file, next to the credentials file, holding the generated plain passwords. */
-export const SECRETS_FILE_NAME = 'secrets.json';
+const SECRETS_FILE_NAME = 'secrets.json';
 
 /** Usernames `ensureCredentials` always creates besides the modules, with their roles. */
 export const BUILTIN_USERS: ReadonlyArray<{ username: string; role: Role }> = [
@@ -57,7 +58,7 @@ export const BUILTIN_USERS: ReadonlyArray<{ username: string; role: Role }> = [
 ];
 
 /** Validate a parsed credentials value; throws E_CONFIG_INVALID naming the field, `where` says which file. */
-export function validateCredentials(value: unknown, where = 'credentials'): CredentialsFile {
+function validateCredentials(value: unknown, where = 'credentials'): CredentialsFile {
   if (!checkCredentials.Check(value)) {
     const problems = describeProblems(checkCredentials, value);
     throw new CommsError('E_CONFIG_INVALID', `${where} is invalid: ${problems.map((p) => `${p.path || '/'}: ${p.message}`).join('; ')}`, { problems });
@@ -109,7 +110,7 @@ export async function addUser(credentials: CredentialsFile, user: NewUser): Prom
   return { credentials: validateCredentials(next, `user ${JSON.stringify(user.username)}`), password };
 }
 
-export function randomPassword(): string {
+function randomPassword(): string {
   return randomBytes(24).toString('base64url');
 }
 
@@ -182,10 +183,7 @@ async function readJson(path: string, what: string, optional = false): Promise<u
   }
 }
 
+/** Credentials and secrets are private: mode 0600, in a directory created 0700. */
 async function writePrivateJson(path: string, value: unknown): Promise<void> {
-  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-  const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  await writeFile(temp, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
-  await chmod(temp, 0o600);
-  await rename(temp, path);
+  await writeJsonAtomic(path, value, { mode: 0o600, dirMode: 0o700 });
 }

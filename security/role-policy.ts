@@ -1,6 +1,6 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { AccessPolicy, Principal } from '../broker/index.ts';
-import { CommsError, isIdentifier, parseTopic, TOPIC_ROOT, type ParsedTopic } from '../protocol/index.ts';
+import { CommsError, filterCovers, isIdentifier, parseTopic, Topics, type ParsedTopic } from '../protocol/index.ts';
 import { loadCredentials, type CredentialsFile, type CredentialUser, type Role } from './credentials-file.ts';
 import { parsePasswordHash, verifyPassword, type ParsedPasswordHash } from './password-hash.ts';
 
@@ -14,8 +14,6 @@ interface KnownUser {
   hash: ParsedPasswordHash;
 }
 
-const ROOT = `${TOPIC_ROOT}/`;
-const EVERYTHING = `${TOPIC_ROOT}/#`;
 /** Verified against for unknown usernames, so their answer takes as long as a wrong password. */
 const DUMMY_HASH = parsePasswordHash(`scrypt$16384$8$1$${Buffer.alloc(16).toString('base64url')}$${Buffer.alloc(32).toString('base64url')}`);
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -82,7 +80,7 @@ export class RolePolicy implements AccessPolicy {
 
   /** Why this publish is refused, or undefined when it is allowed. */
   publishProblem(principal: Principal, topic: string, clientId: string, payload: Buffer): string | undefined {
-    if (!topic.startsWith(ROOT)) return `only topics under ${ROOT} may be published`;
+    if (!topic.startsWith(Topics.prefix)) return `only topics under ${Topics.prefix} may be published`;
     const role = principal.role;
     if (role === 'admin') return undefined;
     if (role === 'observer') return 'an observer never publishes';
@@ -120,7 +118,7 @@ function toPrincipal(user: CredentialUser): RolePrincipal {
 }
 
 /** A client id belongs to a namespace when it is the name itself or starts with `name.` or `name-`. */
-export function ownsClientId(namespace: string, clientId: string): boolean {
+function ownsClientId(namespace: string, clientId: string): boolean {
   return isIdentifier(clientId) && (clientId === namespace || clientId.startsWith(`${namespace}.`) || clientId.startsWith(`${namespace}-`));
 }
 
@@ -160,37 +158,23 @@ function allowedFilters(principal: Principal, clientId: string): string[] {
     case 'admin':
     case 'observer':
     case 'recorder':
-      return [EVERYTHING];
+      return [Topics.all];
     case 'actor': {
       const module = principal.module;
-      if (!module) return [];
+      // Both were checked when the client connected; an unchecked one gets nothing rather than a throw.
+      if (!isIdentifier(module) || !isIdentifier(clientId)) return [];
       return [
-        `${TOPIC_ROOT}/modules/${module}/inbox`,
-        `${TOPIC_ROOT}/replies/${clientId}`,
-        `${TOPIC_ROOT}/modules/+/card`,
-        `${TOPIC_ROOT}/modules/+/status`,
-        `${TOPIC_ROOT}/conversations/#`,
-        `${TOPIC_ROOT}/workflows/#`,
+        Topics.moduleInbox(module),
+        Topics.replies(clientId),
+        Topics.filters.allCards,
+        Topics.filters.allStatus,
+        Topics.filters.conversations,
+        Topics.filters.workflows,
       ];
     }
     default:
       return [];
   }
-}
-
-/** Does every topic the `requested` filter can match also match `allowed`? */
-export function filterCovers(allowed: string, requested: string): boolean {
-  const a = allowed.split('/');
-  const r = requested.split('/');
-  for (let i = 0; i < a.length; i++) {
-    const level = a[i];
-    if (level === '#') return r.length >= i;
-    const wanted = r[i];
-    if (wanted === undefined || wanted === '#') return false;
-    if (level === '+') continue;
-    if (level !== wanted) return false;
-  }
-  return r.length === a.length;
 }
 
 /**

@@ -3,3 +3,8 @@ export { migrate, MIGRATIONS } from './migrations.ts';
 export { MessageRecorder, type IncomingMessage, type RecordOutcome } from './message-recorder.ts';
 export { CommsQueries, type ConversationStatus, type RecordedEvent, type RecordedMessage, type CommsStats, type ListConversationsFilter, type WorkflowRecord, type WorkflowStepRecord } from './comms-queries.ts';
 export { pruneRecords, type RetentionPolicy } from './retention.ts';
+export { InstanceHistoryStore, type InstanceHistoryRecord, type InstanceHistoryTurn } from './instance-history-store.ts';
+export { INSTANCE_HISTORY_MIGRATIONS } from './instance-history-migrations.ts';
+export { writeFileAtomic, writeJsonAtomic, type AtomicWriteOptions } from './atomic-write.ts';
+export { WorkflowStateStore } from './workflow-state-store.ts';
+export { WORKFLOW_STATE_MIGRATIONS } from './workflow-state-migrations.ts';

@@ -13,7 +13,11 @@ const repo = fileURLToPath(new URL('..', import.meta.url));
 
 /** Runs the real CLI in its own process; resolves with stdout, rejects with the exit code and stderr. */
 function comms(...args: string[]): Promise<{ stdout: string; stderr: string }> {
-  return run(process.execPath, ['--import', 'tsx', 'cli/main.ts', ...args], { cwd: repo, env: { ...process.env, COMMS_LOG_LEVEL: 'silent' } });
+  return commsWithEnv({}, ...args);
+}
+
+function commsWithEnv(env: Record<string, string>, ...args: string[]): Promise<{ stdout: string; stderr: string }> {
+  return run(process.execPath, ['--import', 'tsx', 'cli/main.ts', ...args], { cwd: repo, env: { ...process.env, COMMS_LOG_LEVEL: 'silent', ...env } });
 }
 
 describe('comms CLI', function () {
@@ -80,6 +84,15 @@ describe('comms CLI', function () {
     expect((missing as { stderr: string }).stderr).to.contain('E_NOT_FOUND');
     const noDb = await comms('stats', '--db', join(bus.dir, 'absent.db')).catch((e: { code: number; stderr: string }) => e);
     expect((noDb as { stderr: string }).stderr).to.contain('E_STORAGE');
+  });
+
+  it('runs the flagship without --url on a system it starts (recorder included), so `comms status` finds the conversation', async () => {
+    const data = join(bus.dir, 'run-data');
+    const pdf = fileURLToPath(new URL('../../shared/corpus/misc_tagged_structure_fr.pdf', import.meta.url));
+    const run = JSON.parse((await commsWithEnv({ COMMS_DATA: data }, 'run', 'marker-to-arangodb', '--pdf', pdf)).stdout) as { conversationId: string; validation: { valid: boolean } };
+    expect(run.validation.valid).to.equal(true);
+    const { stdout } = await commsWithEnv({ COMMS_DATA: data }, 'status', run.conversationId);
+    expect(stdout).to.contain(run.conversationId).and.to.contain('completed').and.to.contain('client -> marker').and.to.contain('pdf.convert@1');
   });
 
   it('serves MQTTS from `comms broker --tls-key --tls-cert`, and refuses half a TLS configuration', async () => {

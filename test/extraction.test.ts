@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { CommsError, isErrorCode } from '../protocol/index.ts';
-import { buildPdfRequirements, validatePdfFormat, type BlockOf, type BlockType, type PdfDocumentT } from '../protocol/pdf/index.ts';
+import { buildPdfRequirements, validatePdfFormat, type BlockOf, type BlockType, type PdfDocument } from '../protocol/pdf/index.ts';
 import { extractPdf } from '../extraction/index.ts';
 import { allSamples, makeSamplePdf, SAMPLE, SAMPLE_FILES, type SampleName } from '../samples/index.ts';
 
@@ -19,14 +19,14 @@ async function rejection(p: Promise<unknown>): Promise<CommsError> {
   throw new Error('expected a rejection');
 }
 
-const ofType = <T extends BlockType>(d: PdfDocumentT, t: T): Array<BlockOf<T>> => d.blocks.filter((b): b is BlockOf<T> => b.blockType === t);
-const headers = (d: PdfDocumentT) => ofType(d, 'SectionHeader');
-const allText = (d: PdfDocumentT) => d.blocks.map((b) => b.text).join('\n');
+const ofType = <T extends BlockType>(d: PdfDocument, t: T): Array<BlockOf<T>> => d.blocks.filter((b): b is BlockOf<T> => b.blockType === t);
+const headers = (d: PdfDocument) => ofType(d, 'SectionHeader');
+const allText = (d: PdfDocument) => d.blocks.map((b) => b.text).join('\n');
 
 describe('extraction (pdf.js, generated sample documents)', function () {
   this.timeout(60_000);
   const req = buildPdfRequirements();
-  let article: PdfDocumentT;
+  let article: PdfDocument;
 
   before(async () => {
     files = await allSamples();

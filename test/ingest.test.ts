@@ -5,14 +5,14 @@ import { join } from 'node:path';
 import { CommsError } from '../protocol/index.ts';
 import { extractPdf } from '../extraction/index.ts';
 import { sanitizeKey, toCollections, writeJsonl, writeToArango, type Collections } from '../ingest/index.ts';
-import type { PdfDocumentT } from '../protocol/pdf/index.ts';
+import type { PdfDocument } from '../protocol/pdf/index.ts';
 import { samplePath } from '../samples/index.ts';
 import { checkIntegrity, KEY } from './support/collections.ts';
 
 // The generated sample article (samples/make-sample-pdf.ts); real-world files: eval/corpus/ingest.test.ts.
 describe('ingest (arangodb side)', function () {
   this.timeout(60_000);
-  let doc: PdfDocumentT;
+  let doc: PdfDocument;
   let out: string;
 
   before(async () => {
@@ -76,7 +76,7 @@ describe('ingest (arangodb side)', function () {
     }
     // document.ingest@1 comes from the bus: without a sha256 the key is the filename it names.
     const { sha256: _drop, ...metadata } = doc.metadata;
-    const hostile = { ...doc, metadata: { ...metadata, source: { ...doc.metadata.source, filename: '..' } } } as PdfDocumentT;
+    const hostile = { ...doc, metadata: { ...metadata, source: { ...doc.metadata.source, filename: '..' } } } as PdfDocument;
     const key = toCollections(hostile).documents[0]!._key;
     expect(key).to.not.equal('..');
     expect(join(out, key).startsWith(`${out}/`)).to.equal(true);

@@ -7,11 +7,10 @@ import { expect } from 'chai';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { Actor, defineQuery } from '../actors/runtime/index.ts';
 import { startBroker, type EmbeddedBroker } from '../broker/index.ts';
-import { CommsError, createEnvelope, Topics, type Envelope } from '../protocol/index.ts';
+import { CommsError, createEnvelope, filterCovers, Topics, type Envelope } from '../protocol/index.ts';
 import {
   addUser,
   ensureCredentials,
-  filterCovers,
   hashPassword,
   loadCredentials,
   loadTlsFiles,
@@ -379,8 +378,7 @@ describe('security', function () {
       expect(denials.some((d) => d.includes('alpha-raw') && d.includes('modules/beta/inbox'))).to.equal(true);
     });
 
-    // KNOWN BUG in actors/actor.ts (not owned here): mqtt.js 5.16 rejects subscribeAsync on a 0x80 SUBACK, so
-    // start() never reaches its `qos === 128` branch; it throws a plain Error and leaves the client connected.
+    // mqtt.js 5.16 rejects subscribeAsync as a whole on a 0x80 SUBACK; Actor.start() reads the SUBACK codes to name the filter.
     it('Actor.start() rejects with E_NOT_AUTHORIZED naming the refused filter', async () => {
       const error = await expectCode(
         actor('alpha')

@@ -1,40 +1,19 @@
-import { Actor, defineQuery, type HandlerContext } from '../runtime/index.ts';
+import { Actor, connectionOptions, defineQuery, type HandlerContext, type ModuleConnectionOptions } from '../runtime/index.ts';
 import { extractPdf } from '../../extraction/index.ts';
-import type { Logger } from '../../logging/index.ts';
 import { CommsError, type ProgressReport } from '../../protocol/index.ts';
+import { convertToRequiredFormat } from '../../conversion/index.ts';
 import {
-  convertToRequiredFormat,
-  DOCUMENT_INGEST_RESULT_SCHEMA_ID,
   DOCUMENT_INGEST_SCHEMA_ID,
-  DocumentIngestResult,
   PDF_REQUIREMENTS_MAJOR,
   PDF_REQUIREMENTS_QUERY_SCHEMA_ID,
-  PDF_REQUIREMENTS_SCHEMA_ID,
-  PdfRequirements,
   validatePdfFormat,
-  type DocumentIngestResultBody,
-  type PdfRequirementsBody,
-  type PdfRequirementsQueryBody,
+  type DocumentIngestResult,
+  type PdfRequirements,
+  type PdfRequirementsQuery,
 } from '../../protocol/pdf/index.ts';
-import { PdfConvert, PdfConvertResult, PDF_CONVERT_RESULT_SCHEMA_ID, PDF_CONVERT_SCHEMA_ID, type PdfConvertBody, type PdfConvertResultBody } from '../../protocol/pdf/index.ts';
+import { PdfConvert, PdfConvertResult, PDF_CONVERT_RESULT_SCHEMA_ID, PDF_CONVERT_SCHEMA_ID } from '../../protocol/pdf/index.ts';
 
-export {
-  PdfConvert,
-  PdfConvertResult,
-  PDF_CONVERT_SCHEMA_ID,
-  PDF_CONVERT_RESULT_SCHEMA_ID,
-  type PdfConvertBody,
-  type PdfConvertResultBody,
-} from '../../protocol/pdf/index.ts';
-
-export interface MarkerActorOptions {
-  url: string;
-  username?: string;
-  password?: string;
-  /** Default `marker`. */
-  clientId?: string;
-  /** Unused by the marker itself (the target module writes the output); kept for symmetry with the CLI. */
-  outDir?: string;
+export interface MarkerActorOptions extends ModuleConnectionOptions {
   /** Module asked when a request names none. Default `arangodb`. */
   defaultTarget?: string;
   /** Time allowed to the requirements query. Default 30 s. */
@@ -43,7 +22,6 @@ export interface MarkerActorOptions {
   ingestTimeoutMs?: number;
   /** Each progress report extends the requester's deadline to at least now + this. Default 60 s. */
   progressGraceMs?: number;
-  logger?: Logger;
 }
 
 /** Percent ranges per stage; progress only moves forward. */
@@ -52,21 +30,13 @@ const STAGES = { requirements: [1, 5], extract: [5, 80], validate: [80, 85], ing
 /**
  * The `marker` module: answers `pdf.convert@1` by asking the target module (arangodb) for its
  * `pdf.requirements@1`, extracting the PDF with pdf.js, converting and validating it against those
- * requirements, and sending the result to the target as `document.ingest@1` (ARCHITECTURE §7).
+ * requirements, and sending the result to the target as `document.ingest@1` (docs/architecture.md, The flagship: marker asks arangodb).
  */
 export function createMarkerActor(options: MarkerActorOptions): Actor {
   const actor = new Actor({
     name: 'marker',
-    url: options.url,
-    clientId: options.clientId ?? 'marker',
-    username: options.username,
-    password: options.password,
+    ...connectionOptions(options),
     description: 'Converts PDFs (pdf.js) into the document format a receiving module requires, validates, and sends them for ingestion.',
-    schemas: {
-      [PDF_REQUIREMENTS_SCHEMA_ID]: PdfRequirements,
-      [DOCUMENT_INGEST_RESULT_SCHEMA_ID]: DocumentIngestResult,
-    },
-    logger: options.logger,
   });
   const grace = options.progressGraceMs ?? 60_000;
 
@@ -83,7 +53,7 @@ export function createMarkerActor(options: MarkerActorOptions): Actor {
   return actor;
 }
 
-async function convert(body: PdfConvertBody, ctx: HandlerContext, options: MarkerActorOptions, grace: number): Promise<PdfConvertResultBody> {
+async function convert(body: PdfConvert, ctx: HandlerContext, options: MarkerActorOptions, grace: number): Promise<PdfConvertResult> {
   const target = body.target ?? options.defaultTarget ?? 'arangodb';
   const report = (stage: keyof typeof STAGES, fraction: number, note?: string): void => {
     const [from, to] = STAGES[stage];
@@ -104,8 +74,8 @@ async function convert(body: PdfConvertBody, ctx: HandlerContext, options: Marke
   };
 
   report('requirements', 0, `asking ${target} for ${PDF_REQUIREMENTS_QUERY_SCHEMA_ID}`);
-  const query: PdfRequirementsQueryBody = { acceptVersions: [String(PDF_REQUIREMENTS_MAJOR)] };
-  const requirements = await ctx.ask<PdfRequirementsBody>(target, PDF_REQUIREMENTS_QUERY_SCHEMA_ID, query, {
+  const query: PdfRequirementsQuery = { acceptVersions: [String(PDF_REQUIREMENTS_MAJOR)] };
+  const requirements = await ctx.ask<PdfRequirements>(target, PDF_REQUIREMENTS_QUERY_SCHEMA_ID, query, {
     timeoutMs: options.requirementsTimeoutMs ?? 30_000,
   });
   report('requirements', 1, `${requirements.schemaId} ${requirements.version}`);
@@ -133,10 +103,10 @@ async function convert(body: PdfConvertBody, ctx: HandlerContext, options: Marke
   report('validate', 1, `valid: ${document.blocks.length} blocks, ${document.sections.length} sections`);
   lap('validate');
 
-  let ingest: DocumentIngestResultBody | undefined;
+  let ingest: DocumentIngestResult | undefined;
   if (body.ingest !== false) {
     report('ingest', 0, `sending ${DOCUMENT_INGEST_SCHEMA_ID} to ${target}`);
-    ingest = await ctx.ask<DocumentIngestResultBody>(
+    ingest = await ctx.ask<DocumentIngestResult>(
       target,
       DOCUMENT_INGEST_SCHEMA_ID,
       { requirementsVersion: requirements.version, document },

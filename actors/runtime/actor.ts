@@ -5,14 +5,15 @@ import { createLogger, type Logger } from '../../logging/index.ts';
 import {
   assertIdentifier,
   CommsError,
-  createEnvelope,
+  decodeEnvelope,
   DEFAULT_MAX_MESSAGE_BYTES,
   encodeEnvelope,
+  eventEnvelope,
   newId,
-  parseEnvelope,
   parseTopic,
   SchemaRegistry,
   Topics,
+  topicMatches,
   type Envelope,
   type ModuleCard,
   type ModuleStatus,
@@ -22,7 +23,6 @@ import { Conversation } from './conversation.ts';
 import type { QueryHandler } from './query-handler.ts';
 import { DEFAULT_REQUEST_OPTIONS, type RequestOptions } from './request-options.ts';
 import { Responder } from './responder.ts';
-import { topicMatches } from './topic-filter.ts';
 
 export interface ActorOptions {
   /** Module id: the inbox, card and status topics are named after it. */
@@ -286,7 +286,7 @@ export class Actor extends EventEmitter<ActorEvents> {
   private acceptReply(payload: Buffer): void {
     let envelope: Envelope;
     try {
-      envelope = parseEnvelope(payload, this.options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES);
+      envelope = decodeEnvelope(payload, { maxBytes: this.options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES });
     } catch (err) {
       // The recorder keeps every message, so an unreadable reply stays on record even though nobody can be answered.
       this.log.warn({ err }, 'unreadable message on the reply topic');
@@ -320,10 +320,8 @@ export class Actor extends EventEmitter<ActorEvents> {
     if (payload.length === 0) return;
     let state: ModuleStatus['state'];
     try {
-      const envelope = parseEnvelope(payload);
       // A status that is not a module.status@1 says nothing about the peer: it must not fail conversations as E_PEER_LOST.
-      this.registry.validate('module.status@1', envelope.body);
-      state = (envelope.body as ModuleStatus).state;
+      state = (decodeEnvelope(payload, { schema: 'module.status@1' }).body as ModuleStatus).state;
     } catch (err) {
       this.log.warn({ err, module }, 'unreadable status message ignored');
       return;
@@ -342,14 +340,12 @@ export class Actor extends EventEmitter<ActorEvents> {
   }
 
   private cardEnvelope(): Envelope<ModuleCard> {
-    return createEnvelope({ kind: 'event', from: this.name, to: '*', conversationId: this.sessionId, schema: 'module.card@1', body: this.card() });
+    return eventEnvelope({ from: this.name, conversationId: this.sessionId, schema: 'module.card@1', body: this.card() });
   }
 
   private statusEnvelope(state: ModuleStatus['state']): Envelope<ModuleStatus> {
-    return createEnvelope({
-      kind: 'event',
+    return eventEnvelope({
       from: this.name,
-      to: '*',
       conversationId: this.sessionId,
       schema: 'module.status@1',
       body: { state, sessionId: this.sessionId, clientId: this.clientId, at: new Date().toISOString() },

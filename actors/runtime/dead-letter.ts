@@ -1,13 +1,11 @@
-import { createEnvelope, type CommsError, type DeadLetter, type Envelope } from '../../protocol/index.ts';
+import { eventEnvelope, isIdentifier, parseTopic, type CommsError, type DeadLetter, type Envelope } from '../../protocol/index.ts';
 
 /** The envelope a module publishes to its dead-letter topic: the reason and the original bytes, exactly. */
 export function deadLetterEnvelope(module: string, sessionId: string, topic: string, payload: Buffer, error: CommsError, originalId?: string): Envelope<DeadLetter> {
   const text = payload.toString('utf8');
   const isText = Buffer.from(text, 'utf8').equals(payload);
-  return createEnvelope<DeadLetter>({
-    kind: 'event',
+  return eventEnvelope<DeadLetter>({
     from: module,
-    to: '*',
     conversationId: sessionId,
     schema: 'deadletter@1',
     body: {
@@ -18,6 +16,11 @@ export function deadLetterEnvelope(module: string, sessionId: string, topic: str
       ...(originalId ? { originalId } : {}),
     },
   });
+}
+
+function isReplyTopic(topic: string): boolean {
+  const parsed = parseTopic(topic);
+  return parsed?.kind === 'replies' && isIdentifier(parsed.subject);
 }
 
 /** What can still be read from a payload that failed validation, to address the error reply. */
@@ -33,13 +36,12 @@ export function salvageFields(payload: Buffer): SalvagedFields {
     const value: unknown = JSON.parse(payload.toString('utf8'));
     if (typeof value !== 'object' || value === null) return {};
     const record = value as Record<string, unknown>;
-    const pick = (key: string, pattern: RegExp) => (typeof record[key] === 'string' && pattern.test(record[key] as string) ? (record[key] as string) : undefined);
-    const ident = /^[a-z0-9][a-z0-9_.-]{0,63}$/;
+    const pick = (key: string, valid: (value: string) => boolean) => (typeof record[key] === 'string' && valid(record[key] as string) ? (record[key] as string) : undefined);
     return {
-      id: pick('id', ident),
-      from: pick('from', ident),
-      conversationId: pick('conversationId', ident),
-      replyTo: pick('replyTo', /^comms\/v1\/replies\/[a-z0-9][a-z0-9_.-]{0,63}$/),
+      id: pick('id', isIdentifier),
+      from: pick('from', isIdentifier),
+      conversationId: pick('conversationId', isIdentifier),
+      replyTo: pick('replyTo', isReplyTopic),
     };
   } catch {
     return {};

@@ -3,4 +3,4 @@ export { Conversation, type ConversationEvents } from './conversation.ts';
 export { defineQuery, type QueryHandler, type HandlerContext } from './query-handler.ts';
 export { DEFAULT_REQUEST_OPTIONS, type RequestOptions } from './request-options.ts';
 export { openBusConnection, type BusConnectionOptions } from './bus-connection.ts';
-export { topicMatches } from './topic-filter.ts';
+export { connectionOptions, type ModuleConnectionOptions } from './module-connection.ts';

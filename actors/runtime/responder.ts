@@ -2,12 +2,13 @@ import type { Logger } from '../../logging/index.ts';
 import {
   CommsError,
   createEnvelope,
-  parseEnvelope,
+  decodeEnvelope,
   parseSchemaId,
   toCommsError,
+  TOPIC_TEMPLATES,
   Topics,
   type Envelope,
-  type ErrorBody,
+  type ErrorReply,
   type ProgressReport,
   type SchemaRegistry,
 } from '../../protocol/index.ts';
@@ -45,7 +46,7 @@ export class Responder {
   accept(topic: string, payload: Buffer): void {
     let envelope: Envelope;
     try {
-      envelope = parseEnvelope(payload, this.deps.maxMessageBytes);
+      envelope = decodeEnvelope(payload, { maxBytes: this.deps.maxMessageBytes });
     } catch (err) {
       return this.refuse(topic, payload, toCommsError(err, 'E_SCHEMA_INVALID'), salvageFields(payload));
     }
@@ -86,7 +87,7 @@ export class Responder {
       return;
     }
     if (!request.replyTo) {
-      return this.refuse(topic, payload, new CommsError('E_SCHEMA_INVALID', 'a request needs a replyTo topic (comms/v1/replies/{clientId}); subscribe to it before sending.'), request);
+      return this.refuse(topic, payload, new CommsError('E_SCHEMA_INVALID', `a request needs a replyTo topic (${TOPIC_TEMPLATES.replies}); subscribe to it before sending.`), request);
     }
     if (request.deadline && Date.parse(request.deadline) <= Date.now()) {
       return this.refuse(topic, payload, new CommsError('E_DEADLINE_EXCEEDED', `the deadline ${request.deadline} had passed when the request arrived; send it again with a later deadline.`), request);
@@ -207,7 +208,7 @@ export class Responder {
     void this.send(request.replyTo, this.answer(request, 'progress', 'progress@1', report));
   }
 
-  private answer(request: Envelope, kind: 'reply' | 'progress' | 'error', schema: string, body: unknown | ErrorBody): Envelope {
+  private answer(request: Envelope, kind: 'reply' | 'progress' | 'error', schema: string, body: unknown | ErrorReply): Envelope {
     return createEnvelope({
       kind,
       from: this.deps.module,

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { readFileSync, readdirSync } from 'node:fs';
 import { CommsError, isErrorCode } from '../../protocol/index.ts';
-import { buildPdfRequirements, validatePdfFormat, type PdfDocumentT } from '../../protocol/pdf/index.ts';
+import { buildPdfRequirements, validatePdfFormat, type PdfDocument } from '../../protocol/pdf/index.ts';
 import { extractPdf } from '../../extraction/index.ts';
 import { corpusDir } from './corpus.ts';
 
@@ -32,7 +32,7 @@ async function rejection(p: Promise<unknown>): Promise<CommsError> {
   throw new Error('expected a rejection');
 }
 
-const headers = (d: PdfDocumentT) => d.blocks.filter((b) => b.blockType === 'SectionHeader');
+const headers = (d: PdfDocument) => d.blocks.filter((b) => b.blockType === 'SectionHeader');
 
 describe('extraction (pdf.js, real corpus)', function () {
   this.timeout(60_000);

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runMarkerToArangodb } from '../../actors/flagship/index.ts';
+import { runFlagship } from '../../system/index.ts';
 import { createLogger } from '../../logging/index.ts';
 import { corpusDir } from './corpus.ts';
 
@@ -20,7 +20,7 @@ describe('flagship on real PDFs (marker -> arangodb)', function () {
     it(`converts, validates and ingests ${file}`, async () => {
       const outDir = mkdtempSync(join(tmpdir(), 'comms-eval-flagship-'));
       try {
-        const { result } = await runMarkerToArangodb({ pdf: `${CORPUS}${file}`, ...(password ? { pdfPassword: password } : {}), outDir, arango: false, logger });
+        const { result } = await runFlagship({ pdf: `${CORPUS}${file}`, ...(password ? { pdfPassword: password } : {}), dataDir: join(outDir, 'data'), outDir, arango: false, logger });
         expect(result.validation.valid).to.equal(true);
         expect(result.counts.blocks).to.be.greaterThan(0);
         for (const path of Object.values(result.ingest!.outputs)) expect(existsSync(path)).to.equal(true);

@@ -17,7 +17,7 @@ export const PdfConvert = Type.Object(
   },
   { $id: PDF_CONVERT_SCHEMA_ID },
 );
-export type PdfConvertBody = Static<typeof PdfConvert>;
+export type PdfConvert = Static<typeof PdfConvert>;
 
 const Count = Type.Integer({ minimum: 0 });
 
@@ -59,4 +59,4 @@ export const PdfConvertResult = Type.Object(
   },
   { $id: PDF_CONVERT_RESULT_SCHEMA_ID },
 );
-export type PdfConvertResultBody = Static<typeof PdfConvertResult>;
+export type PdfConvertResult = Static<typeof PdfConvertResult>;

@@ -205,12 +205,12 @@ export const PdfDocument = Type.Object(
   { $id: 'pdf.document', title: 'pdf.document', description: 'A PDF converted to sections and blocks for ingestion' },
 );
 
-export type BBoxT = Static<typeof BBox>;
-export type BlockT = Static<typeof Block>;
-export type SectionT = Static<typeof Section>;
-export type TableCellT = Static<typeof TableCell>;
-export type PdfMetadataT = Static<typeof PdfMetadata>;
-export type PdfPageT = Static<typeof PdfPage>;
-export type OutlineEntryT = Static<typeof OutlineEntry>;
-export type PdfDocumentT = Static<typeof PdfDocument>;
-export type BlockOf<T extends BlockType> = Extract<BlockT, { blockType: T }>;
+export type BBox = Static<typeof BBox>;
+export type Block = Static<typeof Block>;
+export type Section = Static<typeof Section>;
+export type TableCell = Static<typeof TableCell>;
+export type PdfMetadata = Static<typeof PdfMetadata>;
+export type PdfPage = Static<typeof PdfPage>;
+export type OutlineEntry = Static<typeof OutlineEntry>;
+export type PdfDocument = Static<typeof PdfDocument>;
+export type BlockOf<T extends BlockType> = Extract<Block, { blockType: T }>;
