@@ -1,5 +1,6 @@
 /**
- * PDF extraction benchmark: `npx tsx bench/pdf.ts [corpusDir]` (also step 3 of `npm run bench`).
+ * PDF extraction benchmark: `npx tsx bench/pdf.ts [--corpus DIR | --pdf FILE]` (also step 3 of
+ * `npm run bench`); without either it measures the generated sample article.
  * Builds the extractor to JavaScript (npm run build:pdf), then in one run measures
  *  1. speed: pages/s of extractPdf over every readable corpus file, in one process with worker
  *     threads, against `pdftotext -layout` on the same files (ratio = ours / pdftotext);
@@ -10,11 +11,21 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
+import { basename, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { samplePath } from '../samples/index.ts';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
-const corpus = process.argv[2] ?? fileURLToPath(new URL('../../shared/corpus/', import.meta.url));
-const dir = corpus.endsWith('/') ? corpus : `${corpus}/`;
+const { values: cli, positionals } = parseArgs({ options: { corpus: { type: 'string' }, pdf: { type: 'string' } }, allowPositionals: true });
+// A bare directory argument is the corpus, as before; without one, one PDF (--pdf, or the generated sample).
+const corpus = cli.corpus ?? positionals[0];
+const only = corpus === undefined ? (cli.pdf !== undefined ? resolve(cli.pdf) : await samplePath('sample.pdf')) : undefined;
+if (only !== undefined && !existsSync(only)) {
+  console.error(`bench/pdf.ts: ${only} not found`);
+  process.exit(2);
+}
+const dir = only !== undefined ? `${dirname(only)}/` : `${resolve(corpus as string)}/`;
 const CHILD = `${repo}dist/pdf-bench/pdf-child.js`;
 
 function passwords(): Map<string, string> {
@@ -71,7 +82,7 @@ if (spawnSync('pdftotext', ['-v']).error) {
 }
 
 const pw = passwords();
-const files = readdirSync(dir).filter((f) => f.endsWith('.pdf')).sort();
+const files = only !== undefined ? [basename(only)] : readdirSync(dir).filter((f) => f.endsWith('.pdf')).sort();
 const { runs, ms: childMs, cpuMs: childCpuMs } = runChild(files.map((f) => (pw.has(f) ? `${dir}${f}::${pw.get(f)}` : `${dir}${f}`)));
 
 console.log('1. Speed (compiled JS, worker threads, one process for the whole corpus)');

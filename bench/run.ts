@@ -113,7 +113,7 @@ function printRpc(r: RequestReplyResult): void {
 function runPdf(corpus: string | undefined): Promise<{ code: number | null; seconds: number; summary?: string }> {
   return new Promise((resolve) => {
     const t0 = performance.now();
-    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/pdf.ts', ...(corpus ? [corpus] : [])], {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/pdf.ts', ...(corpus ? ['--corpus', corpus] : [])], {
       cwd: repo,
       env: { ...process.env, COMMS_LOG_LEVEL: 'silent' },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -169,15 +169,17 @@ async function main(): Promise<number> {
 
   if (only.has('pdf')) {
     const hasPoppler = onPath('pdftotext');
-    const corpus = args['pdf-corpus'] ?? join(repo, '..', 'shared', 'corpus');
+    const beside = join(repo, '..', 'shared', 'corpus');
+    // Without a corpus (--pdf-corpus, or ../shared/corpus beside the repository) it measures the generated sample.
+    const corpus = args['pdf-corpus'] ?? (existsSync(beside) ? beside : undefined);
     const wanted = args['no-pdf'] ? false : (args.pdf ?? hasPoppler);
     if (!wanted) {
       console.log(`\n3. PDF extraction: skipped (${args['no-pdf'] ? '--no-pdf' : 'pdftotext is not on PATH, so there is no baseline; install poppler-utils or pass --pdf to run it anyway'}).`);
-    } else if (!existsSync(corpus)) {
+    } else if (corpus !== undefined && !existsSync(corpus)) {
       console.log(`\n3. PDF extraction: skipped (no corpus at ${corpus}; pass --pdf-corpus DIR).`);
     } else {
-      console.log(`\n3. PDF extraction: tsx bench/pdf.ts ${corpus}${hasPoppler ? '' : ' (pdftotext not on PATH: no speed baseline)'}`);
-      const pdf = await runPdf(args['pdf-corpus']);
+      console.log(`\n3. PDF extraction: tsx bench/pdf.ts ${corpus ? `--corpus ${corpus}` : '(the generated sample)'}${hasPoppler ? '' : ' (pdftotext not on PATH: no speed baseline)'}`);
+      const pdf = await runPdf(corpus);
       if (pdf.code !== 0) failed = true;
       console.log(`Summary: PDF benchmark ${pdf.code === 0 ? 'finished' : `FAILED (exit ${pdf.code})`} in ${pdf.seconds.toFixed(1)} s${pdf.summary ? `: ${pdf.summary}` : ''}.`);
     }

@@ -1,14 +1,20 @@
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
 import { Actor } from '../actors/runtime/index.ts';
 import { queryPdfRequirements, runMarkerToArangodb } from '../actors/flagship/index.ts';
 import type { Logger } from '../logging/index.ts';
 import { newId } from '../protocol/index.ts';
 import { waitUntilRecordedEnd, type RunningSystem } from '../system/index.ts';
 import { formatStatus, progressBar } from './print.ts';
+import { samplePath } from '../samples/index.ts';
 
-/** The PDF the demo converts when none is named: a real paper from the shared corpus. */
-export const DEFAULT_DEMO_PDF = fileURLToPath(new URL('../../shared/corpus/paper_lme4_jss.pdf', import.meta.url));
+/**
+ * The PDF the demo converts when none is named: the project's generated sample article
+ * (samples/make-sample-pdf.ts), written to <data>/samples/sample.pdf.
+ */
+export function defaultDemoPdf(system: Pick<RunningSystem, 'dbPath'>): Promise<string> {
+  return samplePath('sample.pdf', join(dirname(system.dbPath), 'samples'));
+}
 
 /**
  * What `npm start` shows: a client asks arangodb for its PDF requirements and prints them, then
@@ -16,7 +22,7 @@ export const DEFAULT_DEMO_PDF = fileURLToPath(new URL('../../shared/corpus/paper
  * finally what the recorder stored.
  */
 export async function runDemo(system: RunningSystem, options: { pdf?: string; maxPages?: number; logger: Logger; credentials?: { username: string; password: string } }): Promise<void> {
-  const pdf = options.pdf ?? DEFAULT_DEMO_PDF;
+  const pdf = options.pdf ?? (await defaultDemoPdf(system));
   if (!existsSync(pdf)) throw new Error(`demo PDF ${pdf} not found; pass one with --pdf FILE`);
   const out = (line: string) => process.stdout.write(`${line}\n`);
   const runStartedAt = new Date().toISOString();

@@ -22,7 +22,8 @@ function commsWithEnv(env: Record<string, string>, ...args: string[]): Promise<{
 }
 
 describe('comms CLI', function () {
-  this.timeout(60_000);
+  // Spawns processes: a hang guard, not a speed budget (a loaded machine is slow to start them).
+  this.timeout(600_000);
   let bus: Awaited<ReturnType<typeof busFixture>>;
   let db: string;
   let conversationId: string;

@@ -108,6 +108,8 @@ function watchPage(page: Page): string[] {
 }
 
 describe('dashboard (headless Chromium over MQTT/WebSocket)', function () {
+  // Launches Chromium: a hang guard, not a speed budget (a loaded machine is slow to start it).
+  this.timeout(300_000);
   let browser: Browser;
 
   before(async function () {
@@ -141,7 +143,7 @@ describe('dashboard (headless Chromium over MQTT/WebSocket)', function () {
       const requester = await bus.actor({ name: 'requester' }).start();
 
       const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
-      page.setDefaultTimeout(15_000);
+      page.setDefaultTimeout(120_000);
       const problems = watchPage(page);
       // An open broker (comms up --insecure) takes no login: no form, the page connects at once.
       await page.goto(dashboardPageUrl(dashboard.url, { wsUrl: bus.broker.wsUrl as string }));
@@ -202,7 +204,7 @@ describe('dashboard (headless Chromium over MQTT/WebSocket)', function () {
       await tool.publishAsync(Topics.conversationState('xss-1'), encodeEnvelope(snapshot), { qos: 1, retain: true });
 
       const page = await browser.newPage();
-      page.setDefaultTimeout(15_000);
+      page.setDefaultTimeout(120_000);
       const problems = watchPage(page);
       // No ?ws=: the page falls back to the server's config.json.
       await page.goto(dashboard.url);
@@ -240,7 +242,7 @@ describe('dashboard (headless Chromium over MQTT/WebSocket)', function () {
       try {
         await responder.handle(echoQuery('responder')).start();
         const page = await browser.newPage();
-        page.setDefaultTimeout(15_000);
+        page.setDefaultTimeout(120_000);
         const problems = watchPage(page);
         await page.goto(dashboardPageUrl(dashboard.url, { wsUrl: broker.wsUrl as string, username: 'observer' }));
         const entries = await page.evaluate(() => history.length);
@@ -264,7 +266,7 @@ describe('dashboard (headless Chromium over MQTT/WebSocket)', function () {
         for (const id of observers) expect(id).to.match(/^observer-[0-9a-f]{12}$/);
 
         const intruder = await browser.newPage();
-        intruder.setDefaultTimeout(15_000);
+        intruder.setDefaultTimeout(120_000);
         await intruder.goto(dashboardPageUrl(dashboard.url, { wsUrl: broker.wsUrl as string, username: 'observer' }));
         await logIn(intruder, 'observer', 'wrong');
         const status = await intruder.waitForSelector('#connection[data-state="error"]');

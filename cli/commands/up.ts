@@ -1,10 +1,10 @@
 import { mkdirSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { dashboardPageUrl, startDashboardServer } from '../../dashboard/index.ts';
 import { createLogger } from '../../logging/index.ts';
 import { prepareSecurity, watchCredentials } from '../../security/index.ts';
 import { startSystem } from '../../system/index.ts';
-import { DEFAULT_DEMO_PDF, runDemo } from '../demo.ts';
+import { runDemo } from '../demo.ts';
 import { SYSTEM_MODULES } from '../system-users.ts';
 import { defineCommand } from '../define-command.ts';
 import { positiveInteger } from '../flag-values.ts';
@@ -28,7 +28,7 @@ export const upCommand = defineCommand(
       .option('dashboard', { type: 'boolean', default: true, describe: 'serve the dashboard (over the WebSocket listener)' })
       .option('retention-days', { type: 'number', default: 30, describe: 'delete recorded messages and ended conversations older than this' })
       .option('demo', { type: 'boolean', default: false, describe: 'run the flagship demo, print it, and exit' })
-      .option('pdf', { type: 'string', describe: 'PDF for the demo (default: a paper from the shared corpus); marker may read its folder' })
+      .option('pdf', { type: 'string', describe: 'PDF for the demo (default: the generated sample, <data>/samples/sample.pdf); marker may read its folder' })
       .option('inputs', { type: 'string', array: true, describe: 'a folder marker may read PDFs from by path, besides DATA/inputs (repeatable)' })
       .option('max-pages', { coerce: positiveInteger('--max-pages') }),
   async (argv) => {
@@ -75,8 +75,11 @@ export const upCommand = defineCommand(
   },
 );
 
-/** Folders marker may read besides DATA/inputs: each --inputs, and the folder of the PDF the demo converts. */
-function inputRoots(argv: { inputs?: string[]; pdf?: string; demo: boolean }): string[] {
-  const pdf = argv.pdf ?? (argv.demo ? DEFAULT_DEMO_PDF : undefined);
-  return [...(argv.inputs ?? []), ...(pdf ? [dirname(resolve(pdf))] : [])].map((dir) => resolve(dir));
+/**
+ * Folders marker may read besides DATA/inputs: each --inputs, and the folder of the PDF the demo
+ * converts (--pdf, or DATA/samples where the demo writes the generated sample).
+ */
+function inputRoots(argv: { inputs?: string[]; pdf?: string; demo: boolean; data: string }): string[] {
+  const demoFolder = argv.pdf ? [dirname(resolve(argv.pdf))] : argv.demo ? [join(argv.data, 'samples')] : [];
+  return [...(argv.inputs ?? []), ...demoFolder].map((dir) => resolve(dir));
 }

@@ -15,8 +15,11 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Starts mosquitto on a free port and resolves once it accepts connections (its `running` log line). */
-export async function startMosquitto(dir: string): Promise<{ url: string; process: ChildProcess }> {
+/**
+ * Starts mosquitto on a free port and resolves once it accepts connections (its "running" log line
+ * says so). If it exits before that (another process took the port in between), it tries a new port.
+ */
+export async function startMosquitto(dir: string, attempts = 3): Promise<{ url: string; process: ChildProcess }> {
   const port = await freePort();
   const config = join(dir, 'mosquitto.conf');
   writeFileSync(config, `listener ${port} 127.0.0.1\nallow_anonymous true\nmax_queued_messages 100000\n`);
@@ -40,4 +43,3 @@ export async function startMosquittoWithConfig(config: string, port: number): Pr
   });
   return { url: `mqtt://127.0.0.1:${port}`, process: child, log: () => log };
 }
-
