@@ -1,12 +1,10 @@
 import { expect } from 'chai';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { makeSamplePdf } from '../samples/index.ts';
 import { commsBin, commsRun, repo } from './support/cli-process.ts';
-
-const BIG_PDF = fileURLToPath(new URL('../../shared/corpus/huge_irs_irm_400p.pdf', import.meta.url));
 
 function start(args: string[]): { child: ChildProcess; stdout: () => string; stderr: () => string; waitFor(stream: 'stdout' | 'stderr', pattern: RegExp): Promise<RegExpExecArray>; exited: Promise<number | null> } {
   const child = spawn(process.execPath, [commsBin, ...args], { cwd: repo, env: { ...process.env, COMMS_LOG_LEVEL: 'warn' } });
@@ -38,10 +36,11 @@ describe('comms up interrupted while a client waits (issue 12)', function () {
   this.timeout(300_000);
   let dir: string;
 
-  before(() => {
+  before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'comms-interrupt-'));
     mkdirSync(join(dir, 'data', 'inputs'), { recursive: true });
-    copyFileSync(BIG_PDF, join(dir, 'data', 'inputs', 'big.pdf'));
+    // Long enough that the conversion is still running when the signal arrives.
+    writeFileSync(join(dir, 'data', 'inputs', 'big.pdf'), await makeSamplePdf({ variant: 'long', pages: 400 }));
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 

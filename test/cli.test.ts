@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { samplePath } from '../samples/index.ts';
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import mqtt from 'mqtt';
@@ -70,7 +71,7 @@ describe('comms CLI', function () {
 
   it('runs the flagship without --url on a system it starts (recorder included), so `comms status` finds the conversation', async () => {
     const data = join(bus.dir, 'run-data');
-    const pdf = fileURLToPath(new URL('../../shared/corpus/misc_tagged_structure_fr.pdf', import.meta.url));
+    const pdf = await samplePath('sample.pdf');
     const run = JSON.parse((await commsWithEnv({ COMMS_DATA: data }, 'run', 'marker-to-arangodb', '--pdf', pdf)).stdout) as { conversationId: string; validation: { valid: boolean } };
     expect(run.validation.valid).to.equal(true);
     const { stdout } = await commsWithEnv({ COMMS_DATA: data }, 'status', run.conversationId);

@@ -1,14 +1,12 @@
 import { expect } from 'chai';
-import { fileURLToPath } from 'node:url';
 import { matchHeadings, stripLabel } from '../eval/match.ts';
 import { extractPdf } from '../extraction/index.ts';
 import { bodySizeOf } from '../extraction/body-size.ts';
 import { detectHeadings } from '../extraction/headings.ts';
 import { isLabelOnly, splitLabel } from '../extraction/numbering.ts';
 import { tocPages } from '../extraction/toc.ts';
+import { samplePath } from '../samples/index.ts';
 import type { LaidBlock, PageLayout } from '../extraction/types.ts';
-
-const CORPUS = fileURLToPath(new URL('../../shared/corpus/', import.meta.url));
 
 let y = 0;
 function block(text: string, size: number, opts: Partial<LaidBlock> = {}): LaidBlock {
@@ -99,31 +97,11 @@ describe('heading eval matching', () => {
   });
 });
 
-describe('extraction headings on real files', function () {
+describe('extraction with page workers', function () {
   this.timeout(180_000);
 
-  it('splits printed chapter labels and keeps table-of-contents lines out of the headings', async () => {
-    const d = await extractPdf(`${CORPUS}manual_debian_faq.pdf`, { useOutline: false, maxPages: 12 });
-    const heads = d.blocks.filter((b) => b.blockType === 'SectionHeader');
-    const ch1 = heads.find((b) => b.blockType === 'SectionHeader' && b.label === 'Chapter' && b.number === '1');
-    expect(ch1?.blockType === 'SectionHeader' && ch1.title).to.equal('Definitions and overview');
-    // Pages 3-6 are the table of contents: their lines are marked, none is a heading.
-    expect(heads.filter((b) => b.page >= 2 && b.page <= 5)).to.deep.equal([]);
-    const tocLines = d.blocks.filter((b) => b.blockType === 'Text' && b.toc === true);
-    expect(new Set(tocLines.map((b) => b.page))).to.deep.equal(new Set([2, 3, 4, 5]));
-    // The title page holds the document title, not a section.
-    expect(heads.some((b) => b.page === 0)).to.equal(false);
-  });
-
-  it('takes Beamer frame titles as headings', async () => {
-    const d = await extractPdf(`${CORPUS}slides_beamer_conference_talk.pdf`, { useOutline: false });
-    const texts = d.blocks.filter((b) => b.blockType === 'SectionHeader').map((b) => b.text);
-    expect(texts).to.include('What is haplotyping and why is it important?');
-    expect(texts).to.include('The Model and the Problem');
-  });
-
   it('gives the same blocks with page workers as on one thread', async () => {
-    const file = `${CORPUS}paper_lme4_jss.pdf`;
+    const file = await samplePath('long.pdf');
     const one = await extractPdf(file, { useOutline: false, workers: 0, maxPages: 24 });
     let progress = 0;
     const two = await extractPdf(file, { useOutline: false, workers: 2, maxPages: 24, onPage: (p) => (progress = Math.max(progress, p.page)) });

@@ -1,11 +1,11 @@
 import { expect } from 'chai';
+import { samplePath } from '../samples/index.ts';
 import { once } from 'node:events';
 import { copyFile, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createArangodbActor } from '../actors/arangodb/index.ts';
 import { createMarkerActor } from '../actors/marker/index.ts';
 import { Actor } from '../actors/runtime/index.ts';
@@ -14,7 +14,7 @@ import { createLogger } from '../logging/index.ts';
 import { CommsError } from '../protocol/index.ts';
 import { PDF_CONVERT_SCHEMA_ID, type PdfConvert, type PdfConvertResult } from '../protocol/pdf/index.ts';
 
-const PDF = fileURLToPath(new URL('../../shared/corpus/misc_tagged_structure_fr.pdf', import.meta.url));
+let PDF: string;
 const logger = createLogger('test', process.env.COMMS_LOG_LEVEL ?? 'silent');
 const MAX_PDF_BYTES = 1024 * 1024;
 
@@ -30,6 +30,7 @@ describe('marker reads files by policy (docs/security.md, File access by policy)
   let webUrl: string;
 
   before(async () => {
+    PDF = await samplePath('sample.pdf');
     dir = await mkdtemp(join(tmpdir(), 'comms-marker-policy-'));
     root = join(dir, 'inputs');
     await mkdir(root);

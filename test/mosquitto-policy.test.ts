@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
+import { samplePath } from '../samples/index.ts';
 import mqtt, { type MqttClient } from 'mqtt';
 import { createArangodbActor } from '../actors/arangodb/index.ts';
 import { createMarkerActor } from '../actors/marker/index.ts';
@@ -399,7 +400,7 @@ describe('mosquitto with the generated configuration (comms mosquitto-config)', 
     const data = () => join(dir, 'data');
 
     it('comms up --url starts everything but the broker; the flagship runs through mosquitto and is recorded', async () => {
-      const pdf = fileURLToPath(new URL('../../shared/corpus/misc_tagged_structure_fr.pdf', import.meta.url));
+      const pdf = await samplePath('sample.pdf');
       const up = await startCli(['up', '--url', url(), '--data', data(), '--dashboard', 'false', '--inputs', dirname(pdf)], /^comms up: /);
       try {
         expect(up.line).to.contain(`external broker ${url()}`);
