@@ -24,8 +24,10 @@ export const actorCommand = defineCommand(
     const running = actor ?? orchestrator;
     if (!running) return;
     await running.start();
+    // Handlers first, then the line scripts wait for: a signal sent on seeing it must find them.
+    const stopped = untilSignal(() => running.stop());
     process.stdout.write(`${argv.name} online at ${argv.url}\n`);
-    await untilSignal(() => running.stop());
+    await stopped;
   },
 );
 
