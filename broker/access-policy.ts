@@ -19,9 +19,9 @@ export interface AccessPolicy {
    */
   authenticate(username: string | undefined, password: Buffer | undefined, clientId: string): Promise<Principal | undefined>;
   /**
-   * May this principal publish this payload to this topic? Also asked for the last will when the
-   * client connects (a refused will refuses the connection) and when the will is published.
+   * May this principal publish this payload to this topic, with this retain flag? Also asked for the
+   * last will when the client connects (a refused will refuses the connection).
    */
-  canPublish(principal: Principal, topic: string, clientId: string, payload: Buffer): boolean;
+  canPublish(principal: Principal, topic: string, clientId: string, payload: Buffer, retain: boolean): boolean;
   canSubscribe(principal: Principal, filter: string, clientId: string): boolean;
 }

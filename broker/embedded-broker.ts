@@ -44,13 +44,18 @@ export interface EmbeddedBroker {
 const DEFAULT_MAX_PACKET = 16 * 1024 * 1024 + 64 * 1024;
 const principals = new WeakMap<Client, Principal>();
 /** Wills seen in preConnect, checked in authenticate once the principal is known. */
-const pendingWills = new WeakMap<Client, { topic: string; payload: Buffer | string }>();
+const pendingWills = new WeakMap<Client, { topic: string; payload: Buffer | string; retain: boolean }>();
+/**
+ * Client ids refused in preConnect, answered in authenticate: only a refusal from authenticate
+ * reaches the client as a CONNACK return code (a preConnect error just closes the socket).
+ */
+const rejectedIdentifiers = new WeakMap<Client, string>();
 
 function toBuffer(payload: Buffer | string | Uint8Array): Buffer {
   return Buffer.isBuffer(payload) ? payload : typeof payload === 'string' ? Buffer.from(payload) : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
 }
 
-/** Start aedes on TCP (and optionally WebSocket and TLS), with the checks aedes 1.x leaves out (ARCHITECTURE §8). */
+/** Start aedes on TCP (and optionally WebSocket and TLS), with the checks aedes 1.x leaves out (docs/architecture.md, Components: the broker). */
 export async function startBroker(options: BrokerOptions = {}): Promise<EmbeddedBroker> {
   const host = options.host ?? '127.0.0.1';
   const maxPacketBytes = options.maxPacketBytes ?? DEFAULT_MAX_PACKET;
@@ -132,9 +137,11 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Embedded
 
 function installRules(aedes: Aedes, access: AccessPolicy | undefined, denied: (what: string) => void): void {
   aedes.authenticate = (client, username, password, done) => {
-    if (!access) return done(null, true);
     type AuthError = Parameters<typeof done>[0];
     const refuse = (returnCode: 2 | 3 | 4 | 5, message: string) => done(Object.assign(new Error(message), { returnCode }) as AuthError, false);
+    const identifierProblem = rejectedIdentifiers.get(client);
+    if (identifierProblem !== undefined) return refuse(2, identifierProblem);
+    if (!access) return done(null, true);
     access.authenticate(username, password, client.id).then(
       (principal) => {
         if (!principal) {
@@ -144,7 +151,7 @@ function installRules(aedes: Aedes, access: AccessPolicy | undefined, denied: (w
         // The will is published later on the client's behalf: check it now, as a publish by this principal.
         const will = pendingWills.get(client);
         pendingWills.delete(client);
-        if (will && !access.canPublish(principal, will.topic, client.id, toBuffer(will.payload))) {
+        if (will && !access.canPublish(principal, will.topic, client.id, toBuffer(will.payload), will.retain)) {
           denied(`client ${client.id}: last will on ${will.topic} not allowed for its role`);
           return refuse(5, `not authorized to set a last will on ${will.topic}`);
         }
@@ -170,7 +177,7 @@ function installRules(aedes: Aedes, access: AccessPolicy | undefined, denied: (w
     // client is null only for wills published on behalf of a gone client; those were checked when the will was set.
     if (access && client) {
       const principal = principals.get(client);
-      if (!principal || !access.canPublish(principal, packet.topic, client.id, toBuffer(packet.payload))) {
+      if (!principal || !access.canPublish(principal, packet.topic, client.id, toBuffer(packet.payload), packet.retain)) {
         denied(`publish by ${client.id} to ${packet.topic}: not allowed for its role`);
         return done(new Error(`not authorized to publish to ${packet.topic}`));
       }
@@ -191,20 +198,36 @@ function installRules(aedes: Aedes, access: AccessPolicy | undefined, denied: (w
   };
 
   aedes.preConnect = (client, packet, done) => {
-    const id = packet.clientId ?? '';
-    if (id.includes('\u0000') || id.includes('\uFFFD')) {
-      denied(`connect with invalid client id ${JSON.stringify(id)}`);
-      return done(Object.assign(new Error('invalid client id'), { returnCode: 2 }), false);
+    // aedes answers other protocol levels with CONNACK 1 itself; say here what the client should do.
+    if (packet.protocolVersion !== 4 && packet.protocolVersion !== 3) denied(protocolLevelRefusal(packet.protocolVersion));
+    const problem = clientIdProblem(packet.clientId ?? '', packet.clean !== false);
+    if (problem) {
+      denied(`connect with client id ${JSON.stringify(packet.clientId ?? '')} refused with CONNACK 2: ${problem}`);
+      rejectedIdentifiers.set(client, problem);
     }
     if (access && packet.will) {
       // A last will is published later on the client's behalf: its topic must be valid now, and
       // authenticate() checks it against the principal's publish rights.
       const willTopic = packet.will.topic;
       if (topicNameProblem(willTopic) || willTopic.startsWith('$SYS/')) return done(new Error('invalid will topic'), false);
-      pendingWills.set(client, { topic: willTopic, payload: packet.will.payload });
+      pendingWills.set(client, { topic: willTopic, payload: packet.will.payload, retain: packet.will.retain === true });
     }
     done(null, true);
   };
+}
+
+/** Why a client id is refused with CONNACK 2 (identifier rejected), or undefined. */
+export function clientIdProblem(id: string, cleanSession: boolean): string | undefined {
+  if (id.includes('\u0000') || id.includes('\uFFFD')) return 'the client id contains U+0000 or invalid UTF-8';
+  // [MQTT-3.1.3-8]: a zero-byte client id is only allowed with clean session 1.
+  if (id === '' && !cleanSession) return 'an empty client id needs clean session 1 (MQTT 3.1.1, 3.1.3-8); set a client id to keep a session';
+  return undefined;
+}
+
+/** The log line for a CONNECT at a protocol level this broker does not speak (aedes sends CONNACK 1). */
+export function protocolLevelRefusal(level: number | undefined): string {
+  const name = level === 5 ? 'MQTT 5' : `protocol level ${String(level)}`;
+  return `connect with ${name} refused with CONNACK 1 (unacceptable protocol version): this broker speaks MQTT 3.1.1 (protocol level 4); connect with protocol version 4, e.g. mqtt.js { protocolVersion: 4 }, mosquitto_sub/mosquitto_pub -V mqttv311`;
 }
 
 function listen(server: NetServer | HttpServer | TlsServer, port: number, host: string): Promise<number> {

@@ -1,3 +1,2 @@
 export { startBroker, type BrokerOptions, type EmbeddedBroker } from './embedded-broker.ts';
 export type { AccessPolicy, Principal } from './access-policy.ts';
-export { topicNameProblem, topicFilterProblem } from './topic-rules.ts';

@@ -1,5 +1,5 @@
 /**
- * aedes does no UTF-8 or U+0000 checks on topics and filters (ARCHITECTURE §8), so the broker
+ * aedes does no UTF-8 or U+0000 checks on topics and filters (docs/architecture.md, Components: the broker), so the broker
  * applies the MQTT 3.1.1 rules itself before anything is routed.
  */
 export function topicNameProblem(topic: string): string | undefined {

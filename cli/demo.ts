@@ -1,15 +1,20 @@
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
 import { Actor } from '../actors/runtime/index.ts';
 import { queryPdfRequirements, runMarkerToArangodb } from '../actors/flagship/index.ts';
 import type { Logger } from '../logging/index.ts';
-import { FINAL_STATES, newId } from '../protocol/index.ts';
-import type { RunningSystem } from '../system/index.ts';
+import { newId } from '../protocol/index.ts';
+import { waitUntilRecordedEnd, type RunningSystem } from '../system/index.ts';
 import { formatStatus, progressBar } from './print.ts';
-import { CommsQueries } from '../storage/index.ts';
+import { samplePath } from '../samples/index.ts';
 
-/** The PDF the demo converts when none is named: a real paper from the shared corpus. */
-export const DEFAULT_DEMO_PDF = fileURLToPath(new URL('../../shared/corpus/paper_lme4_jss.pdf', import.meta.url));
+/**
+ * The PDF the demo converts when none is named: the project's generated sample article
+ * (samples/make-sample-pdf.ts), written to <data>/samples/sample.pdf.
+ */
+export function defaultDemoPdf(system: Pick<RunningSystem, 'dbPath'>): Promise<string> {
+  return samplePath('sample.pdf', join(dirname(system.dbPath), 'samples'));
+}
 
 /**
  * What `npm start` shows: a client asks arangodb for its PDF requirements and prints them, then
@@ -17,9 +22,10 @@ export const DEFAULT_DEMO_PDF = fileURLToPath(new URL('../../shared/corpus/paper
  * finally what the recorder stored.
  */
 export async function runDemo(system: RunningSystem, options: { pdf?: string; maxPages?: number; logger: Logger; credentials?: { username: string; password: string } }): Promise<void> {
-  const pdf = options.pdf ?? DEFAULT_DEMO_PDF;
+  const pdf = options.pdf ?? (await defaultDemoPdf(system));
   if (!existsSync(pdf)) throw new Error(`demo PDF ${pdf} not found; pass one with --pdf FILE`);
   const out = (line: string) => process.stdout.write(`${line}\n`);
+  const runStartedAt = new Date().toISOString();
   const client = new Actor({ name: 'client', clientId: `client-${newId()}`, url: system.broker.url, ...options.credentials, logger: options.logger.child({ module: 'client' }) });
   await client.start();
   try {
@@ -37,8 +43,6 @@ export async function runDemo(system: RunningSystem, options: { pdf?: string; ma
       url: system.broker.url,
       ...(options.credentials ? { username: options.credentials.username, password: options.credentials.password } : {}),
       pdf,
-      outDir: system.outDir,
-      startActors: false,
       maxPages: options.maxPages,
       logger: options.logger,
       onProgress: (p) => {
@@ -54,42 +58,15 @@ export async function runDemo(system: RunningSystem, options: { pdf?: string; ma
     out(`  validation: ${result.validation.valid ? 'valid' : 'INVALID'} against ${result.validation.against}`);
     for (const [collection, path] of Object.entries(result.ingest?.outputs ?? {})) out(`  ${collection.padEnd(10)} ${path}`);
 
-    const queries = new CommsQueries(system.dbPath);
-    try {
-      await recordedFinal(system, queries, run.conversationId);
-      out('\nrecorded conversations:');
-      for (const status of queries.listConversations({ limit: 10 })) out(`  ${formatStatus(status)}`);
-      const stats = queries.getStats();
-      out(`\n${stats.messages.total} messages recorded (${stats.messages.invalid} invalid), ${stats.deadLetters} dead letters`);
-    } finally {
-      queries.close();
-    }
+    // The recorder's own read connection: the listing below then includes everything it committed.
+    const queries = system.recorder.queries;
+    await waitUntilRecordedEnd(system.recorder, run.conversationId);
+    // Only this run's: a data/ kept from earlier runs holds their conversations too (`comms conversations` lists all).
+    out('\nrecorded conversations of this run:');
+    for (const status of queries.listConversations({ limit: 100 }).filter((c) => c.startedAt >= runStartedAt)) out(`  ${formatStatus(status)}`);
+    const stats = queries.getStats();
+    out(`\n${stats.messages.total} messages recorded (${stats.messages.invalid} invalid), ${stats.deadLetters} dead letters`);
   } finally {
     await client.stop();
   }
-}
-
-/** Wait (on the recorder's commits, at most 5 s) until the conversation's final state is in SQLite. */
-function recordedFinal(system: RunningSystem, queries: CommsQueries, conversationId: string): Promise<void> {
-  const done = () => {
-    try {
-      return FINAL_STATES.includes(queries.getTaskStatus(conversationId).state);
-    } catch {
-      return false;
-    }
-  };
-  return new Promise((resolve) => {
-    if (done()) return resolve();
-    const check = () => {
-      if (!done()) return;
-      finish();
-    };
-    const finish = () => {
-      clearTimeout(timer);
-      system.recorder.events.off('recorded', check);
-      resolve();
-    };
-    const timer = setTimeout(finish, 5000);
-    system.recorder.events.on('recorded', check);
-  });
 }

@@ -4,6 +4,9 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { pageConfig } from './page-config.ts';
+
+export { pageConfig, type PageConfig } from './page-config.ts';
 
 export interface DashboardServerOptions {
   /** HTTP port; 0 picks a free one. Default 0. */
@@ -12,15 +15,21 @@ export interface DashboardServerOptions {
   host?: string;
   /** The broker's MQTT-over-WebSocket URL (`broker.wsUrl`): the only place the page may connect to. */
   wsUrl: string;
+  /** The broker checks logins (RolePolicy): the page asks for a username and password first. Default true. */
+  secured?: boolean;
+  /** Module name of the recorder the page sends history queries to. Default `recorder`. */
+  recorder?: string;
 }
 
 export interface DashboardServer {
-  /** http://host:port/ ; open it with `?ws=...&username=observer&password=...` (or `dashboardPageUrl`). */
+  /** http://host:port/ ; the page asks for the login itself (`dashboardPageUrl` adds `?ws=` and a username). */
   url: string;
   close(): Promise<void>;
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
+/** The page's scripts, loaded in this order by page.html. */
+const PAGE_SCRIPTS = ['bus.js', 'render.js', 'history.js', 'app.js'];
 
 /** The mqtt package's browser bundle (defines the global `mqtt`). Its exports map `mqtt/dist/*` to `dist/*.js`. */
 function mqttBundlePath(): string {
@@ -43,19 +52,22 @@ function wsSource(wsUrl: string): string {
   return `${parsed.protocol}//${parsed.host}`;
 }
 
-/** URL of the page for a given broker and login, e.g. for `comms up` to print. */
-export function dashboardPageUrl(serverUrl: string, login: { wsUrl: string; username?: string; password?: string }): string {
+/**
+ * URL of the page for a given broker, e.g. for `comms up` to print. The password is never part of
+ * it: the page asks for it in its login form, so it stays out of the address bar, history and logs.
+ */
+export function dashboardPageUrl(serverUrl: string, login: { wsUrl: string; username?: string }): string {
   const url = new URL(serverUrl);
   url.searchParams.set('ws', login.wsUrl);
   if (login.username) url.searchParams.set('username', login.username);
-  if (login.password) url.searchParams.set('password', login.password);
   return url.toString();
 }
 
 /**
- * Serve the read-only dashboard (page.html, app.js, style.css, the mqtt browser bundle, and
- * config.json with the default ws URL) from a tiny static HTTP server. The page connects straight
- * to the broker over WebSocket as an observer; this server never touches the bus.
+ * Serve the dashboard (page.html, its scripts, style.css, the mqtt browser bundle, and config.json
+ * with the ws URL and the topic filters from the topic map) from a tiny static HTTP server. The page
+ * connects straight to the broker over WebSocket with the login typed into it (observer: read only;
+ * operator: workflow controls and history); this server never touches the bus and holds no secret.
  */
 export async function startDashboardServer(options: DashboardServerOptions): Promise<DashboardServer> {
   const source = wsSource(options.wsUrl);
@@ -65,10 +77,11 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
   files.set('/', page);
   files.set('/page.html', page);
   files.set('/index.html', page);
-  files.set('/app.js', { type: 'text/javascript; charset=utf-8', body: readFileSync(join(here, 'app.js')) });
+  for (const script of PAGE_SCRIPTS) files.set(`/${script}`, { type: 'text/javascript; charset=utf-8', body: readFileSync(join(here, script)) });
   files.set('/style.css', { type: 'text/css; charset=utf-8', body: readFileSync(join(here, 'style.css')) });
   files.set('/mqtt.min.js', { type: 'text/javascript; charset=utf-8', body: readFileSync(mqttBundlePath()) });
-  files.set('/config.json', { type: 'application/json; charset=utf-8', body: Buffer.from(JSON.stringify({ wsUrl: options.wsUrl })) });
+  const config = pageConfig({ wsUrl: options.wsUrl, secured: options.secured ?? true, recorder: options.recorder ?? 'recorder' });
+  files.set('/config.json', { type: 'application/json; charset=utf-8', body: Buffer.from(JSON.stringify(config)) });
 
   const csp = [
     "default-src 'none'",

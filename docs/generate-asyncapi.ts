@@ -8,21 +8,11 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { TSchema } from '@sinclair/typebox';
-import { CORE_SCHEMAS, Envelope, ENVELOPE_VERSION, IDENTIFIER_PATTERN, MESSAGE_KINDS, TOPIC_ROOT } from '../protocol/index.ts';
-import { DocumentIngest, DocumentIngestResult, PdfRequirements, PdfRequirementsQuery } from '../protocol/pdf/index.ts';
+import { ALL_SCHEMAS, Envelope, ENVELOPE_VERSION, IDENTIFIER_PATTERN, MESSAGE_KINDS, TOPIC_TEMPLATES, type TopicName } from '../protocol/index.ts';
 
 export const ASYNCAPI_PATH = fileURLToPath(new URL('./asyncapi.json', import.meta.url));
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-
-/** Body schemas published in the document, by schema id (`name@major`). */
-const BODY_SCHEMAS: Record<string, TSchema> = {
-  ...CORE_SCHEMAS,
-  'pdf.requirements.query@1': PdfRequirementsQuery,
-  'pdf.requirements@1': PdfRequirements,
-  'document.ingest@1': DocumentIngest,
-  'document.ingest.result@1': DocumentIngestResult,
-};
 
 /** AsyncAPI component keys allow only [A-Za-z0-9._-]: `pdf.requirements@1` becomes `pdf.requirements.v1`. */
 export function componentKey(schemaId: string): string {
@@ -54,8 +44,37 @@ const PARAMETERS: Record<string, { description: string }> = {
   id: { description: `Conversation or workflow id (a lowercase ULID for ids the bus makes). Matches ${IDENTIFIER_PATTERN}.` },
 };
 
+/** The queries of the modules the system starts: request schema, response schema, who answers. */
+const QUERIES: Array<[request: string, response: string, summary: string]> = [
+  ['pdf.requirements.query@1', 'pdf.requirements@1', 'Ask arangodb which PDF document format it ingests; the answer is the versioned JSON Schema of that document.'],
+  ['document.ingest@1', 'document.ingest.result@1', 'arangodb: ingest a document in the format the requirements describe; the answer says what was written.'],
+  ['pdf.convert@1', 'pdf.convert.result@1', "marker: convert one PDF in the format the target module asks for, and have it ingested."],
+  ['workflow.execute@1', 'workflow.result@1', 'orchestrator: run a workflow; the answer comes when it reached a final state.'],
+  ['conversation.events.query@1', 'conversation.events@1', 'recorder: the events of a conversation after a seq (for watchers that reconnect).'],
+  ['conversation.status.query@1', 'conversation.status@1', 'recorder: the recorded status of one conversation.'],
+  ['conversation.list.query@1', 'conversation.list@1', 'recorder: one page of recorded conversations, newest first, filtered by module, state and text (the dashboard history).'],
+  ['recorder.stats.query@1', 'recorder.stats@1', 'recorder: message, open-conversation and dead-letter counters (the dashboard rate strip).'],
+];
+
+/** Message name of a schema id: `pdf.convert.result@1` -> `pdfConvertResult`. */
+function messageName(schemaId: string): string {
+  return schemaId.slice(0, schemaId.lastIndexOf('@')).replace(/[._-]([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+}
+
+function queryMessages(side: 'request' | 'response'): string[] {
+  return QUERIES.map(([request, response]) => messageName(side === 'request' ? request : response));
+}
+
+function queryMessageSpecs(): Record<string, MessageSpec> {
+  const specs: Record<string, MessageSpec> = {};
+  for (const [request, response, summary] of QUERIES) {
+    specs[messageName(request)] = { title: request, kinds: ['request'], schema: request, summary };
+    specs[messageName(response)] = { title: response, kinds: ['reply'], schema: response, summary: `Answer to ${request}.` };
+  }
+  return specs;
+}
+
 interface ChannelSpec {
-  address: string;
   title: string;
   description: string;
   retained: boolean;
@@ -63,72 +82,62 @@ interface ChannelSpec {
 }
 
 /** The topic map of protocol/topics.ts, with the messages each topic carries. */
-const CHANNELS: Record<string, ChannelSpec> = {
+const CHANNELS: Record<TopicName, ChannelSpec> = {
   moduleCard: {
-    address: `${TOPIC_ROOT}/modules/{module}/card`,
     title: 'Module card',
     description: 'Retained capability card: query types with request/response schema ids and JSON Schemas, backend.',
     retained: true,
     messages: ['moduleCard'],
   },
   moduleStatus: {
-    address: `${TOPIC_ROOT}/modules/{module}/status`,
     title: 'Module status',
     description: 'Retained presence: online / offline / lost. The last will of every actor is `lost`.',
     retained: true,
     messages: ['moduleStatus'],
   },
   moduleInbox: {
-    address: `${TOPIC_ROOT}/modules/{module}/inbox`,
     title: 'Module inbox',
     description: "Requests, inputs and cancels addressed to the module. Only kinds 'request' and 'cancel' are accepted.",
     retained: false,
-    messages: ['request', 'pdfRequirementsQuery', 'documentIngest', 'conversationInput', 'cancel'],
+    messages: ['request', ...queryMessages('request'), 'conversationInput', 'cancel'],
   },
   replies: {
-    address: `${TOPIC_ROOT}/replies/{clientId}`,
     title: 'Replies',
     description: 'Progress, replies and errors for one requester connection; it subscribes before it sends.',
     retained: false,
-    messages: ['progress', 'reply', 'pdfRequirements', 'documentIngestResult', 'error'],
+    messages: ['progress', 'reply', ...queryMessages('response'), 'error'],
   },
   conversationEvents: {
-    address: `${TOPIC_ROOT}/conversations/{id}/events`,
     title: 'Conversation events',
     description: 'Ordered lifecycle and progress events of one conversation, each with a per-conversation seq.',
     retained: false,
     messages: ['conversationEvent'],
   },
   conversationState: {
-    address: `${TOPIC_ROOT}/conversations/{id}/state`,
     title: 'Conversation state',
     description: 'Retained latest snapshot; cleared (empty retained payload) some time after a final state.',
     retained: true,
     messages: ['conversationState'],
   },
   workflowEvents: {
-    address: `${TOPIC_ROOT}/workflows/{id}/events`,
     title: 'Workflow events',
-    description: 'Workflow events. Reserved by the topic map; body schemas are not defined yet.',
+    description: 'Ordered workflow and step transitions of one workflow, each with a per-workflow seq.',
     retained: false,
-    messages: ['workflowMessage'],
+    messages: ['workflowEvent'],
   },
   workflowState: {
-    address: `${TOPIC_ROOT}/workflows/{id}/state`,
     title: 'Workflow state',
-    description: 'Retained workflow snapshot. Reserved by the topic map; body schemas are not defined yet.',
+    description: 'Retained latest snapshot of a workflow: definition, state and every step.',
     retained: true,
-    messages: ['workflowMessage'],
+    messages: ['workflowState'],
   },
   workflowControl: {
-    address: `${TOPIC_ROOT}/workflows/{id}/control`,
     title: 'Workflow control',
-    description: 'Pause / resume / cancel commands. Reserved by the topic map; body schemas are not defined yet.',
+    description: 'Pause / resume / cancel commands for the orchestrator, as an envelope or as the bare JSON body.',
     retained: false,
-    messages: ['workflowMessage'],
+    messages: ['workflowControl'],
   },
   deadletter: {
-    address: `${TOPIC_ROOT}/deadletter/{module}`,
     title: 'Dead letters',
     description: 'Messages the module could not accept: the error and the original payload.',
     retained: false,
@@ -145,26 +154,25 @@ interface MessageSpec {
 }
 
 const MESSAGES: Record<string, MessageSpec> = {
+  ...queryMessageSpecs(),
   moduleCard: { title: 'Module card', kinds: ['event'], schema: 'module.card@1', summary: "A module's capabilities." },
   moduleStatus: { title: 'Module status', kinds: ['event'], schema: 'module.status@1', summary: 'Presence of a module.' },
   request: { title: 'Request (any query)', kinds: ['request'], summary: 'A request; `schema` names the query type (see the module card), `body` follows that schema.' },
-  pdfRequirementsQuery: { title: 'pdf.requirements.query@1', kinds: ['request'], schema: 'pdf.requirements.query@1', summary: 'Ask arangodb which PDF document format it ingests.' },
-  documentIngest: { title: 'document.ingest@1', kinds: ['request'], schema: 'document.ingest@1', summary: 'A document in the format the requirements describe.' },
   conversationInput: { title: 'Conversation input', kinds: ['request'], schema: 'conversation.input@1', summary: 'Answer to an input-required progress; correlationId is the request id.' },
   cancel: { title: 'Cancel', kinds: ['cancel'], schema: 'cancel@1', summary: 'Cancel a running request; correlationId is the request id.' },
   progress: { title: 'Progress', kinds: ['progress'], schema: 'progress@1', summary: 'Accepted, progressing, asking for more time or for input.' },
   reply: { title: 'Reply (any query)', kinds: ['reply'], summary: "The answer; `schema` is the query's response schema id from the module card." },
-  pdfRequirements: { title: 'pdf.requirements@1', kinds: ['reply'], schema: 'pdf.requirements@1', summary: 'The versioned JSON Schema of the document arangodb ingests.' },
-  documentIngestResult: { title: 'document.ingest.result@1', kinds: ['reply'], schema: 'document.ingest.result@1', summary: 'What arangodb wrote.' },
   error: { title: 'Error', kinds: ['error'], schema: 'error@1', summary: 'A stable error code, a message saying what to fix, and details.' },
   conversationEvent: { title: 'Conversation event', kinds: ['event'], schema: 'conversation.event@1', summary: 'One lifecycle change or progress step; envelope `seq` orders them.' },
   conversationState: { title: 'Conversation state', kinds: ['event'], schema: 'conversation.state@1', summary: 'Latest snapshot of a conversation.' },
-  workflowMessage: { title: 'Workflow message', kinds: ['event'], summary: 'Any envelope; workflow body schemas are not defined yet.' },
+  workflowEvent: { title: 'Workflow event', kinds: ['event'], schema: 'workflow.event@1', summary: 'One workflow or step transition; envelope `seq` orders them.' },
+  workflowState: { title: 'Workflow state', kinds: ['event'], schema: 'workflow.state@1', summary: 'Latest snapshot of a workflow.' },
+  workflowControl: { title: 'Workflow control', kinds: ['event'], schema: 'workflow.control@1', summary: 'Pause, resume or cancel a workflow (also accepted as the bare JSON body).' },
   deadLetter: { title: 'Dead letter', kinds: ['event'], schema: 'deadletter@1', summary: 'A refused message with the reason.' },
 };
 
 /** Operations from the point of view of one actor on the bus. */
-const OPERATIONS: Array<[name: string, action: 'send' | 'receive', channel: string, summary: string]> = [
+const OPERATIONS: Array<[name: string, action: 'send' | 'receive', channel: TopicName, summary: string]> = [
   ['publishCard', 'send', 'moduleCard', 'Publish the own card (retained) on start.'],
   ['watchCards', 'receive', 'moduleCard', 'Discover modules and their query types.'],
   ['publishStatus', 'send', 'moduleStatus', 'Publish online/offline; the broker publishes the last will `lost`.'],
@@ -177,9 +185,12 @@ const OPERATIONS: Array<[name: string, action: 'send' | 'receive', channel: stri
   ['watchConversationEvents', 'receive', 'conversationEvents', 'Watchers and the recorder follow conversations.'],
   ['publishConversationState', 'send', 'conversationState', 'Requester: keep the retained snapshot current.'],
   ['watchConversationState', 'receive', 'conversationState', 'Read the latest snapshot of a conversation.'],
-  ['publishWorkflowEvent', 'send', 'workflowEvents', 'Orchestrator (reserved).'],
-  ['publishWorkflowState', 'send', 'workflowState', 'Orchestrator (reserved).'],
-  ['controlWorkflow', 'send', 'workflowControl', 'Pause, resume or cancel a workflow (reserved).'],
+  ['publishWorkflowEvent', 'send', 'workflowEvents', 'Orchestrator: publish every workflow and step transition.'],
+  ['watchWorkflowEvents', 'receive', 'workflowEvents', 'Watchers and the recorder follow workflows.'],
+  ['publishWorkflowState', 'send', 'workflowState', 'Orchestrator: keep the retained workflow snapshot current.'],
+  ['watchWorkflowState', 'receive', 'workflowState', 'Read the latest snapshot of a workflow.'],
+  ['controlWorkflow', 'send', 'workflowControl', 'Pause, resume or cancel a workflow.'],
+  ['receiveWorkflowControl', 'receive', 'workflowControl', 'Orchestrator: apply pause, resume and cancel.'],
   ['publishDeadLetter', 'send', 'deadletter', 'Keep a refused message with its reason.'],
   ['watchDeadLetters', 'receive', 'deadletter', 'Inspect refused messages.'],
 ];
@@ -202,16 +213,17 @@ function messageObject(name: string, spec: MessageSpec): Json {
 export function buildAsyncApi(): Json {
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string; description: string };
   const schemas: { [key: string]: Json } = { Envelope: plainSchema(Envelope, `comms.envelope@${ENVELOPE_VERSION}`) };
-  for (const id of Object.keys(BODY_SCHEMAS).sort()) schemas[componentKey(id)] = plainSchema(BODY_SCHEMAS[id] as TSchema, id);
+  for (const id of Object.keys(ALL_SCHEMAS).sort()) schemas[componentKey(id)] = plainSchema(ALL_SCHEMAS[id] as TSchema, id);
 
   const messages: { [key: string]: Json } = {};
   for (const [name, spec] of Object.entries(MESSAGES)) messages[name] = messageObject(name, spec);
 
   const channels: { [key: string]: Json } = {};
-  for (const [name, spec] of Object.entries(CHANNELS)) {
-    const params = [...spec.address.matchAll(/\{(\w+)\}/g)].map((m) => m[1] as string);
+  for (const [name, spec] of Object.entries(CHANNELS) as Array<[TopicName, ChannelSpec]>) {
+    const address = TOPIC_TEMPLATES[name];
+    const params = [...address.matchAll(/\{(\w+)\}/g)].map((m) => m[1] as string);
     channels[name] = {
-      address: spec.address,
+      address,
       title: spec.title,
       description: `${spec.description} QoS 1; ${spec.retained ? 'retained' : 'not retained'}.`,
       parameters: Object.fromEntries(params.map((p) => [p, { $ref: `#/components/parameters/${p}` }])),
@@ -221,7 +233,7 @@ export function buildAsyncApi(): Json {
 
   const operations: { [key: string]: Json } = {};
   for (const [name, action, channel, summary] of OPERATIONS) {
-    const spec = CHANNELS[channel] as ChannelSpec;
+    const spec = CHANNELS[channel];
     operations[name] = {
       action,
       channel: { $ref: `#/channels/${channel}` },

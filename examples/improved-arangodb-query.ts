@@ -1,26 +1,33 @@
 /**
  * The flagship, runnable: marker asks arangodb what it ingests, converts a real PDF to that format,
- * validates it and has arangodb ingest it (ARCHITECTURE §7, docs/flagship.md).
+ * validates it and has arangodb ingest it (docs/flagship.md).
  *
- *   npx tsx examples/improved-arangodb-query.ts --pdf FILE [--password P] [--out DIR] [--url mqtt://...]
+ *   npx tsx examples/improved-arangodb-query.ts --pdf FILE [--pdf-password P] [--out DIR] [--data DIR] [--url mqtt://...]
  *
- * Without --url an embedded broker is started on an ephemeral port. With ARANGO_URL set, arangodb
- * also imports into that database; JSONL files are always written under --out.
+ * Without --url the system (embedded broker on an ephemeral port, recorder, modules) starts here
+ * through system/, and the run is recorded in DIR/comms.db (`comms status <id> --data DIR`).
+ * With ARANGO_URL set, arangodb also imports into that database; JSONL files are always written
+ * under --out (default DATA/ingest, where `comms run` writes). The flags are the CLI's: --pdf-password
+ * opens an encrypted PDF, --username/--password are the MQTT login for --url.
  */
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { runMarkerToArangodb } from '../actors/flagship/index.ts';
 import { createLogger } from '../logging/index.ts';
 import { CommsError } from '../protocol/index.ts';
+import { runFlagship } from '../system/index.ts';
+import { resolveDataDir } from '../cli/index.ts';
 
 const argv = await yargs(hideBin(process.argv))
   .scriptName('improved-arangodb-query')
-  .usage('$0 --pdf FILE [--password P] [--out DIR] [--url mqtt://host:port]')
+  .usage('$0 --pdf FILE [--pdf-password P] [--out DIR] [--data DIR] [--url mqtt://host:port]')
   .option('pdf', { type: 'string', demandOption: true, describe: 'PDF file to convert and ingest' })
-  .option('password', { type: 'string', describe: 'user password of an encrypted PDF' })
-  .option('out', { type: 'string', default: 'out/arangodb', describe: 'JSONL output folder' })
-  .option('url', { type: 'string', describe: 'MQTT broker URL; default: start an embedded broker' })
+  .option('pdf-password', { type: 'string', describe: 'user password of an encrypted PDF' })
+  .option('out', { type: 'string', describe: 'JSONL output folder (default: ingest/ in the data folder, as `comms run`)' })
+  .option('url', { type: 'string', describe: 'MQTT broker URL of a running system; default: start one here' })
+  .option('username', { type: 'string', default: process.env.COMMS_USERNAME, describe: 'MQTT username (with --url)' })
+  .option('password', { type: 'string', default: process.env.COMMS_PASSWORD, describe: 'MQTT password (with --url); the PDF password is --pdf-password' })
+  .option('data', { type: 'string', describe: 'data folder (recorder database, ingest output); default as the CLI: $COMMS_DATA, else the checkout\'s data/' })
   .option('max-pages', { type: 'number', describe: 'extract only the first N pages' })
   .option('ingest', { type: 'boolean', default: true, describe: 'send the document to arangodb; --no-ingest stops after validation' })
   .strict()
@@ -29,13 +36,17 @@ const argv = await yargs(hideBin(process.argv))
 
 const logger = createLogger('example', process.env.COMMS_LOG_LEVEL ?? 'warn');
 const started = Date.now();
-const out = resolve(argv.out);
+const data = resolveDataDir(argv.data).path;
+const out = resolve(argv.out ?? join(data, 'ingest'));
 
 try {
-  const { url, conversationId, result } = await runMarkerToArangodb({
+  const { url, conversationId, result, dbPath } = await runFlagship({
     ...(argv.url ? { url: argv.url } : {}),
+    dataDir: data,
+    ...(argv.username !== undefined ? { username: argv.username } : {}),
+    ...(argv.password !== undefined ? { password: argv.password } : {}),
     pdf: resolve(argv.pdf),
-    ...(argv.password !== undefined ? { pdfPassword: argv.password } : {}),
+    ...(argv.pdfPassword !== undefined ? { pdfPassword: argv.pdfPassword } : {}),
     ...(argv.maxPages !== undefined ? { maxPages: argv.maxPages } : {}),
     ...(argv.ingest ? {} : { ingest: false }),
     outDir: out,
@@ -45,7 +56,7 @@ try {
   });
 
   const r = result.requirements;
-  console.log(`\nbroker ${url}, conversation ${conversationId}`);
+  console.log(`\nbroker ${url}, conversation ${conversationId}${dbPath ? `, recorded in ${dbPath}` : ''}`);
   console.log('\nrequirements (from arangodb, pdf.requirements@1)');
   console.log(`  schema      ${r.schemaId} version ${r.version}`);
   console.log(`  block types ${r.blockTypes.join(', ')}`);

@@ -1,12 +1,14 @@
-import type { BBoxT, BlockT, BlockType } from '../protocol/pdf/index.ts';
+import type { BBox, Block, BlockType } from '../protocol/pdf/index.ts';
 import { apply, round2, type Matrix } from './geometry.ts';
 import { LIST_START } from './layout.ts';
+import { detectHeadings, type HeadingInfo } from './headings.ts';
 import type { ResolvedOutlineEntry } from './outline.ts';
+import { tocPages } from './toc.ts';
 import type { LaidBlock, PageLayout } from './types.ts';
 
 type Role =
-  | { type: 'Text' }
-  | { type: 'SectionHeader'; level: number; source: 'outline' | 'font' }
+  | { type: 'Text'; toc?: boolean }
+  | { type: 'SectionHeader'; level: number; source: 'outline' | 'font'; number?: string; label?: string; title?: string }
   | { type: 'ListItem'; marker: string; ordered: boolean }
   | { type: 'Table' }
   | { type: 'Figure' }
@@ -36,34 +38,39 @@ function letters(s: string): number {
   return (s.match(/\p{L}/gu) ?? []).length;
 }
 
-/** Body font size: the size that sets the most characters. */
-export function bodySize(hist: Map<number, number>): number {
-  let best = 10;
-  let bestN = -1;
-  for (const [size, n] of hist) {
-    if (n > bestN) {
-      best = size;
-      bestN = n;
-    }
-  }
-  return best;
-}
 
-/** Running headers and footers: text in the top or bottom band repeated (digits aside) on many pages. */
+/**
+ * Running headers and footers: text in the top or bottom band that repeats on many pages, either
+ * as the same text (digits aside) or in the same shape: one line at the same height, size and
+ * weight. The shape catches running heads that change per chapter ("第一章 ...", "CHAPTER 3.
+ * ...") or carry the current section, which never repeat as text on a quarter of the pages.
+ */
 function runningKeys(pages: PageLayout[]): Set<string> {
   const counts = new Map<string, Set<number>>();
+  const count = (key: string, page: number) => {
+    let set = counts.get(key);
+    if (!set) counts.set(key, (set = new Set()));
+    set.add(page);
+  };
   for (const p of pages) {
     for (const b of p.blocks) {
       const band = bandOf(b, p);
       if (!band || b.kind !== 'text' || b.text.length > 200) continue;
-      const key = `${band}:${b.text.toLowerCase().replace(/\d+/g, '#').replace(/\s+/g, ' ').trim()}`;
-      let set = counts.get(key);
-      if (!set) counts.set(key, (set = new Set()));
-      set.add(p.index);
+      count(textKey(b, band), p.index);
+      if (b.lines.length === 1) count(shapeKey(b, band), p.index);
     }
   }
   const need = pages.length >= 3 ? Math.max(2, Math.ceil(pages.length * 0.25)) : Infinity;
   return new Set([...counts].filter(([, s]) => s.size >= need).map(([k]) => k));
+}
+
+function textKey(b: LaidBlock, band: string): string {
+  return `${band}:${b.text.toLowerCase().replace(/\d+/g, '#').replace(/\s+/g, ' ').trim()}`;
+}
+
+/** Same band, same height within 3 pt, same size within 0.5 pt, same weight. */
+function shapeKey(b: LaidBlock, band: string): string {
+  return `${band}@${Math.round(b.bbox[1] / 3)}:${Math.round(b.size * 2)}:${b.bold ? 'b' : 'r'}`;
 }
 
 function bandOf(b: LaidBlock, p: PageLayout): 'top' | 'bottom' | undefined {
@@ -72,44 +79,12 @@ function bandOf(b: LaidBlock, p: PageLayout): 'top' | 'bottom' | undefined {
   return undefined;
 }
 
-function isHeadingShape(b: LaidBlock): boolean {
-  const t = b.text.trim();
-  return (
-    b.kind === 'text' &&
-    b.lines.length <= 3 &&
-    t.length >= 2 &&
-    t.length <= 200 &&
-    letters(t) >= 2 &&
-    b.math < 0.5 &&
-    !(t.length > 80 && /[.;,]$/.test(t)) &&
-    !CAPTION.test(t)
-  );
-}
-
-/** Heading levels by font size rank: distinct heading sizes from large to small, bold body text last. */
-function headingLevels(pages: PageLayout[], body: number, running: Set<string>): Map<LaidBlock, number> {
-  const sized: LaidBlock[] = [];
-  const boldBody: LaidBlock[] = [];
-  for (const p of pages) {
-    for (const b of p.blocks) {
-      if (!isHeadingShape(b) || isRunning(b, p, running)) continue;
-      if (b.size >= body * 1.08) sized.push(b);
-      else if (b.bold && b.size >= body * 0.95 && b.text.length <= 120 && !/[.:,;]$/.test(b.text.trim())) boldBody.push(b);
-    }
-  }
-  const sizes = [...new Set(sized.map((b) => Math.round(b.size * 2) / 2))].sort((a, b) => b - a);
-  const levels = new Map<LaidBlock, number>();
-  for (const b of sized) levels.set(b, Math.min(6, sizes.indexOf(Math.round(b.size * 2) / 2) + 1));
-  for (const b of boldBody) levels.set(b, Math.min(6, sizes.length + 1));
-  return levels;
-}
-
 function isRunning(b: LaidBlock, p: PageLayout, running: Set<string>): 'top' | 'bottom' | undefined {
   const band = bandOf(b, p);
   if (!band || b.kind !== 'text') return undefined;
   if (PAGE_NUMBER.test(b.text.trim())) return band;
-  const key = `${band}:${b.text.toLowerCase().replace(/\d+/g, '#').replace(/\s+/g, ' ').trim()}`;
-  return running.has(key) ? band : undefined;
+  if (running.has(textKey(b, band))) return band;
+  return b.lines.length === 1 && running.has(shapeKey(b, band)) ? band : undefined;
 }
 
 /** Match outline entries to blocks on their page; entries without a matching block become headings of their own. */
@@ -167,15 +142,16 @@ function applyOutline(pages: PageLayout[], outline: ResolvedOutlineEntry[], tran
   }
 }
 
-function roleOf(b: LaidBlock, p: PageLayout, body: number, running: Set<string>, levels: Map<LaidBlock, number>): Role {
+function roleOf(b: LaidBlock, p: PageLayout, body: number, running: Set<string>, levels: Map<LaidBlock, HeadingInfo>): Role {
   if (b.kind === 'figure') return { type: 'Figure' };
   if (b.kind === 'table') return { type: 'Table' };
+  // Headings first: a slide's navigation bar repeats like a running header yet names the section.
+  const heading = levels.get(b);
+  if (heading !== undefined) return { type: 'SectionHeader', source: 'font', ...heading };
   const band = isRunning(b, p, running);
   if (band === 'top') return { type: 'PageHeader' };
   if (band === 'bottom') return { type: 'PageFooter' };
   const t = b.text.trim();
-  const level = levels.get(b);
-  if (level !== undefined) return { type: 'SectionHeader', level, source: 'font' };
   if (CAPTION.test(t) && t.length < 600) return { type: 'Caption' };
   const note = /^(\d{1,3}|[*†‡§¶])\s*(?=\S)/.exec(t);
   if (note && b.bbox[3] >= p.height * 0.8 && b.size > 0 && b.size <= body * 0.88) return { type: 'Footnote', label: note[1]! };
@@ -190,7 +166,13 @@ function roleOf(b: LaidBlock, p: PageLayout, body: number, running: Set<string>,
   return { type: 'Text' };
 }
 
-function bbox(b: [number, number, number, number]): BBoxT {
+/** Text on a table-of-contents page is marked as such, never a heading or list item (running heads aside). */
+function tocRole(b: LaidBlock, p: PageLayout, toc: Set<number>, running: Set<string>): Role | undefined {
+  if (!toc.has(p.index) || b.kind !== 'text' || isRunning(b, p, running)) return undefined;
+  return { type: 'Text', toc: true };
+}
+
+function bbox(b: [number, number, number, number]): BBox {
   return round2(b);
 }
 
@@ -200,14 +182,17 @@ function bbox(b: [number, number, number, number]): BBoxT {
  */
 export function classify(
   pages: PageLayout[],
-  opts: { body: number; outline: ResolvedOutlineEntry[] | null; transforms: Matrix[] },
-): BlockT[] {
+  opts: { body: number; outline: ResolvedOutlineEntry[] | null; transforms: Matrix[]; title?: string },
+): Block[] {
   const running = runningKeys(pages);
   const roles = new Map<LaidBlock, Role>();
-  const levels = opts.outline ? new Map<LaidBlock, number>() : headingLevels(pages, opts.body, running);
+  const toc = tocPages(pages);
+  const levels = opts.outline
+    ? new Map<LaidBlock, HeadingInfo>()
+    : detectHeadings(pages, { body: opts.body, toc, ...(opts.title ? { title: opts.title } : {}), isRunning: (b, p) => isRunning(b, p, running) !== undefined });
   if (opts.outline) applyOutline(pages, opts.outline, opts.transforms, opts.body, roles);
 
-  const out: BlockT[] = [];
+  const out: Block[] = [];
   for (const p of pages) {
     const counters = new Map<BlockType, number>();
     const nextId = (type: BlockType) => {
@@ -217,9 +202,9 @@ export function classify(
     };
     const placed: Placed[] = p.blocks
       .filter((b) => b.kind !== 'text' || b.text.trim() !== '')
-      .map((laid) => ({ laid, role: roles.get(laid) ?? roleOf(laid, p, opts.body, running, levels) }));
-    const pageBlocks: BlockT[] = [];
-    let group: Extract<BlockT, { blockType: 'ListGroup' }> | undefined;
+      .map((laid) => ({ laid, role: roles.get(laid) ?? tocRole(laid, p, toc, running) ?? roleOf(laid, p, opts.body, running, levels) }));
+    const pageBlocks: Block[] = [];
+    let group: Extract<Block, { blockType: 'ListGroup' }> | undefined;
     for (const { laid, role } of placed) {
       if (role.type !== 'ListItem') group = undefined;
       if (role.type === 'ListItem' && !group) {
@@ -227,10 +212,19 @@ export function classify(
         pageBlocks.push(group);
       }
       const base = { id: nextId(role.type), page: p.index, bbox: bbox(laid.bbox), text: laid.text.trim() };
-      let block: BlockT;
+      let block: Block;
       switch (role.type) {
         case 'SectionHeader':
-          block = { blockType: 'SectionHeader', ...base, text: base.text.replace(/\s+/g, ' '), level: role.level, source: role.source };
+          block = {
+            blockType: 'SectionHeader',
+            ...base,
+            text: base.text.replace(/\s+/g, ' '),
+            level: role.level,
+            source: role.source,
+            ...(role.number !== undefined ? { number: role.number } : {}),
+            ...(role.label !== undefined ? { label: role.label } : {}),
+            ...(role.title !== undefined ? { title: role.title } : {}),
+          };
           break;
         case 'ListItem': {
           block = { blockType: 'ListItem', ...base, marker: role.marker, ordered: role.ordered, groupId: group!.id };
@@ -254,8 +248,11 @@ export function classify(
         case 'Footnote':
           block = { blockType: 'Footnote', ...base, label: role.label };
           break;
+        case 'Text':
+          block = { blockType: 'Text', ...base, ...(role.toc ? { toc: true } : {}) };
+          break;
         default:
-          block = { blockType: role.type, ...base } as BlockT;
+          block = { blockType: role.type, ...base } as Block;
       }
       pageBlocks.push(block);
     }
@@ -266,11 +263,11 @@ export function classify(
 }
 
 /** A caption belongs to the nearest figure or table above or below it on its page. */
-function linkCaptions(blocks: BlockT[]): void {
+function linkCaptions(blocks: Block[]): void {
   const targets = blocks.filter((b) => b.blockType === 'Figure' || b.blockType === 'Table');
   for (const c of blocks) {
     if (c.blockType !== 'Caption' || targets.length === 0) continue;
-    const dist = (t: BlockT) => Math.min(Math.abs(t.bbox[1] - c.bbox[3]), Math.abs(c.bbox[1] - t.bbox[3]));
+    const dist = (t: Block) => Math.min(Math.abs(t.bbox[1] - c.bbox[3]), Math.abs(c.bbox[1] - t.bbox[3]));
     const t = targets.reduce((a, b) => (dist(b) < dist(a) ? b : a));
     if (dist(t) > 200) continue;
     c.targetId = t.id;

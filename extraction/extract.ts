@@ -1,13 +1,15 @@
-import type { PDFDocumentProxy } from 'pdfjs-dist/legacy/build/pdf.mjs';
-import { CommsError } from '../protocol/index.ts';
-import { PDF_REQUIREMENTS_VERSION, buildSections, type OutlineEntryT, type PdfDocumentT, type PdfPageT } from '../protocol/pdf/index.ts';
-import { bodySize, classify } from './classify.ts';
+import { CommsError } from '../protocol/errors.ts';
+import { buildSections } from '../conversion/index.ts';
+import { PDF_REQUIREMENTS_VERSION, type OutlineEntry, type PdfDocument, type PdfPage } from '../protocol/pdf/index.ts';
+import { bodySizeOf } from './body-size.ts';
+import { classify } from './classify.ts';
 import { FontStyles } from './fonts.ts';
 import type { Matrix } from './geometry.ts';
 import { readMetadata } from './metadata.ts';
 import { openPdf } from './open.ts';
 import { readOutline } from './outline.ts';
-import { readPage } from './page-reader.ts';
+import { readPageOrEmpty, type PageResult } from './page-job.ts';
+import { readPagesInWorkers, workerCount } from './page-pool.ts';
 import type { PageLayout } from './types.ts';
 
 export interface ExtractProgress {
@@ -25,6 +27,14 @@ export interface ExtractOptions {
   maxPages?: number;
   /** Take headings from the PDF outline when it has one (default true). */
   useOutline?: boolean;
+  /** The PDF's bytes, already read (marker checks its file policy first): `path` then only names the document. */
+  data?: Uint8Array;
+  /**
+   * Worker threads for page extraction; default one per core (os.availableParallelism()) when
+   * running as compiled JavaScript, none under tsx. Documents under 16 pages, and 0 or 1 here,
+   * are read on the calling thread.
+   */
+  workers?: number;
 }
 
 /** Pages with fewer characters than this but with images are scans to OCR. */
@@ -48,61 +58,78 @@ function kindOf(info: { hasForm: boolean; creator?: string; producer?: string },
  * are kept between pages (no operator lists, no page objects), so memory grows with the text, not
  * with the file. Throws CommsError E_PDF_INVALID, E_PDF_PASSWORD or E_CANCELED.
  */
-export async function extractPdf(path: string, opts: ExtractOptions = {}): Promise<PdfDocumentT> {
+export async function extractPdf(path: string, opts: ExtractOptions = {}): Promise<PdfDocument> {
   checkAbort(opts.signal, path);
-  const opened = await openPdf(path, opts.password);
+  const opened = await openPdf(path, opts.password, opts.data);
   const { doc } = opened;
   try {
     const numPages = doc.numPages;
     const limit = opts.maxPages !== undefined ? Math.max(0, Math.min(numPages, Math.floor(opts.maxPages))) : numPages;
     const info = await readMetadata(doc);
     const outline = await readOutline(doc);
-    const fonts = new FontStyles();
-    const layouts: PageLayout[] = [];
-    const transforms: Matrix[] = [];
-    const sizeHist = new Map<number, number>();
+    const layouts: PageLayout[] = new Array(limit);
+    const transforms: Matrix[] = new Array(limit);
     let failedPages = 0;
-    let firstFailure: unknown;
-    for (let i = 0; i < limit; i++) {
-      checkAbort(opts.signal, path);
-      try {
-        const { layout, sizeChars, transform } = await readPage(doc, i, fonts);
-        layouts.push(layout);
-        transforms.push(transform);
-        for (const [s, n] of sizeChars) sizeHist.set(s, (sizeHist.get(s) ?? 0) + n);
-      } catch (err) {
-        // One damaged page should not cost the rest of the document.
+    let firstFailure: string | undefined;
+    let done = 0;
+    const take = (r: PageResult) => {
+      layouts[r.index] = r.layout;
+      transforms[r.index] = r.transform;
+      if (r.error !== undefined) {
         failedPages++;
-        firstFailure ??= err;
-        layouts.push({ index: i, width: 0, height: 0, rotation: 0, textChars: 0, imageCount: 0, blocks: [] });
-        transforms.push(await pageTransform(doc, i));
+        firstFailure ??= r.error;
       }
-      opts.onPage?.({ page: i + 1, pageCount: limit });
-      if ((i + 1) % CLEANUP_EVERY === 0) await doc.cleanup().catch(() => undefined);
+      opts.onPage?.({ page: ++done, pageCount: limit });
+    };
+    const threads = workerCount(limit, opts.workers);
+    if (threads > 1) {
+      // Workers open their own copies; release ours first so only they hold page data.
+      await doc.destroy().catch(() => undefined);
+      try {
+        await readPagesInWorkers(
+          { path: opened.path, ...(opts.password !== undefined ? { password: opts.password } : {}), ...(opts.data ? { data: opts.data } : {}) },
+          limit,
+          threads,
+          take,
+          opts.signal,
+        );
+      } catch (err) {
+        checkAbort(opts.signal, path);
+        throw new CommsError('E_PDF_INVALID', `${opened.filename}: page extraction failed (${(err as Error).message}).`, { path }, { cause: err });
+      }
+    } else {
+      const fonts = new FontStyles();
+      for (let i = 0; i < limit; i++) {
+        checkAbort(opts.signal, path);
+        take(await readPageOrEmpty(doc, i, fonts));
+        if ((i + 1) % CLEANUP_EVERY === 0) await doc.cleanup().catch(() => undefined);
+      }
     }
     if (limit > 0 && failedPages === limit) {
-      const why = firstFailure instanceof Error ? firstFailure.message : String(firstFailure);
+      const why = firstFailure ?? 'unknown error';
       throw new CommsError('E_PDF_INVALID', `${opened.filename}: no page could be read (${why}). The file is damaged.`, { path, cause: why });
     }
 
-    const body = bodySize(sizeHist);
+    const body = bodySizeOf(layouts);
     const inRange = outline.filter((o) => o.page !== null && o.page < limit && o.title);
     const useOutline = opts.useOutline !== false && inRange.length > 0;
-    const blocks = classify(layouts, { body, outline: useOutline ? inRange : null, transforms });
+    const fallbackTitle = firstPageTitle(layouts);
+    const blocks = classify(layouts, { body, outline: useOutline ? inRange : null, transforms, ...(info.title ? { title: info.title } : {}) });
     const sections = buildSections(blocks);
     const needsOcrPages = layouts.filter((p) => p.textChars < OCR_MAX_CHARS && p.imageCount > 0).map((p) => p.index);
-    const pages: PdfPageT[] = layouts.map((p) => ({
+    const pages: PdfPage[] = layouts.map((p) => ({
       index: p.index,
       width: Math.round(p.width * 100) / 100,
       height: Math.round(p.height * 100) / 100,
       rotation: p.rotation,
       textChars: p.textChars,
       imageCount: p.imageCount,
+      ...(p.quality ? { quality: p.quality } : {}),
     }));
-    const outlineOut: OutlineEntryT[] = outline.map((o) => ({ title: o.title, level: o.level, page: o.page !== null && o.page < numPages ? o.page : null }));
+    const outlineOut: OutlineEntry[] = outline.map((o) => ({ title: o.title, level: o.level, page: o.page !== null && o.page < numPages ? o.page : null }));
 
-    const title = info.title ?? blocks.find((b) => b.blockType === 'SectionHeader')?.text;
-    const document: PdfDocumentT = {
+    const title = info.title ?? fallbackTitle ?? blocks.find((b) => b.blockType === 'SectionHeader')?.text;
+    const document: PdfDocument = {
       formatVersion: PDF_REQUIREMENTS_VERSION,
       kind: kindOf(info, layouts, needsOcrPages),
       metadata: {
@@ -133,11 +160,12 @@ export async function extractPdf(path: string, opts: ExtractOptions = {}): Promi
   }
 }
 
-async function pageTransform(doc: PDFDocumentProxy, index: number): Promise<Matrix> {
-  try {
-    const page = await doc.getPage(index + 1);
-    return page.getViewport({ scale: 1 }).transform as Matrix;
-  } catch {
-    return [1, 0, 0, -1, 0, 0];
-  }
+
+/** Without a metadata title, the largest short text on the first page with text is the title. */
+function firstPageTitle(pages: PageLayout[]): string | undefined {
+  const first = pages.find((p) => p.blocks.some((b) => b.kind === 'text' && b.text.trim() !== ''));
+  const best = first?.blocks
+    .filter((b) => b.kind === 'text' && b.lines.length <= 3 && /\p{L}{2}/u.test(b.text))
+    .sort((a, b) => b.size - a.size)[0];
+  return best ? best.text.replace(/\s+/g, ' ').trim() : undefined;
 }

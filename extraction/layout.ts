@@ -120,7 +120,8 @@ function groupParagraphs(segments: Segment[]): Draft[] {
       if (o.last.y1 < s.y0 - 3 * s.size) continue;
       if (o.last.line === s.line) continue;
       const gap = s.y0 - o.last.y1;
-      if (gap < -0.35 * s.size || gap > 0.75 * Math.max(s.size, o.size)) continue;
+      // Lines are told apart by baselines: tall glyph boxes of tightly set lines overlap a little.
+      if (s.base - o.last.base < 0.7 * Math.min(s.size, o.size) || gap > 0.75 * Math.max(s.size, o.size)) continue;
       if (Math.abs(s.size - o.size) > 0.12 * Math.max(s.size, o.size)) continue;
       if (s.bold !== o.bold || s.mono !== o.mono) continue;
       const lineX0 = Math.min(...o.draft.lines[o.draft.lines.length - 1]!.map((x) => x.x0));

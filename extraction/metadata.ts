@@ -1,5 +1,5 @@
 import type { PDFDocumentProxy } from 'pdfjs-dist/legacy/build/pdf.mjs';
-import { toIsoDate } from '../protocol/pdf/index.ts';
+import { toIsoDate } from '../conversion/index.ts';
 
 export interface DocInfo {
   title?: string;

@@ -23,17 +23,20 @@ function errorName(err: unknown): string {
   return err && typeof err === 'object' && 'name' in err ? String((err as { name: unknown }).name) : '';
 }
 
-/** Read and open a PDF, mapping pdf.js failures to the protocol's codes. */
-export async function openPdf(path: string, password?: string): Promise<OpenedPdf> {
-  const filename = basename(path);
-  let data: Uint8Array;
+async function readPdfFile(path: string): Promise<Uint8Array> {
   try {
     const st = await stat(path);
     if (!st.isFile()) throw new Error('not a regular file');
-    data = new Uint8Array(await readFile(path));
+    return new Uint8Array(await readFile(path));
   } catch (err) {
     throw new CommsError('E_PDF_INVALID', `Cannot read ${path}: ${(err as Error).message}. Check the path.`, { path }, { cause: err });
   }
+}
+
+/** Read (unless `given` holds the bytes already; `path` then only names them) and open a PDF, mapping pdf.js failures to the protocol's codes. */
+export async function openPdf(path: string, password?: string, given?: Uint8Array): Promise<OpenedPdf> {
+  const filename = basename(path);
+  const data = given ? new Uint8Array(given) : await readPdfFile(path);
   if (data.byteLength === 0) {
     throw new CommsError('E_PDF_INVALID', `${filename} is empty (0 bytes); it is not a PDF.`, { path, bytes: 0 });
   }

@@ -66,7 +66,7 @@ export async function readPage(
       // A broken content stream loses images and font styles only; text may still come through.
     }
     const content = await page.getTextContent({ includeMarkedContent: false });
-    const { groups, chars, sizeChars } = buildSegments(content.items, content.styles, vt, page, fonts);
+    const { groups, chars, sizeChars, quality } = buildSegments(content.items, content.styles, vt, page, fonts);
     const pageBox: Box = [0, 0, viewport.width, viewport.height];
     const clipped = images
       .map((b): Box => [Math.max(b[0], pageBox[0]), Math.max(b[1], pageBox[1]), Math.min(b[2], pageBox[2]), Math.min(b[3], pageBox[3])])
@@ -85,6 +85,7 @@ export async function readPage(
         textChars: chars,
         imageCount,
         blocks,
+        ...(quality.length > 0 ? { quality } : {}),
       },
       sizeChars,
       transform: vt,

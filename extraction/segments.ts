@@ -1,11 +1,12 @@
 import type { PDFPageProxy } from 'pdfjs-dist/legacy/build/pdf.mjs';
 import type { TextItem, TextStyle } from 'pdfjs-dist/types/src/display/api';
+import { decodeRun } from './decode.ts';
 import type { FontStyles } from './fonts.ts';
 import { multiply, toFrame } from './geometry.ts';
 import type { Segment } from './types.ts';
 
 /** One text item placed in its direction's frame. */
-interface Placed {
+export interface Placed {
   text: string;
   x0: number;
   x1: number;
@@ -44,14 +45,19 @@ export function buildSegments(
   viewportTransform: readonly number[],
   page: PDFPageProxy,
   fonts: FontStyles,
-): { groups: SegmentGroup[]; chars: number; sizeChars: Map<number, number> } {
+): { groups: SegmentGroup[]; chars: number; sizeChars: Map<number, number>; quality: string[] } {
   const byAngle = new Map<number, { cos: number; sin: number; items: Placed[] }>();
   let chars = 0;
+  let repaired = 0;
+  let undecodable = 0;
   const sizeChars = new Map<number, number>();
   for (const item of items) {
     if (!isTextItem(item)) continue;
-    const text = item.str;
-    if (!text || text.trim() === '') continue;
+    if (!item.str || item.str.trim() === '') continue;
+    const decoded = decodeRun(item.str);
+    const text = decoded.text;
+    if (decoded.repaired) repaired += text.length;
+    undecodable += decoded.undecodable;
     const m = multiply(viewportTransform, item.transform);
     const size = Math.hypot(m[2], m[3]);
     // Degenerate matrices (NaN, zero scale) come from broken content streams; such text has no place.
@@ -101,7 +107,11 @@ export function buildSegments(
     }
     groups.push({ angle: (key * Math.PI) / 180, cos: g.cos, sin: g.sin, segments });
   }
-  return { groups, chars, sizeChars };
+  const quality: string[] = [];
+  if (repaired > 0) quality.push(`${repaired} characters re-decoded as cp1251 Cyrillic (font without a usable ToUnicode map read as Latin-1)`);
+  // Symbol fonts put the odd bullet or glyph in private use; only a real share of such characters is news.
+  if (undecodable >= Math.max(10, 0.02 * chars)) quality.push(`${undecodable} of ${chars} characters are replacement, private-use or control characters: text may be undecodable`);
+  return { groups, chars, sizeChars, quality };
 }
 
 function groupLines(items: Placed[]): Placed[][] {
@@ -151,11 +161,42 @@ function splitLine(items: Placed[]): Placed[][] {
   return out;
 }
 
+const MARKS_ONLY = /^\p{M}+$/u;
+
+/**
+ * Combining marks painted as runs of their own (Arabic harakat, Hebrew points, some accents)
+ * sit over their base letter; ordering runs by position puts them before or after the whole
+ * word. Each such run is put into the run under it, right after the letter under its centre
+ * (counting from the right in right-to-left text), which is where Unicode expects marks.
+ */
+export function attachMarks(ordered: Placed[], rtl: boolean): Placed[] {
+  if (!ordered.some((it) => MARKS_ONLY.test(it.text))) return ordered;
+  const bases = ordered.filter((it) => !MARKS_ONLY.test(it.text)).map((it) => ({ ...it }));
+  const orphans: Placed[] = [];
+  for (const mark of ordered.filter((it) => MARKS_ONLY.test(it.text))) {
+    const cx = (mark.x0 + mark.x1) / 2;
+    const base = bases.find((b) => cx >= b.x0 - 0.5 && cx <= b.x1 + 0.5);
+    if (!base) {
+      orphans.push(mark);
+      continue;
+    }
+    const chars = [...base.text];
+    const width = Math.max(1e-6, base.x1 - base.x0);
+    const along = rtl ? (base.x1 - cx) / width : (cx - base.x0) / width;
+    let at = Math.min(chars.length - 1, Math.max(0, Math.floor(along * chars.length)));
+    // Skip marks already attached to that letter so several marks keep their order.
+    while (at + 1 < chars.length && /\p{M}/u.test(chars[at + 1]!)) at++;
+    chars.splice(at + 1, 0, mark.text);
+    base.text = chars.join('');
+  }
+  return orphans.length ? [...bases, ...orphans] : bases;
+}
+
 function toSegment(items: Placed[], line: number): Segment {
   let rtl = 0;
   let ltr = 0;
   for (const it of items) (it.rtl ? (rtl += it.text.length) : (ltr += it.text.length));
-  const ordered = rtl > ltr ? [...items].reverse() : items;
+  const ordered = attachMarks(rtl > ltr ? [...items].reverse() : items, rtl > ltr);
   let text = '';
   let prev: Placed | undefined;
   for (const it of ordered) {

@@ -43,6 +43,8 @@ export interface PageLayout {
   textChars: number;
   imageCount: number;
   blocks: LaidBlock[];
+  /** Notes on repaired or undecodable text, copied to the page record. */
+  quality?: string[];
 }
 
 export interface FontStyle {

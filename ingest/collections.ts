@@ -1,4 +1,4 @@
-import type { BlockT, PdfDocumentT } from '../protocol/pdf/index.ts';
+import type { Block, PdfDocument } from '../protocol/pdf/index.ts';
 import { sanitizeKey } from './keys.ts';
 
 export interface ArangoDoc {
@@ -41,7 +41,7 @@ function mentionKey(kind: string, num: string): string {
  * document -> blocks outside any section, ListGroup -> ListItem; next = reading order of blocks;
  * references = caption -> figure/table, and text that mentions "Figure 3" / "Table 2" -> that caption.
  */
-export function toCollections(doc: PdfDocumentT): Collections {
+export function toCollections(doc: PdfDocument): Collections {
   const docKey = sanitizeKey(doc.metadata.sha256 ?? doc.metadata.source.filename);
   const docId = `documents/${docKey}`;
   const sectionKey = (id: string) => sanitizeKey(`${docKey}-${id}`);
@@ -115,7 +115,7 @@ export function toCollections(doc: PdfDocumentT): Collections {
   }
 
   const references: ArangoEdge[] = [];
-  const captionsByLabel = new Map<string, BlockT>();
+  const captionsByLabel = new Map<string, Block>();
   for (const b of doc.blocks) {
     if (b.blockType !== 'Caption') continue;
     if (b.targetId) references.push(edge(`blocks/${blockKey(b.id)}`, `blocks/${blockKey(b.targetId)}`, 'caption-of'));

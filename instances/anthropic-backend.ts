@@ -5,9 +5,9 @@
  * honouring `retry-after` / `retry-after-ms`.
  */
 import Anthropic, { APIConnectionTimeoutError, APIError, APIUserAbortError } from '@anthropic-ai/sdk';
-import type { TSchema } from '@sinclair/typebox';
 import { CommsError } from '../protocol/index.ts';
 import type { ModelBackend, ModelReply, ModelRequest, ModelUsage } from './model-backend.ts';
+import type { JsonSchemaObject } from './module-card.ts';
 import type { Turn } from './turn.ts';
 
 export const DEFAULT_MODEL = 'claude-sonnet-4-5';
@@ -131,7 +131,7 @@ export function toMessageParams(turns: readonly Turn[]): MessageParam[] {
 }
 
 /** Builds the single answer tool; a non-object schema is wrapped as `{ value }` (input_schema must be an object). */
-function answerTool(schema: TSchema, schemaId: string | undefined): {
+function answerTool(schema: JsonSchemaObject, schemaId: string | undefined): {
   definition: Tool;
   unwrap: (input: unknown) => unknown;
 } {

@@ -6,67 +6,22 @@
  * up to `maxValidationRetries` times, then the request fails with E_MODEL_INVALID_OUTPUT.
  */
 import { EventEmitter } from 'node:events';
-import { createActor, type Actor } from 'xstate';
+import { createActor, waitFor, type Actor } from 'xstate';
 import { ulid } from 'ulid';
 import { CommsError, toCommsError } from '../protocol/index.ts';
-import { createBackend, type CreateBackendOptions } from './create-backend.ts';
-import { instanceMachine, type InstanceEvent, type InstanceState } from '../state-machines/index.ts';
+import { InstanceMachine, type InstanceEvent, type InstanceMachineOutput, type InstanceState } from '../state-machines/index.ts';
+import { addUsage, answerIssues, correctionPrompt, turnsForModel } from './answer-attempts.ts';
+import { instanceBackend } from './instance-backend.ts';
+import type { BackgroundInstanceOptions, InstanceEvents, InstanceReply, SendOptions } from './instance-options.ts';
 import type { InstanceRecord, InstanceStore, StoredInstanceStatus } from './instance-store.ts';
 import { MemoryInstanceStore } from './memory-instance-store.ts';
-import type { BackendKind, ModelBackend, ModelUsage } from './model-backend.ts';
+import type { ModelBackend, ModelUsage } from './model-backend.ts';
 import type { ModuleCardLike } from './module-card.ts';
-import { schemaIssues, type SchemaIssue } from './schema-issues.ts';
-import { systemPromptFromCard } from './system-prompt.ts';
-import { toTypeBoxSchema, type SchemaLike } from './typebox-schema.ts';
+import { schemaIssues } from './schema-issues.ts';
+import { genericSystemPrompt, systemPromptFromCard } from './system-prompt.ts';
 import type { StoredTurn, Turn } from './turn.ts';
 
-export interface BackgroundInstanceOptions {
-  /** Reopen (or create with) this id. Default: a new lower-case ULID. */
-  id?: string;
-  /**
-   * A backend kind (created and owned by the instance), a factory (called once, owned), or a
-   * ready backend (shared: the instance never closes it). Default: 'auto'.
-   */
-  backend?: BackendKind | 'auto' | ModelBackend | (() => ModelBackend);
-  /** Options for a backend created from a kind. The module card is passed in automatically. */
-  backendOptions?: CreateBackendOptions;
-  /** Default: a MemoryInstanceStore private to this instance. */
-  store?: InstanceStore;
-  /** Default: systemPromptFromCard(card), or a short generic prompt when only a module name is given. */
-  systemPrompt?: string;
-  /** How many times an invalid structured answer is sent back for correction. Default 2. */
-  maxValidationRetries?: number;
-}
-
-export interface SendOptions {
-  /** Forces and validates a structured answer (TypeBox schema or plain JSON Schema). */
-  schema?: SchemaLike;
-  /** The answer's schema id, e.g. `pdf.requirements@1`. */
-  schemaId?: string;
-  signal?: AbortSignal;
-  onText?: (delta: string) => void;
-  /** Overrides the instance's maxValidationRetries for this request. */
-  maxValidationRetries?: number;
-}
-
-export interface InstanceReply {
-  instanceId: string;
-  /** The final answer text (for structured answers: the JSON text, or the model's accompanying text). */
-  text: string;
-  /** The validated structured answer, when a schema was given. */
-  value?: unknown;
-  /** Summed over all attempts. */
-  usage: ModelUsage;
-  /** Model calls made: 1 plus the number of corrections. */
-  attempts: number;
-}
-
-export interface InstanceEvents {
-  state: [InstanceState];
-  turn: [StoredTurn];
-}
-
-type InstanceActor = Actor<typeof instanceMachine>;
+type InstanceActor = Actor<typeof InstanceMachine>;
 
 /** Creates a new instance, or reopens a stored one with the same id (with its history). */
 export async function createBackgroundInstance(
@@ -90,15 +45,13 @@ export class BackgroundInstance extends EventEmitter<InstanceEvents> {
   private queue: Promise<unknown> = Promise.resolve();
   private current: AbortController | undefined;
   private closed = false;
-  private lastState: InstanceState;
-  private readonly wakers = new Set<() => void>();
 
   static async open(module: ModuleCardLike | string, opts: BackgroundInstanceOptions = {}): Promise<BackgroundInstance> {
     const card = typeof module === 'string' ? undefined : module;
     const moduleName = typeof module === 'string' ? module : module.name;
     const store = opts.store ?? new MemoryInstanceStore();
     const id = opts.id ?? ulid().toLowerCase();
-    const systemPrompt = opts.systemPrompt ?? (card ? systemPromptFromCard(card) : genericPrompt(moduleName));
+    const systemPrompt = opts.systemPrompt ?? (card ? systemPromptFromCard(card) : genericSystemPrompt(moduleName));
 
     const existing = await store.loadInstance(id);
     if (existing && existing.module !== moduleName) {
@@ -108,22 +61,7 @@ export class BackgroundInstance extends EventEmitter<InstanceEvents> {
       throw new CommsError('E_NOT_FOUND', `Instance ${id} was terminated; create a new one.`);
     }
 
-    let backend: ModelBackend;
-    let ownsBackend = true;
-    const spec = opts.backend ?? 'auto';
-    if (typeof spec === 'string') {
-      const backendOptions: CreateBackendOptions = { ...opts.backendOptions };
-      if (card && !backendOptions.card) backendOptions.card = card;
-      if (spec === 'claude-code' && existing?.sessionId && !backendOptions.claudeCode?.sessionId) {
-        backendOptions.claudeCode = { ...backendOptions.claudeCode, sessionId: existing.sessionId };
-      }
-      backend = createBackend(spec, backendOptions);
-    } else if (typeof spec === 'function') {
-      backend = spec();
-    } else {
-      backend = spec;
-      ownsBackend = false;
-    }
+    const { backend, owned: ownsBackend } = instanceBackend(opts.backend ?? 'auto', opts.backendOptions, card, existing);
 
     const now = new Date().toISOString();
     // A stored 'failed' instance gets a fresh backend, so it reopens idle; 'paused' stays paused.
@@ -148,23 +86,10 @@ export class BackgroundInstance extends EventEmitter<InstanceEvents> {
       if (ownsBackend) await backend.close();
       throw err;
     }
-    return new BackgroundInstance({
-      id,
-      module: moduleName,
-      card,
-      backend,
-      ownsBackend,
-      store,
-      record,
-      turns,
-      maxValidationRetries: opts.maxValidationRetries ?? 2,
-      paused: status === 'paused',
-    });
+    return new BackgroundInstance({ card, backend, ownsBackend, store, record, turns, maxValidationRetries: opts.maxValidationRetries ?? 2 });
   }
 
   private constructor(init: {
-    id: string;
-    module: string;
     card: ModuleCardLike | undefined;
     backend: ModelBackend;
     ownsBackend: boolean;
@@ -172,11 +97,10 @@ export class BackgroundInstance extends EventEmitter<InstanceEvents> {
     record: InstanceRecord;
     turns: StoredTurn[];
     maxValidationRetries: number;
-    paused: boolean;
   }) {
     super();
-    this.id = init.id;
-    this.module = init.module;
+    this.id = init.record.id;
+    this.module = init.record.module;
     this.card = init.card;
     this.backend = init.backend;
     this.ownsBackend = init.ownsBackend;
@@ -184,30 +108,27 @@ export class BackgroundInstance extends EventEmitter<InstanceEvents> {
     this.record = init.record;
     this.turns = init.turns;
     this.maxValidationRetries = init.maxValidationRetries;
-    const input = { instanceId: init.id };
-    this.actor = init.paused
-      ? createActor(instanceMachine, {
-          input,
-          snapshot: instanceMachine.resolveState({
+    const input = { instanceId: this.id };
+    // A reopened paused instance starts paused: resolveState builds that snapshot without events.
+    const snapshot =
+      init.record.status === 'paused'
+        ? InstanceMachine.resolveState({
             value: 'paused',
-            context: { instanceId: init.id, requests: 0, failures: 0, pauseRequested: false, lastError: undefined },
-          }),
-        })
-      : createActor(instanceMachine, { input });
-    this.lastState = init.paused ? 'paused' : 'idle';
-    this.actor.subscribe((snapshot) => {
-      const state = snapshot.value as InstanceState;
-      if (state !== this.lastState) {
-        this.lastState = state;
-        this.wake();
-        this.emit('state', state);
-      }
+            context: { instanceId: this.id, requests: 0, failures: 0, pauseRequested: false, lastError: undefined },
+          })
+        : undefined;
+    this.actor = createActor(InstanceMachine, snapshot ? { input, snapshot } : { input });
+    let previous: InstanceState = this.actor.getSnapshot().value;
+    this.actor.subscribe((next) => {
+      if (next.value === previous) return;
+      previous = next.value;
+      this.emit('state', next.value);
     });
     this.actor.start();
   }
 
   get state(): InstanceState {
-    return this.actor.getSnapshot().value as InstanceState;
+    return this.actor.getSnapshot().value;
   }
 
   /** Requests started and failed since this object was opened, and the last error. */
@@ -249,7 +170,7 @@ export class BackgroundInstance extends EventEmitter<InstanceEvents> {
         }),
       );
     }
-    const issues = schemaIssues(toTypeBoxSchema(query.requestSchema), body);
+    const issues = schemaIssues(query.requestSchema, body);
     if (issues.length > 0) {
       return Promise.reject(new CommsError('E_SCHEMA_INVALID', `The ${querySchema} body does not match its schema.`, { issues }));
     }
@@ -287,20 +208,27 @@ export class BackgroundInstance extends EventEmitter<InstanceEvents> {
     await this.syncStatus();
   }
 
-  /** Ends the conversation for good: the running request is aborted, queued ones fail, the record says terminated. */
-  async terminate(): Promise<void> {
-    if (this.state === 'terminated' || this.record.status === 'terminated') return;
+  /**
+   * Ends the conversation for good: the running request is aborted, queued ones fail, the record
+   * says terminated. Returns the machine's output (requests and failures over this object's life),
+   * or undefined when the instance was already terminated or closed.
+   */
+  async terminate(): Promise<InstanceMachineOutput | undefined> {
+    if (this.state === 'terminated' || this.record.status === 'terminated') return undefined;
     if (this.closed) {
       // Closed (e.g. reaped by a pool): the machine is stopped, so mark the record directly.
       this.record.status = 'terminated';
       this.record.updatedAt = new Date().toISOString();
       await this.store.saveInstance({ ...this.record });
-      return;
+      return undefined;
     }
     this.dispatch({ type: 'TERMINATE' });
     this.current?.abort();
     await this.syncStatus();
+    // TERMINATE reaches the final state at once, so the machine's output is there to read.
+    const output = this.actor.getSnapshot().output;
     await this.close();
+    return output;
   }
 
   /** Releases the backend; the stored conversation stays resumable. Idempotent. */
@@ -308,17 +236,13 @@ export class BackgroundInstance extends EventEmitter<InstanceEvents> {
     if (this.closed) return;
     this.closed = true;
     this.current?.abort();
-    this.wake();
-    if (this.ownsBackend) await this.backend.close();
+    // Stopping the machine also ends any waitFor() of a request queued while paused.
     this.actor.stop();
+    if (this.ownsBackend) await this.backend.close();
   }
 
   get isClosed(): boolean {
     return this.closed;
-  }
-
-  private wake(): void {
-    for (const waker of [...this.wakers]) waker();
   }
 
   private dispatch(event: InstanceEvent): void {
@@ -334,18 +258,15 @@ export class BackgroundInstance extends EventEmitter<InstanceEvents> {
     await this.store.saveInstance({ ...this.record });
   }
 
+  /** Holds a request while the instance is paused; returns when it is not (or closed). */
   private async waitUntilRunnable(signal: AbortSignal | undefined): Promise<void> {
-    while (this.state === 'paused' && !this.closed) {
+    if (this.closed || this.state !== 'paused') return;
+    try {
+      await waitFor(this.actor, (snapshot) => snapshot.value !== 'paused', signal ? { signal } : {});
+    } catch (err) {
       if (signal?.aborted) throw new CommsError('E_CANCELED', 'The request was canceled while the instance was paused.');
-      await new Promise<void>((resolve) => {
-        const done = (): void => {
-          this.wakers.delete(done);
-          signal?.removeEventListener('abort', done);
-          resolve();
-        };
-        this.wakers.add(done);
-        signal?.addEventListener('abort', done, { once: true });
-      });
+      // The machine was stopped (close): unavailable() says so next.
+      if (!this.closed) throw err;
     }
   }
 
@@ -374,7 +295,7 @@ export class BackgroundInstance extends EventEmitter<InstanceEvents> {
     const controller = new AbortController();
     this.current = controller;
     const signal = opts.signal ? AbortSignal.any([opts.signal, controller.signal]) : controller.signal;
-    const schema = opts.schema === undefined ? undefined : toTypeBoxSchema(opts.schema);
+    const schema = opts.schema;
     const maxRetries = opts.maxValidationRetries ?? this.maxValidationRetries;
     const usage: ModelUsage = { inputTokens: 0, outputTokens: 0 };
     let error: CommsError | undefined;
@@ -385,7 +306,7 @@ export class BackgroundInstance extends EventEmitter<InstanceEvents> {
       for (let attempt = 1; ; attempt++) {
         const reply = await this.backend.send({
           system: this.record.systemPrompt,
-          messages: conversation(this.turns, start),
+          messages: turnsForModel(this.turns, start),
           signal,
           ...(schema ? { schema } : {}),
           ...(opts.schemaId ? { schemaId: opts.schemaId } : {}),
@@ -402,10 +323,7 @@ export class BackgroundInstance extends EventEmitter<InstanceEvents> {
         await this.append({ role: 'assistant', content: answerText });
         if (!schema) return { instanceId: this.id, text: reply.text, usage, attempts: attempt };
 
-        const issues: SchemaIssue[] =
-          reply.structured === undefined
-            ? [{ path: '/', message: 'The answer contains no JSON value' }]
-            : schemaIssues(schema, reply.structured);
+        const issues = answerIssues(schema, reply);
         if (issues.length === 0) {
           return { instanceId: this.id, text: answerText, value: reply.structured, usage, attempts: attempt };
         }
@@ -429,47 +347,5 @@ export class BackgroundInstance extends EventEmitter<InstanceEvents> {
       this.dispatch(error ? { type: 'DONE', ok: false, error: `${error.code}: ${error.message}` } : { type: 'DONE', ok: true });
       await this.syncStatus().catch(() => undefined);
     }
-  }
-}
-
-/**
- * The turns sent to the model: the history before this request without the prompts of earlier
- * requests that got no answer (failed or aborted; they stay in the store), then this request's turns.
- */
-function conversation(turns: readonly StoredTurn[], start: number): Turn[] {
-  const out: Turn[] = [];
-  for (let i = 0; i < start; i++) {
-    const turn = turns[i] as StoredTurn;
-    const next = i + 1 < start ? turns[i + 1] : undefined;
-    if (turn.role === 'user' && next?.role !== 'assistant') continue;
-    out.push({ role: turn.role, content: turn.content });
-  }
-  for (let i = start; i < turns.length; i++) {
-    const turn = turns[i] as StoredTurn;
-    out.push({ role: turn.role, content: turn.content });
-  }
-  return out;
-}
-
-function genericPrompt(module: string): string {
-  return `You are the background instance of the module "${module}" on the claude-comms message bus. Answer requests addressed to this module precisely and briefly.`;
-}
-
-function correctionPrompt(issues: readonly SchemaIssue[], schemaId: string | undefined): string {
-  return [
-    `Your answer does not validate against ${schemaId ?? 'the required schema'}. Fix these errors and answer again with the complete corrected value:`,
-    ...issues.map((i) => `- ${i.path}: ${i.message}`),
-  ].join('\n');
-}
-
-function addUsage(total: ModelUsage, add: ModelUsage | undefined): void {
-  if (!add) return;
-  total.inputTokens += add.inputTokens;
-  total.outputTokens += add.outputTokens;
-  if (add.cacheCreationInputTokens !== undefined) {
-    total.cacheCreationInputTokens = (total.cacheCreationInputTokens ?? 0) + add.cacheCreationInputTokens;
-  }
-  if (add.cacheReadInputTokens !== undefined) {
-    total.cacheReadInputTokens = (total.cacheReadInputTokens ?? 0) + add.cacheReadInputTokens;
   }
 }

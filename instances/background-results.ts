@@ -4,8 +4,9 @@
  * kept in process memory (the newest 1000).
  */
 import { ulid } from 'ulid';
-import { CommsError, toCommsError, type ErrorBody } from '../protocol/index.ts';
-import type { BackgroundInstance, InstanceReply, SendOptions } from './background-instance.ts';
+import { CommsError, toCommsError, type ErrorReply } from '../protocol/index.ts';
+import type { BackgroundInstance } from './background-instance.ts';
+import type { InstanceReply, SendOptions } from './instance-options.ts';
 import type { InstancePool } from './instance-pool.ts';
 
 export type BackgroundResultStatus = 'pending' | 'completed' | 'failed';
@@ -17,7 +18,7 @@ export interface BackgroundResult {
   startedAt: string;
   finishedAt?: string;
   reply?: InstanceReply;
-  error?: ErrorBody;
+  error?: ErrorReply;
 }
 
 export interface BackgroundSend {

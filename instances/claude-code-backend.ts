@@ -11,10 +11,10 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import type { TSchema } from '@sinclair/typebox';
 import { CommsError } from '../protocol/index.ts';
 import { jsonInText } from './json-in-text.ts';
 import type { ModelBackend, ModelReply, ModelRequest, ModelUsage } from './model-backend.ts';
+import type { JsonSchemaObject } from './module-card.ts';
 import type { Turn } from './turn.ts';
 
 export interface ClaudeCodeBackendOptions {
@@ -299,7 +299,7 @@ export class ClaudeCodeBackend implements ModelBackend {
  * The text written to the process: the user turns after the last answer. Without a session
  * that knows the earlier turns, they are included as a transcript first.
  */
-function messageText(messages: readonly Turn[], sessionKnowsHistory: boolean, schema: TSchema | undefined, schemaId: string | undefined): string {
+function messageText(messages: readonly Turn[], sessionKnowsHistory: boolean, schema: JsonSchemaObject | undefined, schemaId: string | undefined): string {
   let lastAnswer = -1;
   messages.forEach((t, i) => {
     if (t.role === 'assistant') lastAnswer = i;

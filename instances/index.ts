@@ -2,14 +2,8 @@
  * Background instances: persistent LLM conversations, each acting as one module, behind one
  * backend interface (anthropic, claude-code, offline), kept in a store and run in pools.
  */
-export {
-  BackgroundInstance,
-  createBackgroundInstance,
-  type BackgroundInstanceOptions,
-  type InstanceEvents,
-  type InstanceReply,
-  type SendOptions,
-} from './background-instance.ts';
+export { BackgroundInstance, createBackgroundInstance } from './background-instance.ts';
+export type { BackendSpec, BackgroundInstanceOptions, InstanceEvents, InstanceReply, SendOptions } from './instance-options.ts';
 export {
   getBackgroundResult,
   sendToBackground,
@@ -18,7 +12,7 @@ export {
   type BackgroundSend,
 } from './background-results.ts';
 export { InstancePool, type InstancePoolEvents, type InstancePoolOptions, type PoolStats } from './instance-pool.ts';
-export { instanceMachine, type InstanceEvent, type InstanceMachineContext, type InstanceState } from '../state-machines/index.ts';
+export { InstanceMachine, type InstanceEvent, type InstanceMachineContext, type InstanceMachineOutput, type InstanceState } from '../state-machines/index.ts';
 export type { InstanceRecord, InstanceStore, StoredInstanceStatus } from './instance-store.ts';
 export { MemoryInstanceStore } from './memory-instance-store.ts';
 export { SqliteInstanceStore } from './sqlite-instance-store.ts';
@@ -29,6 +23,5 @@ export { OfflineBackend, type OfflineBackendOptions } from './offline-backend.ts
 export type { BackendKind, ModelBackend, ModelReply, ModelRequest, ModelUsage } from './model-backend.ts';
 export type { JsonSchemaObject, ModuleCardLike, QueryTypeLike } from './module-card.ts';
 export { systemPromptFromCard } from './system-prompt.ts';
-export { toTypeBoxSchema, type SchemaLike } from './typebox-schema.ts';
 export { schemaIssues, type SchemaIssue } from './schema-issues.ts';
 export type { StoredTurn, Turn } from './turn.ts';

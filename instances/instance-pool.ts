@@ -7,12 +7,8 @@
  */
 import { EventEmitter } from 'node:events';
 import { CommsError, toCommsError } from '../protocol/index.ts';
-import {
-  BackgroundInstance,
-  type BackgroundInstanceOptions,
-  type InstanceReply,
-  type SendOptions,
-} from './background-instance.ts';
+import { BackgroundInstance } from './background-instance.ts';
+import type { BackgroundInstanceOptions, InstanceReply, SendOptions } from './instance-options.ts';
 import type { InstanceStore } from './instance-store.ts';
 import { MemoryInstanceStore } from './memory-instance-store.ts';
 import type { ModuleCardLike } from './module-card.ts';

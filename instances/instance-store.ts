@@ -1,8 +1,12 @@
+import type { InstanceHistoryRecord } from '../storage/index.ts';
 import type { BackendKind } from './model-backend.ts';
 import type { StoredTurn, Turn } from './turn.ts';
 
-/** The durable state of an instance ('busy' is stored as 'idle': work in flight does not survive a restart). */
-export type StoredInstanceStatus = 'idle' | 'paused' | 'failed' | 'terminated';
+/**
+ * The durable state of an instance, as the history table's CHECK constraint admits it ('busy' is
+ * stored as 'idle': work in flight does not survive a restart).
+ */
+export type StoredInstanceStatus = InstanceHistoryRecord['status'];
 
 export interface InstanceRecord {
   id: string;

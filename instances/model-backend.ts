@@ -1,4 +1,4 @@
-import type { TSchema } from '@sinclair/typebox';
+import type { JsonSchemaObject } from './module-card.ts';
 import type { Turn } from './turn.ts';
 
 export type BackendKind = 'anthropic' | 'claude-code' | 'offline';
@@ -8,7 +8,7 @@ export interface ModelRequest {
   system: string;
   messages: readonly Turn[];
   /** When present the answer must be a value of this schema (the backend forces structured output). */
-  schema?: TSchema;
+  schema?: JsonSchemaObject;
   /** The schema's id (e.g. `pdf.requirements@1`); names the answer tool and keys offline knowledge. */
   schemaId?: string;
   signal?: AbortSignal;

@@ -2,16 +2,15 @@
  * The offline backend: deterministic, no network. It answers from what the module declares:
  * - a structured request gets, in order of preference, `knowledge[schemaId]`, the schema's
  *   `default`, its first `examples` entry, or a minimal value synthesised from the schema
- *   (TypeBox `Value.Create`), whichever first validates against the schema;
+ *   (`minimalValue`), whichever first validates against the schema;
  * - a text request gets `knowledge[prompt]` when that is a string, else a fixed summary of the
  *   module and the query types its card lists.
  * The same request always gets the same answer.
  */
-import type { TSchema } from '@sinclair/typebox';
-import { Value } from '@sinclair/typebox/value';
 import { CommsError } from '../protocol/index.ts';
 import type { ModelBackend, ModelReply, ModelRequest } from './model-backend.ts';
-import type { ModuleCardLike } from './module-card.ts';
+import { minimalValue } from './minimal-value.ts';
+import type { JsonSchemaObject, ModuleCardLike } from './module-card.ts';
 import { schemaIssues } from './schema-issues.ts';
 
 export interface OfflineBackendOptions {
@@ -51,7 +50,7 @@ export class OfflineBackend implements ModelBackend {
 
   async close(): Promise<void> {}
 
-  private structuredAnswer(schema: TSchema, schemaId: string | undefined): unknown {
+  private structuredAnswer(schema: JsonSchemaObject, schemaId: string | undefined): unknown {
     const candidates: unknown[] = [];
     if (schemaId !== undefined && Object.hasOwn(this.knowledge, schemaId)) candidates.push(this.knowledge[schemaId]);
     if (schema.default !== undefined) candidates.push(schema.default);
@@ -59,16 +58,7 @@ export class OfflineBackend implements ModelBackend {
     for (const candidate of candidates) {
       if (schemaIssues(schema, candidate).length === 0) return structuredClone(candidate);
     }
-    let created: unknown;
-    try {
-      created = Value.Create(schema);
-    } catch (err) {
-      throw new CommsError(
-        'E_MODEL_INVALID_OUTPUT',
-        `The offline backend has no answer for ${schemaId ?? 'this schema'} and cannot synthesise one: ${(err as Error).message}. Add it to the knowledge map.`,
-        { schemaId: schemaId ?? null },
-      );
-    }
+    const created = minimalValue(schema);
     const issues = schemaIssues(schema, created);
     if (issues.length > 0) {
       throw new CommsError(

@@ -36,3 +36,8 @@ export function systemPromptFromCard(card: ModuleCardLike): string {
   );
   return parts.join('\n\n');
 }
+
+/** The prompt of an instance given only a module name (no card). */
+export function genericSystemPrompt(module: string): string {
+  return `You are the background instance of the module "${module}" on the claude-comms message bus. Answer requests addressed to this module precisely and briefly.`;
+}

@@ -1,25 +1,15 @@
 import './formats.ts';
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import { ERROR_CODES } from './errors.ts';
+import { ErrorReply } from './errors.ts';
+import { literalUnion } from './literal-union.ts';
 
 /**
  * Bodies of the bus's own messages (cards, status, progress, errors, conversation events).
  * Module-specific query bodies live beside their module's protocol (e.g. protocol/pdf).
  */
 
-export const ErrorReply = Type.Object(
-  {
-    code: Type.Union(Object.keys(ERROR_CODES).map((c) => Type.Literal(c))),
-    message: Type.String(),
-    details: Type.Optional(Type.Unknown()),
-  },
-  { $id: 'error@1' },
-);
-
-export const ConversationStateName = Type.Union(
-  ['submitted', 'working', 'input-required', 'completed', 'failed', 'canceled', 'rejected', 'timed-out'].map((s) => Type.Literal(s)),
-);
-export type ConversationStateName = 'submitted' | 'working' | 'input-required' | 'completed' | 'failed' | 'canceled' | 'rejected' | 'timed-out';
+export const ConversationStateName = literalUnion(['submitted', 'working', 'input-required', 'completed', 'failed', 'canceled', 'rejected', 'timed-out']);
+export type ConversationStateName = Static<typeof ConversationStateName>;
 export const FINAL_STATES: readonly ConversationStateName[] = ['completed', 'failed', 'canceled', 'rejected', 'timed-out'];
 
 /** Sent by a responder to the requester's reply topic: accepted, progressing, or asking for input. */
@@ -48,7 +38,7 @@ export type ConversationInput = Static<typeof ConversationInput>;
 /** Events on comms/v1/conversations/{id}/events, one per lifecycle change or progress step. */
 export const ConversationEvent = Type.Object(
   {
-    type: Type.Union([Type.Literal('state'), Type.Literal('progress'), Type.Literal('attempt')]),
+    type: literalUnion(['state', 'progress', 'attempt']),
     state: ConversationStateName,
     requester: Type.String(),
     responder: Type.String(),
@@ -85,7 +75,7 @@ export type ConversationSnapshot = Static<typeof ConversationSnapshot>;
 
 export const ModuleStatus = Type.Object(
   {
-    state: Type.Union([Type.Literal('online'), Type.Literal('offline'), Type.Literal('lost')]),
+    state: literalUnion(['online', 'offline', 'lost']),
     sessionId: Type.String(),
     clientId: Type.String(),
     at: Type.String({ format: 'date-time' }),
@@ -123,16 +113,22 @@ export const DeadLetter = Type.Object(
   {
     reason: ErrorReply,
     topic: Type.String(),
-    /** The original payload, as UTF-8 text where it is text, else base64. */
+    /** The first KiB of the original payload (all of it when shorter), as UTF-8 text where it is text, else base64. */
     payload: Type.String(),
-    encoding: Type.Union([Type.Literal('utf8'), Type.Literal('base64')]),
+    encoding: literalUnion(['utf8', 'base64']),
+    /** Size of the whole original payload in bytes. */
+    size: Type.Integer({ minimum: 0 }),
+    /** sha256 of the whole original payload, hex: compare with what the sender kept. */
+    sha256: Type.String({ pattern: '^[0-9a-f]{64}$' }),
+    /** true when `payload` is only the beginning of the original. */
+    truncated: Type.Boolean(),
     originalId: Type.Optional(Type.String()),
   },
   { $id: 'deadletter@1' },
 );
 export type DeadLetter = Static<typeof DeadLetter>;
 
-/** The bus's own body schemas by schema id; module query schemas are registered by the modules. */
+/** The bus's own body schemas by schema id; ALL_SCHEMAS (all-schemas.ts) adds every module's. */
 export const CORE_SCHEMAS: Record<string, TSchema> = {
   'error@1': ErrorReply,
   'progress@1': ProgressReport,

@@ -1,21 +1,24 @@
 import './formats.ts';
 import { Type, type Static } from '@sinclair/typebox';
-import { TypeCompiler } from '@sinclair/typebox/compiler';
-import { CommsError } from './errors.ts';
 import { IDENTIFIER_PATTERN } from './identifiers.ts';
+import { literalUnion } from './literal-union.ts';
 import { newId } from './message-id.ts';
 import { SCHEMA_ID_PATTERN } from './schema-id.ts';
+import { REPLY_TOPIC_PATTERN } from './topics.ts';
 
 export const ENVELOPE_VERSION = 1;
 
+/** The `to` of broadcasts. */
+export const BROADCAST = '*';
+
 export const MESSAGE_KINDS = ['request', 'reply', 'progress', 'event', 'error', 'cancel'] as const;
-export const MessageKind = Type.Union(MESSAGE_KINDS.map((kind) => Type.Literal(kind)));
-export type MessageKind = (typeof MESSAGE_KINDS)[number];
+export const MessageKind = literalUnion(MESSAGE_KINDS);
+export type MessageKind = Static<typeof MessageKind>;
 
 const Identifier = Type.String({ pattern: IDENTIFIER_PATTERN });
 const Timestamp = Type.String({ format: 'date-time', description: 'ISO 8601 UTC time' });
 
-/** The one JSON object every payload is (ARCHITECTURE §3). */
+/** The one JSON object every payload is (docs/protocol.md). */
 export const Envelope = Type.Object(
   {
     v: Type.Literal(ENVELOPE_VERSION),
@@ -25,7 +28,7 @@ export const Envelope = Type.Object(
     to: Type.String({ minLength: 1, maxLength: 64, description: "a module id, or '*' for broadcasts" }),
     conversationId: Identifier,
     seq: Type.Optional(Type.Integer({ minimum: 0 })),
-    replyTo: Type.Optional(Type.String({ pattern: '^comms/v1/replies/[a-z0-9][a-z0-9_.-]{0,63}$' })),
+    replyTo: Type.Optional(Type.String({ pattern: REPLY_TOPIC_PATTERN })),
     correlationId: Type.Optional(Identifier),
     deadline: Type.Optional(Timestamp),
     parentId: Type.Optional(Identifier),
@@ -36,8 +39,6 @@ export const Envelope = Type.Object(
   { $id: 'comms.envelope@1', additionalProperties: false },
 );
 export type Envelope<B = unknown> = Omit<Static<typeof Envelope>, 'body'> & { body: B };
-
-const checkEnvelope = TypeCompiler.Compile(Envelope);
 
 export interface SchemaProblem {
   path: string;
@@ -52,30 +53,6 @@ export function describeProblems(check: { Errors(value: unknown): Iterable<{ pat
     if (problems.length >= max) break;
   }
   return problems;
-}
-
-/**
- * Decode and validate a raw MQTT payload. Throws E_TOO_LARGE, E_JSON_INVALID or E_SCHEMA_INVALID with
- * details saying exactly which field is wrong, so the sender can fix it from the error reply alone.
- */
-export function parseEnvelope(payload: Uint8Array | string, maxBytes = DEFAULT_MAX_MESSAGE_BYTES): Envelope {
-  const size = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.byteLength;
-  if (size > maxBytes) {
-    throw new CommsError('E_TOO_LARGE', `message is ${size} bytes; the limit is ${maxBytes}. Send a file path or URL instead of inline data.`);
-  }
-  let value: unknown;
-  try {
-    const text = typeof payload === 'string' ? payload : new TextDecoder('utf-8', { fatal: true }).decode(payload);
-    value = JSON.parse(text);
-  } catch (err) {
-    throw new CommsError('E_JSON_INVALID', `payload is not UTF-8 JSON: ${(err as Error).message}. Send one JSON object per message.`);
-  }
-  if (!checkEnvelope.Check(value)) {
-    const problems = describeProblems(checkEnvelope, value);
-    const summary = problems.map((p) => `${p.path}: ${p.message}`).join('; ');
-    throw new CommsError('E_SCHEMA_INVALID', `envelope is invalid: ${summary}`, { problems });
-  }
-  return value as Envelope;
 }
 
 export const DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
@@ -94,4 +71,11 @@ export function createEnvelope<B>(fields: EnvelopeFields<B>): Envelope<B> {
 
 export function encodeEnvelope(envelope: Envelope): Buffer {
   return Buffer.from(JSON.stringify(envelope));
+}
+
+export type EventFields<B> = Pick<Envelope<B>, 'from' | 'conversationId' | 'schema' | 'body'> & Partial<Pick<Envelope<B>, 'seq' | 'parentId'>>;
+
+/** A broadcast (`kind: event`, `to: '*'`): cards, statuses, conversation and workflow events and states, dead letters. */
+export function eventEnvelope<B>(fields: EventFields<B>): Envelope<B> {
+  return createEnvelope<B>({ kind: 'event', to: BROADCAST, ...fields });
 }

@@ -1,3 +1,6 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { literalUnion } from './literal-union.ts';
+
 /**
  * Every error the bus raises or sends over the wire is a CommsError with a stable `code`.
  * Codes are part of the protocol: an error reply carries `{ code, message, details }`, and
@@ -22,24 +25,34 @@ export const ERROR_CODES = {
   E_STORAGE: 'The database could not be read or written. Check the path, permissions and free disk space.',
   E_NOT_FOUND: 'No such conversation, workflow, module or instance.',
   E_PDF_INVALID: 'The file is not a readable PDF. Check the path and that the file is not truncated.',
-  E_PDF_PASSWORD: 'The PDF is encrypted. Pass the password (--password) to open it.',
+  E_PDF_PASSWORD: 'The PDF is encrypted. Pass the password (--pdf-password) to open it.',
   E_DOCUMENT_INVALID: 'The document does not satisfy the requirements schema. Fix the fields named in details.',
   E_MODEL_INVALID_OUTPUT: 'The model answer did not match the required schema after all retries.',
   E_MODEL_UNAVAILABLE: 'The model backend could not be reached or kept failing. Check the API key, base URL and rate limits.',
   E_POOL_SATURATED: 'The instance pool queue is full. Retry later or raise the pool size.',
   E_WORKFLOW_INVALID: 'The workflow definition is invalid (unknown step, cycle or bad input reference).',
-  E_SHUTTING_DOWN: 'The module stopped before the work ended. A workflow continues when an orchestrator starts again on the same state directory.',
+  E_SHUTTING_DOWN: 'The module stopped before the work ended. Send the request again once it is back; a workflow continues when an orchestrator starts again on the same state directory.',
   E_CONFIG_INVALID: 'A configuration value is missing or malformed. The message names it.',
+  E_USAGE: 'A command-line flag or argument has a value the command does not accept. The message names the flag and the allowed values.',
+  E_NO_SUCH_MODULE: 'No module of that name is online on the bus. The message lists the modules that are.',
+  E_ADDRESS_IN_USE: 'A port the command listens on is taken by another process. Stop it or pick another port with the flag named.',
+  E_INTERNAL: 'An unexpected failure inside comms (a bug). Rerun with --debug for the stack trace and report it.',
+  E_INPUT_REFUSED: 'marker reads only files under its input folders, PDF bytes sent as content, or http(s) URLs. Put the file in an input folder (comms up --inputs DIR) or send it as content or url.',
+  E_FORGED: 'A message about a conversation came from someone who is not a party to it (or a retained message where none is allowed); it was ignored and recorded as rejected.',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
 
-/** Serialisable form of an error, as sent in an `error` reply body. */
-export interface ErrorBody {
-  code: ErrorCode;
-  message: string;
-  details?: unknown;
-}
+/** Body of `error` messages (`error@1`): the serialisable form of a CommsError. */
+export const ErrorReply = Type.Object(
+  {
+    code: literalUnion(Object.keys(ERROR_CODES) as ErrorCode[]),
+    message: Type.String(),
+    details: Type.Optional(Type.Unknown()),
+  },
+  { $id: 'error@1' },
+);
+export type ErrorReply = Static<typeof ErrorReply>;
 
 export class CommsError extends Error {
   readonly code: ErrorCode;
@@ -52,13 +65,13 @@ export class CommsError extends Error {
     this.details = details;
   }
 
-  toBody(): ErrorBody {
+  toBody(): ErrorReply {
     return this.details === undefined
       ? { code: this.code, message: this.message }
       : { code: this.code, message: this.message, details: this.details };
   }
 
-  static fromBody(body: ErrorBody): CommsError {
+  static fromBody(body: ErrorReply): CommsError {
     return new CommsError(body.code, body.message, body.details);
   }
 }

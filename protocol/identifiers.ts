@@ -1,6 +1,6 @@
 import { CommsError } from './errors.ts';
 
-/** Module names, conversation ids, workflow ids and client ids all share this shape (ARCHITECTURE §2). */
+/** Module names, conversation ids, workflow ids and client ids all share this shape, since each becomes one topic level (docs/architecture.md, Components). */
 export const IDENTIFIER_PATTERN = '^[a-z0-9][a-z0-9_.-]{0,63}$';
 const IDENTIFIER = new RegExp(IDENTIFIER_PATTERN);
 

@@ -1,4 +1,4 @@
-import { monotonicFactory, decodeTime } from 'ulid';
+import { monotonicFactory } from 'ulid';
 
 const nextUlid = monotonicFactory();
 
@@ -8,13 +8,4 @@ const nextUlid = monotonicFactory();
  */
 export function newId(): string {
   return nextUlid().toLowerCase();
-}
-
-/** Creation time of an id made by newId(), or undefined for ids from elsewhere. */
-export function idTime(id: string): number | undefined {
-  try {
-    return decodeTime(id.toUpperCase());
-  } catch {
-    return undefined;
-  }
 }

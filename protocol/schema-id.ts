@@ -17,7 +17,3 @@ export function parseSchemaId(id: string): SchemaId {
   }
   return { name, major };
 }
-
-export function formatSchemaId(name: string, major: number): string {
-  return `${name}@${major}`;
-}

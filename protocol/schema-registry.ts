@@ -1,6 +1,6 @@
 import type { TSchema } from '@sinclair/typebox';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
-import { CORE_SCHEMAS } from './bodies.ts';
+import { ALL_SCHEMAS } from './all-schemas.ts';
 import { describeProblems } from './envelope.ts';
 import { CommsError } from './errors.ts';
 import { parseSchemaId } from './schema-id.ts';
@@ -14,7 +14,7 @@ export class SchemaRegistry {
   private readonly checks = new Map<string, TypeCheck<TSchema>>();
   private readonly schemas = new Map<string, TSchema>();
 
-  constructor(initial: Record<string, TSchema> = CORE_SCHEMAS) {
+  constructor(initial: Readonly<Record<string, TSchema>> = ALL_SCHEMAS) {
     for (const [id, schema] of Object.entries(initial)) this.register(id, schema);
   }
 

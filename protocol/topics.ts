@@ -3,41 +3,78 @@ import { assertIdentifier } from './identifiers.ts';
 /** Root of every topic; the protocol version lives here so a v2 can run beside v1. */
 export const TOPIC_ROOT = 'comms/v1';
 
-/** Topic builders for the map in ARCHITECTURE §2. Every id is checked, so no topic can be forged with '/' or '#'. */
+/**
+ * The topic map (docs/protocol.md): every topic the bus uses, with its one `{placeholder}`. Builders,
+ * wildcard filters, the classifier and the AsyncAPI channel addresses are all derived from it, so no
+ * other file spells a topic.
+ */
+export const TOPIC_TEMPLATES = {
+  moduleCard: `${TOPIC_ROOT}/modules/{module}/card`,
+  moduleStatus: `${TOPIC_ROOT}/modules/{module}/status`,
+  moduleInbox: `${TOPIC_ROOT}/modules/{module}/inbox`,
+  replies: `${TOPIC_ROOT}/replies/{clientId}`,
+  conversationEvents: `${TOPIC_ROOT}/conversations/{id}/events`,
+  conversationState: `${TOPIC_ROOT}/conversations/{id}/state`,
+  workflowEvents: `${TOPIC_ROOT}/workflows/{id}/events`,
+  workflowState: `${TOPIC_ROOT}/workflows/{id}/state`,
+  workflowControl: `${TOPIC_ROOT}/workflows/{id}/control`,
+  deadletter: `${TOPIC_ROOT}/deadletter/{module}`,
+} as const;
+export type TopicName = keyof typeof TOPIC_TEMPLATES;
+
+const PLACEHOLDER = /\{(\w+)\}/;
+
+/** The template with its placeholder filled; the id is checked, so no topic can be forged with '/' or '#'. */
+function fill(name: TopicName, id: string): string {
+  const template = TOPIC_TEMPLATES[name];
+  const param = PLACEHOLDER.exec(template)?.[1] ?? 'id';
+  return template.replace(PLACEHOLDER, assertIdentifier(id, param));
+}
+
+/** The template as a filter matching every topic of that kind. */
+function anyOf(name: TopicName): string {
+  return TOPIC_TEMPLATES[name].replace(PLACEHOLDER, '+');
+}
+
+/** Topic builders and wildcard filters. */
 export const Topics = {
   all: `${TOPIC_ROOT}/#`,
-  moduleCard: (module: string) => `${TOPIC_ROOT}/modules/${assertIdentifier(module, 'module')}/card`,
-  moduleStatus: (module: string) => `${TOPIC_ROOT}/modules/${assertIdentifier(module, 'module')}/status`,
-  moduleInbox: (module: string) => `${TOPIC_ROOT}/modules/${assertIdentifier(module, 'module')}/inbox`,
-  replies: (clientId: string) => `${TOPIC_ROOT}/replies/${assertIdentifier(clientId, 'clientId')}`,
-  conversationEvents: (id: string) => `${TOPIC_ROOT}/conversations/${assertIdentifier(id, 'conversation id')}/events`,
-  conversationState: (id: string) => `${TOPIC_ROOT}/conversations/${assertIdentifier(id, 'conversation id')}/state`,
-  workflowEvents: (id: string) => `${TOPIC_ROOT}/workflows/${assertIdentifier(id, 'workflow id')}/events`,
-  workflowState: (id: string) => `${TOPIC_ROOT}/workflows/${assertIdentifier(id, 'workflow id')}/state`,
-  workflowControl: (id: string) => `${TOPIC_ROOT}/workflows/${assertIdentifier(id, 'workflow id')}/control`,
-  deadletter: (module: string) => `${TOPIC_ROOT}/deadletter/${assertIdentifier(module, 'module')}`,
+  /** Every topic of the bus starts with this. */
+  prefix: `${TOPIC_ROOT}/`,
+  /** Every dead-letter topic starts with this (for prefix queries over recorded topics). */
+  deadLetterPrefix: `${TOPIC_ROOT}/deadletter/`,
+  moduleCard: (module: string) => fill('moduleCard', module),
+  moduleStatus: (module: string) => fill('moduleStatus', module),
+  moduleInbox: (module: string) => fill('moduleInbox', module),
+  replies: (clientId: string) => fill('replies', clientId),
+  conversationEvents: (id: string) => fill('conversationEvents', id),
+  conversationState: (id: string) => fill('conversationState', id),
+  workflowEvents: (id: string) => fill('workflowEvents', id),
+  workflowState: (id: string) => fill('workflowState', id),
+  workflowControl: (id: string) => fill('workflowControl', id),
+  deadletter: (module: string) => fill('deadletter', module),
   /** Wildcard filters for watchers. */
   filters: {
-    allCards: `${TOPIC_ROOT}/modules/+/card`,
-    allStatus: `${TOPIC_ROOT}/modules/+/status`,
-    allConversationEvents: `${TOPIC_ROOT}/conversations/+/events`,
-    allConversationStates: `${TOPIC_ROOT}/conversations/+/state`,
-    allWorkflowStates: `${TOPIC_ROOT}/workflows/+/state`,
-    allDeadletters: `${TOPIC_ROOT}/deadletter/+`,
+    allCards: anyOf('moduleCard'),
+    allStatus: anyOf('moduleStatus'),
+    allConversationEvents: anyOf('conversationEvents'),
+    allConversationStates: anyOf('conversationState'),
+    allWorkflowStates: anyOf('workflowState'),
+    allWorkflowControls: anyOf('workflowControl'),
+    allDeadletters: anyOf('deadletter'),
+    /** Everything about conversations (events and states). */
+    conversations: `${TOPIC_ROOT}/conversations/#`,
+    /** Everything about workflows (events, states and control). */
+    workflows: `${TOPIC_ROOT}/workflows/#`,
   },
 } as const;
 
-export type TopicKind =
-  | 'module-card'
-  | 'module-status'
-  | 'module-inbox'
-  | 'replies'
-  | 'conversation-events'
-  | 'conversation-state'
-  | 'workflow-events'
-  | 'workflow-state'
-  | 'workflow-control'
-  | 'deadletter';
+/** Pattern of a reply topic, for the envelope's `replyTo`. */
+export const REPLY_TOPIC_PATTERN = `^${TOPIC_TEMPLATES.replies.replace(PLACEHOLDER, '[a-z0-9][a-z0-9_.-]{0,63}')}$`;
+
+/** A topic name in kebab case: moduleCard -> module-card. */
+type Kebab<S extends string> = S extends `${infer Head}${infer Tail}` ? `${Head extends Lowercase<Head> ? Head : `-${Lowercase<Head>}`}${Kebab<Tail>}` : S;
+export type TopicKind = Kebab<TopicName>;
 
 export interface ParsedTopic {
   kind: TopicKind;
@@ -45,18 +82,13 @@ export interface ParsedTopic {
   subject: string;
 }
 
-const TOPIC_SHAPES: Array<[RegExp, TopicKind]> = [
-  [/^comms\/v1\/modules\/([^/]+)\/card$/, 'module-card'],
-  [/^comms\/v1\/modules\/([^/]+)\/status$/, 'module-status'],
-  [/^comms\/v1\/modules\/([^/]+)\/inbox$/, 'module-inbox'],
-  [/^comms\/v1\/replies\/([^/]+)$/, 'replies'],
-  [/^comms\/v1\/conversations\/([^/]+)\/events$/, 'conversation-events'],
-  [/^comms\/v1\/conversations\/([^/]+)\/state$/, 'conversation-state'],
-  [/^comms\/v1\/workflows\/([^/]+)\/events$/, 'workflow-events'],
-  [/^comms\/v1\/workflows\/([^/]+)\/state$/, 'workflow-state'],
-  [/^comms\/v1\/workflows\/([^/]+)\/control$/, 'workflow-control'],
-  [/^comms\/v1\/deadletter\/([^/]+)$/, 'deadletter'],
-];
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+const TOPIC_SHAPES: Array<[RegExp, TopicKind]> = (Object.keys(TOPIC_TEMPLATES) as TopicName[]).map((name) => {
+  const [before, after] = TOPIC_TEMPLATES[name].split(PLACEHOLDER.exec(TOPIC_TEMPLATES[name])?.[0] ?? '');
+  const kind = name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`) as TopicKind;
+  return [new RegExp(`^${escapeRegExp(before ?? '')}([^/]+)${escapeRegExp(after ?? '')}$`), kind];
+});
 
 /** Classify a concrete topic; undefined for topics outside the map. */
 export function parseTopic(topic: string): ParsedTopic | undefined {
@@ -66,3 +98,9 @@ export function parseTopic(topic: string): ParsedTopic | undefined {
   }
   return undefined;
 }
+
+/**
+ * The only topic kinds whose messages may be retained, each by its owner (docs/security.md, "Every
+ * party checks who speaks"): what a late subscriber needs first. Requests, replies and events never are.
+ */
+export const RETAINABLE_TOPIC_KINDS: ReadonlySet<TopicKind> = new Set<TopicKind>(['module-card', 'module-status', 'conversation-state', 'workflow-state']);

@@ -1,6 +1,7 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import { ErrorReply } from './bodies.ts';
+import { ErrorReply } from './errors.ts';
 import { IDENTIFIER_PATTERN } from './identifiers.ts';
+import { literalUnion } from './literal-union.ts';
 import { SCHEMA_ID_PATTERN } from './schema-id.ts';
 
 const Identifier = Type.String({ pattern: IDENTIFIER_PATTERN });
@@ -34,9 +35,12 @@ export type WorkflowDefinition = Static<typeof WorkflowDefinition>;
 /** A definition after validation: it has an id. */
 export type ValidWorkflow = WorkflowDefinition & { id: string };
 
-export const WorkflowStateName = Type.Union(['pending', 'running', 'paused', 'completed', 'failed', 'canceled'].map((s) => Type.Literal(s)));
-export const WorkflowStepStateName = Type.Union(['pending', 'running', 'completed', 'failed', 'canceled'].map((s) => Type.Literal(s)));
+export const WorkflowStateName = literalUnion(['pending', 'running', 'paused', 'completed', 'failed', 'canceled']);
+export type WorkflowStateName = Static<typeof WorkflowStateName>;
+export const WorkflowStepStateName = literalUnion(['pending', 'running', 'completed', 'failed', 'canceled']);
+export type WorkflowStepStateName = Static<typeof WorkflowStepStateName>;
 
+/** Where one step stands. `attempts` counts starts; a step that was running when the orchestrator died restarts as pending. */
 export const WorkflowStepStatus = Type.Object({
   state: WorkflowStepStateName,
   attempts: Type.Integer({ minimum: 0 }),
@@ -45,6 +49,7 @@ export const WorkflowStepStatus = Type.Object({
   output: Type.Optional(Type.Unknown()),
   error: Type.Optional(ErrorReply),
 });
+export type WorkflowStepStatus = Static<typeof WorkflowStepStatus>;
 
 /** Body of workflow.execute@1: a definition to run now, or the id of one made with createWorkflow. */
 export const WorkflowExecute = Type.Object(
@@ -86,7 +91,7 @@ export type WorkflowStateSnapshot = Static<typeof WorkflowStateSnapshot>;
 /** On comms/v1/workflows/{id}/events: one per workflow or step transition, with the envelope's seq. */
 export const WorkflowEvent = Type.Object(
   {
-    type: Type.Union([Type.Literal('workflow'), Type.Literal('step')]),
+    type: literalUnion(['workflow', 'step']),
     workflowId: Type.String(),
     state: WorkflowStateName,
     stepId: Type.Optional(Type.String()),
@@ -102,7 +107,7 @@ export type WorkflowEvent = Static<typeof WorkflowEvent>;
 
 /** Published to comms/v1/workflows/{id}/control (as an envelope body, or as a bare JSON object). */
 export const WorkflowControl = Type.Object(
-  { command: Type.Union([Type.Literal('pause'), Type.Literal('resume'), Type.Literal('cancel')]), reason: Type.Optional(Type.String({ maxLength: 2000 })) },
+  { command: literalUnion(['pause', 'resume', 'cancel']), reason: Type.Optional(Type.String({ maxLength: 2000 })) },
   { $id: 'workflow.control@1' },
 );
 export type WorkflowControl = Static<typeof WorkflowControl>;

@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Type, type Static } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { CommsError, describeProblems, IDENTIFIER_PATTERN } from '../protocol/index.ts';
+import { writeJsonAtomic } from '../storage/index.ts';
 import { hashPassword, parsePasswordHash } from './password-hash.ts';
 
-export const ROLES = ['actor', 'recorder', 'observer', 'admin'] as const;
+const ROLES = ['actor', 'recorder', 'observer', 'operator', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
 
 const Identifier = Type.String({ pattern: IDENTIFIER_PATTERN });
@@ -47,17 +48,19 @@ const checkCredentials = TypeCompiler.Compile(CredentialsFile);
 const checkSecrets = TypeCompiler.Compile(SecretsFile);
 
 /** Name of the file, next to the credentials file, holding the generated plain passwords. */
-export const SECRETS_FILE_NAME = 'secrets.json';
+const SECRETS_FILE_NAME = 'secrets.json';
 
 /** Usernames `ensureCredentials` always creates besides the modules, with their roles. */
 export const BUILTIN_USERS: ReadonlyArray<{ username: string; role: Role }> = [
   { username: 'recorder', role: 'recorder' },
   { username: 'observer', role: 'observer' },
+  // The dashboard's controls: reads like the observer, may pause/resume/cancel workflows and ask the recorder.
+  { username: 'operator', role: 'operator' },
   { username: 'admin', role: 'admin' },
 ];
 
 /** Validate a parsed credentials value; throws E_CONFIG_INVALID naming the field, `where` says which file. */
-export function validateCredentials(value: unknown, where = 'credentials'): CredentialsFile {
+function validateCredentials(value: unknown, where = 'credentials'): CredentialsFile {
   if (!checkCredentials.Check(value)) {
     const problems = describeProblems(checkCredentials, value);
     throw new CommsError('E_CONFIG_INVALID', `${where} is invalid: ${problems.map((p) => `${p.path || '/'}: ${p.message}`).join('; ')}`, { problems });
@@ -109,8 +112,9 @@ export async function addUser(credentials: CredentialsFile, user: NewUser): Prom
   return { credentials: validateCredentials(next, `user ${JSON.stringify(user.username)}`), password };
 }
 
-export function randomPassword(): string {
-  return randomBytes(24).toString('base64url');
+function randomPassword(): string {
+  // base64url may start with '-', which command lines (`--password -x...`) read as a flag.
+  return `p${randomBytes(24).toString('base64url')}`;
 }
 
 export interface EnsuredCredentials {
@@ -128,7 +132,7 @@ export interface EnsuredCredentials {
 
 /**
  * Make sure the credentials file exists and has a user for every module given (role actor) plus
- * `recorder`, `observer` (dashboard) and `admin`. Missing users get a random password, written once
+ * `recorder`, `observer` (read-only dashboard), `operator` (dashboard with controls) and `admin`. Missing users get a random password, written once
  * to the sibling secrets.json (0600); existing users and passwords are never changed.
  */
 export async function ensureCredentials(path: string, modules: readonly string[]): Promise<EnsuredCredentials> {
@@ -182,10 +186,34 @@ async function readJson(path: string, what: string, optional = false): Promise<u
   }
 }
 
+/** Credentials and secrets are private: mode 0600, in a directory created 0700. */
 async function writePrivateJson(path: string, value: unknown): Promise<void> {
-  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-  const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  await writeFile(temp, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
-  await chmod(temp, 0o600);
-  await rename(temp, path);
+  await writeJsonAtomic(path, value, { mode: 0o600, dirMode: 0o700 });
 }
+
+/** The secrets.json beside a credentials file. */
+export function secretsPathFor(credentialsPath: string): string {
+  return join(dirname(credentialsPath), SECRETS_FILE_NAME);
+}
+
+/** The plain passwords in secrets.json by username; empty when the file does not exist. */
+export async function loadSecrets(secretsPath: string): Promise<Record<string, string>> {
+  const stored = await readJson(secretsPath, 'secrets file', true);
+  if (stored === undefined) return {};
+  if (!checkSecrets.Check(stored)) throw new CommsError('E_CONFIG_INVALID', `secrets file ${secretsPath} is invalid; expected { version: 1, passwords: { username: password } }.`);
+  return { ...stored.passwords };
+}
+
+/** Replace secrets.json's passwords (atomic, 0600), keeping its note. */
+export async function saveSecrets(secretsPath: string, passwords: Record<string, string>): Promise<void> {
+  const note = 'Plain passwords of the users in credentials.json. Keep this file private (0600); comms up needs the module passwords to start its actors.';
+  await writePrivateJson(secretsPath, { version: 1, note, passwords } satisfies SecretsFile);
+}
+
+/** The credentials file, or an empty one when it does not exist yet (the first `comms user add` before `comms up`). */
+export async function loadCredentialsOrEmpty(path: string): Promise<CredentialsFile> {
+  const existing = await readJson(path, 'credentials file', true);
+  return existing === undefined ? { version: 1, users: [] } : validateCredentials(existing, `credentials file ${path}`);
+}
+
+export const USER_ROLES: readonly Role[] = ROLES;

@@ -1,20 +1,21 @@
-export { hashPassword, verifyPassword, parsePasswordHash, DEFAULT_SCRYPT, type ScryptParams, type ParsedPasswordHash } from './password-hash.ts';
+export { hashPassword, verifyPassword, parsePasswordHash, type ScryptParams, type ParsedPasswordHash } from './password-hash.ts';
 export {
   loadCredentials,
   saveCredentials,
   ensureCredentials,
   addUser,
-  validateCredentials,
-  randomPassword,
   CredentialsFile,
   CredentialUser,
-  ROLES,
-  BUILTIN_USERS,
-  SECRETS_FILE_NAME,
   type Role,
   type NewUser,
   type EnsuredCredentials,
+  USER_ROLES,
 } from './credentials-file.ts';
-export { RolePolicy, ownsClientId, filterCovers, type RolePrincipal } from './role-policy.ts';
+export { RolePolicy, type RolePrincipal } from './role-policy.ts';
 export { loadTlsFiles, type TlsMaterial } from './tls.ts';
-export { prepareSecurity, CREDENTIALS_FILE_NAME, type SecuritySetup } from './secure-defaults.ts';
+export { prepareSecurity, type SecuritySetup } from './secure-defaults.ts';
+export { writeMosquittoConfig, DEFAULT_MAX_QUEUED_MESSAGES, type MosquittoConfig, type MosquittoConfigOptions } from './mosquitto-config.ts';
+export { aclRules, mosquittoAcl, type AclRules } from './mosquitto-acl.ts';
+export { mosquittoPasswordLine } from './mosquitto-password.ts';
+export { listUsers, putUser, changePassword, removeUser, userPassword, type UserSummary, type UserChange } from './user-admin.ts';
+export { watchCredentials } from './credentials-watch.ts';

@@ -2,7 +2,7 @@ import { randomBytes, scrypt as scryptCallback, timingSafeEqual, type ScryptOpti
 import { CommsError } from '../protocol/index.ts';
 
 /** Cost parameters of a new hash: N = 2^14, r = 8, p = 1 (about 16 MiB and tens of ms per verify). */
-export const DEFAULT_SCRYPT = { N: 16384, r: 8, p: 1 } as const;
+const DEFAULT_SCRYPT = { N: 16384, r: 8, p: 1 } as const;
 const SALT_BYTES = 16;
 const KEY_BYTES = 32;
 /** Upper bounds on parameters read back from a file, so a crafted hash cannot make verify eat the machine. */
@@ -41,7 +41,7 @@ export function parsePasswordHash(stored: string): ParsedPasswordHash {
   const parts = stored.split('$');
   const [scheme, n, r, p, salt, hash] = parts;
   if (parts.length !== 6 || scheme !== 'scrypt' || !salt || !hash) {
-    throw new CommsError('E_CONFIG_INVALID', "password hash must look like 'scrypt$N$r$p$salt$hash'; create it with hashPassword() or `comms user add`.");
+    throw new CommsError('E_CONFIG_INVALID', "password hash must look like 'scrypt$N$r$p$salt$hash'; create it with hashPassword() and put it in credentials.json as docs/security.md (The credentials file) describes.");
   }
   const params = { N: Number(n), r: Number(r), p: Number(p) };
   checkParams(params);

@@ -1,10 +1,11 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { AccessPolicy, Principal } from '../broker/index.ts';
-import { CommsError, isIdentifier, parseTopic, TOPIC_ROOT, type ParsedTopic } from '../protocol/index.ts';
+import { CommsError, filterCovers, isIdentifier, parseTopic, RECORDER_QUERY_IDS, Topics, type ParsedTopic } from '../protocol/index.ts';
 import { loadCredentials, type CredentialsFile, type CredentialUser, type Role } from './credentials-file.ts';
 import { parsePasswordHash, verifyPassword, type ParsedPasswordHash } from './password-hash.ts';
+import { adminRetainedProblem, retainedProblem, StateOwners } from './state-owners.ts';
 
-/** A principal as RolePolicy hands it to the broker: role is one of the four, module set for actor and recorder. */
+/** A principal as RolePolicy hands it to the broker: role is one of the five, module set for actor and recorder. */
 export interface RolePrincipal extends Principal {
   role: Role;
 }
@@ -14,8 +15,6 @@ interface KnownUser {
   hash: ParsedPasswordHash;
 }
 
-const ROOT = `${TOPIC_ROOT}/`;
-const EVERYTHING = `${TOPIC_ROOT}/#`;
 /** Verified against for unknown usernames, so their answer takes as long as a wrong password. */
 const DUMMY_HASH = parsePasswordHash(`scrypt$16384$8$1$${Buffer.alloc(16).toString('base64url')}$${Buffer.alloc(32).toString('base64url')}`);
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -25,9 +24,13 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  * - actor (username = module M): its own card/status/deadletter, any inbox, any reply topic,
  *   conversation events/state; workflows only when M is `orchestrator`. Reads its inbox, its own
  *   reply topic, all cards and statuses, conversations and workflows. The envelope `from` must be M.
+ *   Retained only on its card, status and state snapshots; a conversation's state only by the
+ *   module that first published on that conversation (its requester), see state-owners.ts.
  * - recorder: reads `comms/v1/#`; writes its own card/status/deadletter and replies.
  * - observer (dashboard): reads `comms/v1/#`, never writes.
- * - admin: reads and writes anything under `comms/v1/`.
+ * - operator (dashboard with controls): reads `comms/v1/#`; writes only workflow control topics and
+ *   requests of the recorder's read-only history queries to a recorder's inbox; `from` must be its username.
+ * - admin: reads and writes anything under `comms/v1/`; retains only where actors may, or clears.
  * Every client id must belong to its user: the namespace name itself, or it followed by `.` or `-`
  * (`marker`, `marker-2`, `observer.tab1`), so nobody can take over another user's session.
  */
@@ -36,9 +39,22 @@ export class RolePolicy implements AccessPolicy {
   /** HMACs of passwords that passed scrypt once, so reconnects do not pay scrypt again. */
   private readonly verified = new Map<string, Buffer>();
   private readonly cacheKey = randomBytes(32);
+  private readonly stateOwners = new StateOwners();
 
   constructor(credentials: CredentialsFile) {
     for (const user of credentials.users) this.users.set(user.username, { user, hash: parsePasswordHash(user.passwordHash) });
+  }
+
+  /**
+   * Take a changed credentials file (`comms user add|passwd|remove` while `comms up` runs): logins
+   * from now on use it. Sessions already connected stay connected until they reconnect.
+   */
+  replaceCredentials(credentials: CredentialsFile): void {
+    // Parse every hash first, so a bad file changes nothing.
+    const next = credentials.users.map((user) => [user.username, { user, hash: parsePasswordHash(user.passwordHash) }] as const);
+    this.users.clear();
+    for (const [name, known] of next) this.users.set(name, known);
+    this.verified.clear();
   }
 
   static async fromFile(path: string): Promise<RolePolicy> {
@@ -64,6 +80,11 @@ export class RolePolicy implements AccessPolicy {
     return principal;
   }
 
+  /** Modules that speak as a recorder: the only inboxes an operator may send (history) queries to. */
+  private recorderModules(): string[] {
+    return [...this.users.values()].filter(({ user }) => user.role === 'recorder').map(({ user }) => user.module ?? user.username);
+  }
+
   /** The client-id namespace of every known user (module for actors and the recorder, else the username). */
   private namespaces(): string[] {
     return [...this.users.values()].map(({ user }) => {
@@ -72,8 +93,8 @@ export class RolePolicy implements AccessPolicy {
     });
   }
 
-  canPublish(principal: Principal, topic: string, clientId: string, payload: Buffer): boolean {
-    return this.publishProblem(principal, topic, clientId, payload) === undefined;
+  canPublish(principal: Principal, topic: string, clientId: string, payload: Buffer, retain = false): boolean {
+    return this.publishProblem(principal, topic, clientId, payload, retain) === undefined;
   }
 
   canSubscribe(principal: Principal, filter: string, clientId: string): boolean {
@@ -81,11 +102,13 @@ export class RolePolicy implements AccessPolicy {
   }
 
   /** Why this publish is refused, or undefined when it is allowed. */
-  publishProblem(principal: Principal, topic: string, clientId: string, payload: Buffer): string | undefined {
-    if (!topic.startsWith(ROOT)) return `only topics under ${ROOT} may be published`;
+  publishProblem(principal: Principal, topic: string, clientId: string, payload: Buffer, retain = false): string | undefined {
+    if (!topic.startsWith(Topics.prefix)) return `only topics under ${Topics.prefix} may be published`;
     const role = principal.role;
-    if (role === 'admin') return undefined;
+    if (role === 'admin') return adminRetainedProblem(parseTopic(topic), retain, payload);
     if (role === 'observer') return 'an observer never publishes';
+    // A retained control would pause a workflow again on every reconnect: an operator never retains.
+    if (role === 'operator') return retain ? 'an operator never publishes retained messages' : operatorPublishProblem(principal.username, this.recorderModules(), topic, payload);
     const module = principal.module;
     if ((role !== 'actor' && role !== 'recorder') || !module) return `unknown role ${JSON.stringify(role)}`;
     const parsed = parseTopic(topic);
@@ -96,7 +119,7 @@ export class RolePolicy implements AccessPolicy {
     if (topicProblem) return topicProblem;
     const from = envelopeFrom(payload);
     if (from !== undefined && from !== module) return `envelope from ${JSON.stringify(from)} is not ${module}`;
-    return undefined;
+    return retainedProblem(module, parsed, retain, this.stateOwners);
   }
 
   /** Why this subscription is refused, or undefined when it is allowed. */
@@ -122,7 +145,7 @@ function toPrincipal(user: CredentialUser): RolePrincipal {
 }
 
 /** A client id belongs to a namespace when it is the name itself or starts with `name.` or `name-`. */
-export function ownsClientId(namespace: string, clientId: string): boolean {
+function ownsClientId(namespace: string, clientId: string): boolean {
   return isIdentifier(clientId) && (clientId === namespace || clientId.startsWith(`${namespace}.`) || clientId.startsWith(`${namespace}-`));
 }
 
@@ -161,18 +184,20 @@ function allowedFilters(principal: Principal, clientId: string): string[] {
   switch (principal.role) {
     case 'admin':
     case 'observer':
+    case 'operator':
     case 'recorder':
-      return [EVERYTHING];
+      return [Topics.all];
     case 'actor': {
       const module = principal.module;
-      if (!module) return [];
+      // Both were checked when the client connected; an unchecked one gets nothing rather than a throw.
+      if (!isIdentifier(module) || !isIdentifier(clientId)) return [];
       return [
-        `${TOPIC_ROOT}/modules/${module}/inbox`,
-        `${TOPIC_ROOT}/replies/${clientId}`,
-        `${TOPIC_ROOT}/modules/+/card`,
-        `${TOPIC_ROOT}/modules/+/status`,
-        `${TOPIC_ROOT}/conversations/#`,
-        `${TOPIC_ROOT}/workflows/#`,
+        Topics.moduleInbox(module),
+        Topics.replies(clientId),
+        Topics.filters.allCards,
+        Topics.filters.allStatus,
+        Topics.filters.conversations,
+        Topics.filters.workflows,
       ];
     }
     default:
@@ -180,19 +205,16 @@ function allowedFilters(principal: Principal, clientId: string): string[] {
   }
 }
 
-/** Does every topic the `requested` filter can match also match `allowed`? */
-export function filterCovers(allowed: string, requested: string): boolean {
-  const a = allowed.split('/');
-  const r = requested.split('/');
-  for (let i = 0; i < a.length; i++) {
-    const level = a[i];
-    if (level === '#') return r.length >= i;
-    const wanted = r[i];
-    if (wanted === undefined || wanted === '#') return false;
-    if (level === '+') continue;
-    if (level !== wanted) return false;
-  }
-  return r.length === a.length;
+/** An operator sends workflow control and the recorder's history queries, nothing else (docs/security.md). */
+function operatorPublishProblem(username: string, recorders: readonly string[], topic: string, payload: Buffer): string | undefined {
+  const parsed = parseTopic(topic);
+  const envelope = envelopeFields(payload);
+  // A bare `{ command }` has no from; an envelope must name the operator, so the record says who sent it.
+  if (parsed?.kind === 'workflow-control') return envelope?.from === undefined || envelope.from === username ? undefined : `envelope from ${JSON.stringify(envelope.from)} is not ${username}`;
+  if (parsed?.kind !== 'module-inbox' || !recorders.includes(parsed.subject)) return 'an operator only publishes workflow control and history queries to the recorder';
+  if (envelope?.from !== username) return `envelope from ${JSON.stringify(envelope?.from)} is not ${username}`;
+  if (typeof envelope.schema !== 'string' || !RECORDER_QUERY_IDS.includes(envelope.schema)) return `an operator may only ask the recorder ${RECORDER_QUERY_IDS.join(', ')}`;
+  return undefined;
 }
 
 /**
@@ -201,6 +223,12 @@ export function filterCovers(allowed: string, requested: string): boolean {
  * undefined when the payload is empty, not JSON or has no `from`: receivers refuse those anyway.
  */
 function envelopeFrom(payload: Buffer): unknown {
+  const fields = envelopeFields(payload);
+  return fields && Object.hasOwn(fields, 'from') ? fields.from : undefined;
+}
+
+/** The payload as a JSON object, decoded as receivers decode it; undefined when it is not one. */
+function envelopeFields(payload: Buffer): Record<string, unknown> | undefined {
   if (payload.length === 0) return undefined;
   let value: unknown;
   try {
@@ -208,6 +236,6 @@ function envelopeFrom(payload: Buffer): unknown {
   } catch {
     return undefined;
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value) || !Object.hasOwn(value, 'from')) return undefined;
-  return (value as { from: unknown }).from;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  return value as Record<string, unknown>;
 }

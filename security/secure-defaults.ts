@@ -16,7 +16,7 @@ export interface SecuritySetup {
 }
 
 /** File name of the credentials file inside the data directory. */
-export const CREDENTIALS_FILE_NAME = 'credentials.json';
+const CREDENTIALS_FILE_NAME = 'credentials.json';
 
 /**
  * What `comms up` needs for security on by default: ensure `{dataDir}/credentials.json` has a user

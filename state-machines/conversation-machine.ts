@@ -1,5 +1,5 @@
 import { assign, emit, setup, type SnapshotFrom } from 'xstate';
-import type { ConversationStateName, ErrorBody, ProgressReport } from '../protocol/index.ts';
+import type { ConversationStateName, ErrorReply, ProgressReport } from '../protocol/index.ts';
 
 export interface ConversationInput {
   requestId: string;
@@ -19,18 +19,27 @@ export interface ConversationContext extends Required<ConversationInput> {
   stage?: string;
   note?: string;
   inputPrompt?: string;
-  error?: ErrorBody;
+  error?: ErrorReply;
   result?: { schema: string; messageId: string; body: unknown };
 }
 
 export type ConversationMachineEvent =
   | { type: 'PROGRESS'; report: ProgressReport }
   | { type: 'REPLY'; schema: string; messageId: string; body: unknown }
-  | { type: 'ERROR'; error: ErrorBody }
+  | { type: 'ERROR'; error: ErrorReply }
   | { type: 'CANCEL'; reason?: string }
   | { type: 'PROVIDE_INPUT'; input: unknown }
   | { type: 'PEER_LOST' }
   | { type: 'PEER_BACK' };
+
+export type FinalConversationState = Extract<ConversationStateName, 'completed' | 'failed' | 'canceled' | 'rejected' | 'timed-out'>;
+
+/** The machine's `output` once it ends: the reply on `completed`, otherwise the error that ended it. */
+export interface ConversationOutput {
+  state: FinalConversationState;
+  result?: { schema: string; messageId: string; body: unknown };
+  error?: ErrorReply;
+}
 
 /** Side effects the machine asks for; the Conversation that runs it does the publishing. */
 export type ConversationEffect =
@@ -40,7 +49,7 @@ export type ConversationEffect =
   | { type: 'progress'; report: ProgressReport };
 
 /**
- * One request's lifecycle on the requester side (ARCHITECTURE §4):
+ * One request's lifecycle on the requester side (docs/protocol.md):
  * submitted -> working -> (input-required -> working)* -> completed | failed | canceled | rejected | timed-out.
  * An error before the responder acknowledged is a rejection (the work never started); after, a failure.
  * The machine is pure: sending is an emitted effect, time is XState's clock.
@@ -51,6 +60,7 @@ export const ConversationMachine = setup({
     context: {} as ConversationContext,
     events: {} as ConversationMachineEvent,
     emitted: {} as ConversationEffect,
+    output: {} as ConversationOutput,
   },
   delays: {
     ackTimeout: ({ context }) => Math.min(context.ackTimeoutMs * 2 ** Math.max(0, context.attempts - 1), context.maxBackoffMs),
@@ -148,12 +158,18 @@ export const ConversationMachine = setup({
         },
       },
     },
-    completed: { type: 'final' },
-    failed: { type: 'final' },
-    canceled: { type: 'final' },
-    rejected: { type: 'final' },
-    timedOut: { type: 'final' },
+    completed: { type: 'final', output: { state: 'completed' } },
+    failed: { type: 'final', output: { state: 'failed' } },
+    canceled: { type: 'final', output: { state: 'canceled' } },
+    rejected: { type: 'final', output: { state: 'rejected' } },
+    timedOut: { type: 'final', output: { state: 'timed-out' } },
   },
+  // The final state names how it ended (its own `output`); the context adds the reply or the error.
+  output: ({ context, event }) => ({
+    state: (event.output as { state: FinalConversationState }).state,
+    ...(context.result ? { result: context.result } : {}),
+    ...(context.error ? { error: context.error } : {}),
+  }),
 });
 
 export type ConversationSnapshotOf = SnapshotFrom<typeof ConversationMachine>;

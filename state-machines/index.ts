@@ -6,6 +6,14 @@ export {
   type ConversationMachineEvent,
   type ConversationEffect,
   type ConversationSnapshotOf,
+  type ConversationOutput,
+  type FinalConversationState,
 } from './conversation-machine.ts';
 export * from './workflow-machine.ts';
-export { instanceMachine, type InstanceEvent, type InstanceMachineContext, type InstanceState } from './instance-machine.ts';
+export {
+  InstanceMachine,
+  type InstanceEvent,
+  type InstanceMachineContext,
+  type InstanceMachineOutput,
+  type InstanceState,
+} from './instance-machine.ts';

@@ -5,11 +5,9 @@
  *   idle --PAUSE--> paused --RESUME--> idle
  *   busy --PAUSE--> busy (pause requested) --DONE--> paused      (a running answer is not cut off)
  *   idle|busy --HEALTH_FAILED--> failed
- *   any but terminated --TERMINATE--> terminated (final)
+ *   any but terminated --TERMINATE--> terminated (final; `output` = InstanceMachineOutput)
  */
 import { assign, setup, type SnapshotFrom } from 'xstate';
-
-export type InstanceState = 'idle' | 'busy' | 'paused' | 'failed' | 'terminated';
 
 export interface InstanceMachineContext {
   instanceId: string;
@@ -29,11 +27,20 @@ export type InstanceEvent =
   | { type: 'TERMINATE' }
   | { type: 'HEALTH_FAILED'; reason: string };
 
-export const instanceMachine = setup({
+/** What a terminated instance did over its life in this process. */
+export interface InstanceMachineOutput {
+  instanceId: string;
+  requests: number;
+  failures: number;
+  lastError: string | undefined;
+}
+
+export const InstanceMachine = setup({
   types: {
     context: {} as InstanceMachineContext,
     events: {} as InstanceEvent,
     input: {} as { instanceId: string },
+    output: {} as InstanceMachineOutput,
   },
   actions: {
     countRequest: assign({ requests: ({ context }) => context.requests + 1 }),
@@ -60,6 +67,12 @@ export const instanceMachine = setup({
     failures: 0,
     pauseRequested: false,
     lastError: undefined,
+  }),
+  output: ({ context }) => ({
+    instanceId: context.instanceId,
+    requests: context.requests,
+    failures: context.failures,
+    lastError: context.lastError,
   }),
   states: {
     idle: {
@@ -96,4 +109,7 @@ export const instanceMachine = setup({
   },
 });
 
-export type InstanceMachineSnapshot = SnapshotFrom<typeof instanceMachine>;
+export type InstanceMachineSnapshot = SnapshotFrom<typeof InstanceMachine>;
+
+/** The machine's state names, read off the machine itself (no hand-written twin). */
+export type InstanceState = InstanceMachineSnapshot['value'];

@@ -1,9 +1,12 @@
 import { assign, enqueueActions, setup, type SnapshotFrom } from 'xstate';
-import type { ErrorBody } from '../protocol/index.ts';
+import type { ErrorReply, WorkflowStateName, WorkflowStepStatus } from '../protocol/index.ts';
 
-export type WorkflowStateName = 'pending' | 'running' | 'paused' | 'completed' | 'failed' | 'canceled';
-export type WorkflowStepState = 'pending' | 'running' | 'completed' | 'failed' | 'canceled';
-export const FINAL_WORKFLOW_STATES: readonly WorkflowStateName[] = ['completed', 'failed', 'canceled'];
+export type FinalWorkflowState = Extract<WorkflowStateName, 'completed' | 'failed' | 'canceled'>;
+export const FINAL_WORKFLOW_STATES: readonly FinalWorkflowState[] = ['completed', 'failed', 'canceled'];
+
+export function isFinalWorkflowState(state: string): state is FinalWorkflowState {
+  return (FINAL_WORKFLOW_STATES as readonly string[]).includes(state);
+}
 
 /** What the machine needs to know of a step: its dependencies and how often it may be retried. */
 export interface WorkflowStepSpec {
@@ -12,26 +15,23 @@ export interface WorkflowStepSpec {
   retries: number;
 }
 
-/** Where one step stands. `attempts` counts starts; a step that was running when the orchestrator died restarts as pending. */
-export interface WorkflowStepStatus {
-  state: WorkflowStepState;
-  attempts: number;
-  module?: string;
-  conversationId?: string;
-  output?: unknown;
-  error?: ErrorBody;
-}
-
 export interface WorkflowMachineInput {
   steps: WorkflowStepSpec[];
-  /** Step statuses restored from the orchestrator's state file; missing steps start pending. */
+  /** Step statuses restored from the orchestrator's state database; missing steps start pending. */
   restored?: Record<string, WorkflowStepStatus>;
 }
 
 export interface WorkflowContext {
   specs: WorkflowStepSpec[];
   steps: Record<string, WorkflowStepStatus>;
-  error?: ErrorBody;
+  error?: ErrorReply;
+}
+
+/** The machine's `output` once it reaches a final state: how it ended and every step's status. */
+export interface WorkflowOutput {
+  state: FinalWorkflowState;
+  steps: Record<string, WorkflowStepStatus>;
+  error?: ErrorReply;
 }
 
 export type WorkflowMachineEvent =
@@ -42,7 +42,7 @@ export type WorkflowMachineEvent =
   | { type: 'CANCEL'; reason?: string }
   | { type: 'STEP_STARTED'; stepId: string; attempt: number; module: string; conversationId: string }
   | { type: 'STEP_COMPLETED'; stepId: string; attempt: number; output: unknown }
-  | { type: 'STEP_FAILED'; stepId: string; attempt: number; error: ErrorBody };
+  | { type: 'STEP_FAILED'; stepId: string; attempt: number; error: ErrorReply };
 
 /** Side effects the machine asks for; the orchestrator's WorkflowRun does the requesting and canceling. */
 export type WorkflowEffect = { type: 'start-step'; stepId: string; attempt: number } | { type: 'cancel-step'; stepId: string; reason: string };
@@ -65,7 +65,7 @@ function withStep(context: WorkflowContext, stepId: string, patch: Partial<Workf
 }
 
 /**
- * A workflow's lifecycle (ARCHITECTURE §1): pending -> running <-> paused -> completed | failed | canceled.
+ * A workflow's lifecycle (docs/workflows.md): pending -> running <-> paused -> completed | failed | canceled.
  * Every step whose dependencies completed starts at once (parallel branches); a failed step is
  * retried up to its `retries`, then fails the workflow and the running siblings are canceled.
  * Paused means no new step starts; running ones finish and are recorded. Like the conversation
@@ -77,6 +77,7 @@ export const WorkflowMachine = setup({
     context: {} as WorkflowContext,
     events: {} as WorkflowMachineEvent,
     emitted: {} as WorkflowEffect,
+    output: {} as WorkflowOutput,
   },
   guards: {
     isCurrent: ({ context, event }) => isCurrent(context, event),
@@ -185,10 +186,16 @@ export const WorkflowMachine = setup({
         ],
       },
     },
-    completed: { type: 'final' },
-    failed: { type: 'final' },
-    canceled: { type: 'final' },
+    completed: { type: 'final', output: { state: 'completed' } },
+    failed: { type: 'final', output: { state: 'failed' } },
+    canceled: { type: 'final', output: { state: 'canceled' } },
   },
+  // The final state names how it ended (its own `output`); the context adds the steps and the error.
+  output: ({ context, event }) => ({
+    state: (event.output as { state: FinalWorkflowState }).state,
+    steps: context.steps,
+    ...(context.error ? { error: context.error } : {}),
+  }),
   on: {
     STEP_STARTED: { guard: 'isCurrent', actions: 'recordStarted' },
     CANCEL: { target: '.canceled', actions: ['recordCancel', 'cancelOpenSteps'] },

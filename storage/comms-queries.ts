@@ -1,6 +1,7 @@
 import type { Database } from 'better-sqlite3';
-import { CommsError, type ConversationEvent, type ConversationStateName, type ErrorBody } from '../protocol/index.ts';
+import { CommsError, Topics, type ConversationEvent, type ConversationStateName, type ErrorReply } from '../protocol/index.ts';
 import { openReader } from './database.ts';
+import { conversationPageWhere, type ConversationPageFilter } from './conversation-page.ts';
 
 export interface ConversationStatus {
   id: string;
@@ -13,7 +14,7 @@ export interface ConversationStatus {
   stage: string | null;
   attempts: number;
   lastSeq: number;
-  error: ErrorBody | null;
+  error: ErrorReply | null;
   /** The reply body, when the conversation completed and the reply was recorded. */
   result: unknown;
   startedAt: string;
@@ -173,6 +174,15 @@ export class CommsQueries {
     return (this.db.prepare(sql).all(params) as ConversationRow[]).map((row) => this.toStatus(row));
   }
 
+  /** One page of conversations, newest first, and how many match in all (conversation.list.query@1). */
+  listConversationPage(filter: ConversationPageFilter): { total: number; conversations: ConversationStatus[] } {
+    const { where, params } = conversationPageWhere(filter);
+    const total = (this.db.prepare(`SELECT COUNT(*) AS n FROM conversations ${where}`).get(params) as { n: number }).n;
+    const sql = `SELECT * FROM conversations ${where} ORDER BY started_at DESC, id DESC LIMIT @limit OFFSET @offset`;
+    const rows = this.db.prepare(sql).all({ ...params, limit: filter.limit, offset: filter.offset }) as ConversationRow[];
+    return { total, conversations: rows.map((row) => this.toStatus(row)) };
+  }
+
   /** Events with seq greater than `afterSeq`, in order: a watcher that reconnects asks for these, so it sees no gap. */
   getConversationEvents(conversationId: string, afterSeq = 0): RecordedEvent[] {
     const rows = this.db
@@ -199,7 +209,7 @@ export class CommsQueries {
   }
 
   listDeadLetters(limit = 100): RecordedMessage[] {
-    return this.listMessages({ topicPrefix: 'comms/v1/deadletter/', limit });
+    return this.listMessages({ topicPrefix: Topics.deadLetterPrefix, limit });
   }
 
   listModules(): Array<{ name: string; status: string | null; card: unknown; updatedAt: string }> {
@@ -212,7 +222,7 @@ export class CommsQueries {
     const byKind = Object.fromEntries((this.db.prepare("SELECT COALESCE(kind, 'invalid-or-clear') AS k, COUNT(*) AS n FROM messages GROUP BY k").all() as Array<{ k: string; n: number }>).map((r) => [r.k, r.n]));
     const byState = Object.fromEntries((this.db.prepare('SELECT state, COUNT(*) AS n FROM conversations GROUP BY state').all() as Array<{ state: string; n: number }>).map((r) => [r.state, r.n]));
     const duration = this.db.prepare("SELECT AVG((julianday(ended_at) - julianday(started_at)) * 86400000.0) AS ms FROM conversations WHERE ended_at IS NOT NULL").get() as { ms: number | null };
-    const deadLetters = (this.db.prepare("SELECT COUNT(*) AS n FROM messages WHERE topic LIKE 'comms/v1/deadletter/%'").get() as { n: number }).n;
+    const deadLetters = (this.db.prepare('SELECT COUNT(*) AS n FROM messages WHERE substr(topic, 1, length(?)) = ?').get(Topics.deadLetterPrefix, Topics.deadLetterPrefix) as { n: number }).n;
     const total = Object.values(byState).reduce((a, b) => a + b, 0);
     return {
       messages: { ...totals, byKind },
@@ -291,7 +301,7 @@ export class CommsQueries {
       stage: row.stage,
       attempts: row.attempts,
       lastSeq: row.last_seq,
-      error: row.error_code ? ({ code: row.error_code, message: row.error_message ?? '' } as ErrorBody) : null,
+      error: row.error_code ? ({ code: row.error_code, message: row.error_message ?? '' } as ErrorReply) : null,
       result,
       startedAt: row.started_at,
       updatedAt: row.updated_at,

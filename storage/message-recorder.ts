@@ -1,17 +1,19 @@
 import type { Database, Statement } from 'better-sqlite3';
 import {
-  CommsError,
-  CORE_SCHEMAS,
+  checkBody,
+  decodeEnvelope,
   FINAL_STATES,
-  SchemaRegistry,
-  parseEnvelope,
   parseTopic,
+  RECORDER_QUERY_IDS,
   toCommsError,
   type ConversationEvent,
-  type ConversationStateName,
   type Envelope,
+  type ModuleCard,
   type ModuleStatus,
+  type WorkflowEvent,
+  type WorkflowStateSnapshot,
 } from '../protocol/index.ts';
+import { SenderCheck } from './sender-check.ts';
 
 export interface IncomingMessage {
   topic: string;
@@ -42,8 +44,8 @@ export class MessageRecorder {
   private readonly upsertWorkflow: Statement;
   private readonly upsertWorkflowStep: Statement;
   private readonly markInvalid: Statement;
-  private readonly deriveOne: (topic: string, envelope: Envelope, at: string) => void;
-  private readonly bodies = new SchemaRegistry(CORE_SCHEMAS);
+  private readonly senders: SenderCheck;
+  private readonly deriveOne: (topic: string, envelope: Envelope, at: string, retained: boolean) => void;
   private readonly recordOne: (message: IncomingMessage) => RecordOutcome;
 
   constructor(private readonly db: Database) {
@@ -101,8 +103,9 @@ export class MessageRecorder {
         updated_at = excluded.updated_at
       WHERE excluded.seq >= workflow_steps.seq`);
     this.markInvalid = db.prepare('UPDATE messages SET valid = 0, error_code = ?, error_message = ? WHERE seq = ?');
+    this.senders = new SenderCheck(db);
     // Nested in the message's transaction this is a SAVEPOINT: a body that cannot be applied rolls back only its derived rows.
-    this.deriveOne = db.transaction((topic: string, envelope: Envelope, at: string) => this.derive(topic, envelope, at));
+    this.deriveOne = db.transaction((topic: string, envelope: Envelope, at: string, retained: boolean) => this.derive(topic, envelope, at, retained));
     this.recordOne = db.transaction((message: IncomingMessage) => this.write(message));
   }
 
@@ -125,7 +128,7 @@ export class MessageRecorder {
     }
     let envelope: Envelope;
     try {
-      envelope = parseEnvelope(message.payload, Number.MAX_SAFE_INTEGER);
+      envelope = decodeEnvelope(message.payload, { maxBytes: Number.MAX_SAFE_INTEGER });
     } catch (err) {
       const error = toCommsError(err, 'E_SCHEMA_INVALID');
       this.insertMessage.run({ ...base, ...NO_ENVELOPE, valid: 0, errorCode: error.code, errorMessage: error.message });
@@ -148,10 +151,11 @@ export class MessageRecorder {
     });
     if (inserted.changes === 0) return { stored: false, valid: true };
     try {
-      this.deriveOne(message.topic, envelope, receivedAt);
+      this.deriveOne(message.topic, envelope, receivedAt, message.retained);
     } catch (err) {
       // A well-formed envelope with a body the derived tables cannot take (null, missing fields, unknown
-      // state) is kept as an invalid message; throwing would leave it unacknowledged and redelivered forever.
+      // state), or from a sender who may not say it (E_FORGED), is kept as an invalid message; throwing would
+      // leave it unacknowledged and redelivered forever.
       if (isStorageFailure(err)) throw err;
       const error = toCommsError(err, 'E_SCHEMA_INVALID');
       this.markInvalid.run(error.code, error.message, inserted.lastInsertRowid);
@@ -160,18 +164,19 @@ export class MessageRecorder {
     return { stored: true, valid: true };
   }
 
-  private derive(topic: string, envelope: Envelope, at: string): void {
+  private derive(topic: string, envelope: Envelope, at: string, retained: boolean): void {
     const parsed = parseTopic(topic);
-    if (parsed && DERIVED_SCHEMAS.has(envelope.schema)) this.bodies.validate(envelope.schema, envelope.body);
-    if ((envelope.schema === 'workflow.state@1' || envelope.schema === 'workflow.event@1') && !isWorkflowBody(envelope.body)) {
-      throw new CommsError('E_SCHEMA_INVALID', `body of ${envelope.schema} needs string workflowId and state (or type)`);
-    }
+    if (parsed && DERIVED_SCHEMAS.has(envelope.schema)) checkBody(envelope.schema, envelope.body);
+    // A message from someone who may not say it is kept as evidence (valid = 0, E_FORGED) and never applied.
+    const forged = this.senders.problem(parsed, envelope, retained);
+    if (forged) throw forged;
     switch (parsed?.kind) {
       case 'conversation-events':
         if (envelope.schema === 'conversation.event@1' && envelope.seq !== undefined) this.applyEvent(envelope as Envelope<ConversationEvent>, at);
         break;
       case 'module-inbox':
-        if (envelope.kind === 'request' && envelope.schema !== 'conversation.input@1') {
+        // History reads (a dashboard polls them) are kept as messages but are no conversations of their own.
+        if (envelope.kind === 'request' && envelope.schema !== 'conversation.input@1' && envelope.to === parsed.subject && !RECORDER_QUERY_IDS.includes(envelope.schema)) {
           this.insertRequested.run(envelope.conversationId, envelope.from, envelope.to, envelope.schema, envelope.parentId ?? null, envelope.id, at, at);
         }
         break;
@@ -179,7 +184,7 @@ export class MessageRecorder {
         if (envelope.kind === 'reply') this.setResult.run(envelope.id, envelope.conversationId);
         break;
       case 'module-card':
-        this.upsertCard.run(parsed.subject, JSON.stringify(envelope.body), (envelope.body as { clientId?: string }).clientId ?? null, at);
+        this.upsertCard.run(parsed.subject, JSON.stringify(envelope.body), (envelope.body as ModuleCard).clientId, at);
         break;
       case 'module-status': {
         const status = envelope.body as ModuleStatus;
@@ -187,27 +192,27 @@ export class MessageRecorder {
         break;
       }
       case 'workflow-state':
-        if (envelope.schema === 'workflow.state@1') this.applyWorkflowState(envelope as Envelope<WorkflowStateBody>, at);
+        if (envelope.schema === 'workflow.state@1') this.applyWorkflowState(envelope as Envelope<WorkflowStateSnapshot>, at);
         break;
       case 'workflow-events':
-        if (envelope.schema === 'workflow.event@1' && envelope.seq !== undefined) this.applyWorkflowEvent(envelope as Envelope<WorkflowEventBody>, at);
+        if (envelope.schema === 'workflow.event@1' && envelope.seq !== undefined) this.applyWorkflowEvent(envelope as Envelope<WorkflowEvent>, at);
         break;
       default:
         break;
     }
   }
 
-  private applyWorkflowState(envelope: Envelope<WorkflowStateBody>, at: string): void {
+  private applyWorkflowState(envelope: Envelope<WorkflowStateSnapshot>, at: string): void {
     const body = envelope.body;
-    const seq = envelope.seq ?? body.seq ?? 0;
+    const seq = envelope.seq ?? body.seq;
     const final = ['completed', 'failed', 'canceled'].includes(body.state);
     this.upsertWorkflow.run({
       id: body.workflowId,
-      name: body.name ?? null,
+      name: body.name,
       state: body.state,
       seq,
       orchestrator: envelope.from,
-      definition: body.definition ? JSON.stringify(body.definition) : null,
+      definition: JSON.stringify(body.definition),
       snapshot: JSON.stringify(body),
       errorCode: body.error?.code ?? null,
       errorMessage: body.error?.message ?? null,
@@ -215,8 +220,8 @@ export class MessageRecorder {
       at,
       endedAt: final ? at : null,
     });
-    const queries = new Map((body.definition?.steps ?? []).map((s) => [s.id, s.query]));
-    for (const [stepId, step] of Object.entries(body.steps ?? {})) {
+    const queries = new Map(body.definition.steps.map((s) => [s.id, s.query]));
+    for (const [stepId, step] of Object.entries(body.steps)) {
       this.upsertWorkflowStep.run({
         workflowId: body.workflowId,
         stepId,
@@ -225,7 +230,7 @@ export class MessageRecorder {
         module: step.module ?? null,
         query: queries.get(stepId) ?? null,
         conversationId: step.conversationId ?? null,
-        attempts: step.attempts ?? 0,
+        attempts: step.attempts,
         output: step.output === undefined ? null : JSON.stringify(step.output),
         errorCode: step.error?.code ?? null,
         errorMessage: step.error?.message ?? null,
@@ -234,7 +239,7 @@ export class MessageRecorder {
     }
   }
 
-  private applyWorkflowEvent(envelope: Envelope<WorkflowEventBody>, at: string): void {
+  private applyWorkflowEvent(envelope: Envelope<WorkflowEvent>, at: string): void {
     const event = envelope.body;
     if (event.type !== 'step' || !event.stepId || !event.stepState) return;
     this.upsertWorkflowStep.run({
@@ -273,49 +278,13 @@ export class MessageRecorder {
       errorMessage: event.error?.message ?? null,
       resultMessageId: event.result?.messageId ?? null,
       at,
-      endedAt: FINAL_STATES.includes(event.state as ConversationStateName) ? at : null,
+      endedAt: FINAL_STATES.includes(event.state) ? at : null,
     });
   }
 }
 
-/** The fields of workflow.state@1 / workflow.event@1 (orchestrator/schemas.ts) the recorder reads. */
-interface WorkflowStepBody {
-  state: string;
-  attempts?: number;
-  module?: string;
-  conversationId?: string;
-  output?: unknown;
-  error?: { code: string; message: string };
-}
-interface WorkflowStateBody {
-  workflowId: string;
-  name?: string;
-  state: string;
-  seq?: number;
-  definition?: { steps?: Array<{ id: string; query?: string }> };
-  steps?: Record<string, WorkflowStepBody>;
-  error?: { code: string; message: string };
-  startedAt?: string;
-}
-interface WorkflowEventBody {
-  type: string;
-  workflowId: string;
-  stepId?: string;
-  stepState?: string;
-  attempt?: number;
-  module?: string;
-  conversationId?: string;
-  error?: { code: string; message: string };
-}
-
-/** Core bodies the recorder derives rows from; they are checked before a row is written. */
-const DERIVED_SCHEMAS = new Set(['conversation.event@1', 'module.status@1', 'module.card@1']);
-
-function isWorkflowBody(body: unknown): boolean {
-  if (typeof body !== 'object' || body === null) return false;
-  const b = body as { workflowId?: unknown; state?: unknown; type?: unknown };
-  return typeof b.workflowId === 'string' && (typeof b.state === 'string' || typeof b.type === 'string');
-}
+/** Bodies the recorder derives rows from; they are checked against ALL_SCHEMAS before a row is written. */
+const DERIVED_SCHEMAS = new Set(['conversation.event@1', 'module.status@1', 'module.card@1', 'workflow.state@1', 'workflow.event@1']);
 
 /** Errors of the database itself (full disk, I/O, busy), as opposed to data it refused: the message must not be acknowledged. */
 function isStorageFailure(err: unknown): boolean {

@@ -111,13 +111,17 @@ export const MIGRATIONS: readonly string[] = [
   `,
 ];
 
-export function migrate(db: Database): number {
+/**
+ * Bring a database up to date with its own append-only list (comms.db: MIGRATIONS; other files
+ * storage/ owns pass theirs). Each step runs in a transaction together with its user_version bump.
+ */
+export function migrate(db: Database, migrations: readonly string[] = MIGRATIONS): number {
   const current = db.pragma('user_version', { simple: true }) as number;
-  for (let version = current; version < MIGRATIONS.length; version++) {
+  for (let version = current; version < migrations.length; version++) {
     db.transaction(() => {
-      db.exec(MIGRATIONS[version] as string);
+      db.exec(migrations[version] as string);
       db.pragma(`user_version = ${version + 1}`);
     })();
   }
-  return MIGRATIONS.length;
+  return migrations.length;
 }

@@ -1,46 +1,36 @@
 import { expect } from 'chai';
+import { samplePath } from '../samples/index.ts';
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import mqtt from 'mqtt';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { createRecorder } from '../actors/recorder/index.ts';
-import { busFixture, echoQuery, until } from './support/bus-fixture.ts';
+import type { busFixture } from './support/bus-fixture.ts';
+import { recordedConversation } from './support/recorded-conversation.ts';
+import { commsRun, expectCliError } from './support/cli-process.ts';
 
 const run = promisify(execFile);
 const repo = fileURLToPath(new URL('..', import.meta.url));
 
 /** Runs the real CLI in its own process; resolves with stdout, rejects with the exit code and stderr. */
 function comms(...args: string[]): Promise<{ stdout: string; stderr: string }> {
-  return run(process.execPath, ['--import', 'tsx', 'cli/main.ts', ...args], { cwd: repo, env: { ...process.env, COMMS_LOG_LEVEL: 'silent' } });
+  return commsWithEnv({}, ...args);
+}
+
+function commsWithEnv(env: Record<string, string>, ...args: string[]): Promise<{ stdout: string; stderr: string }> {
+  return run(process.execPath, ['--import', 'tsx', 'cli/main.ts', ...args], { cwd: repo, env: { ...process.env, COMMS_LOG_LEVEL: 'silent', ...env } });
 }
 
 describe('comms CLI', function () {
-  this.timeout(60_000);
+  // Spawns processes: a hang guard, not a speed budget (a loaded machine is slow to start them).
+  this.timeout(600_000);
   let bus: Awaited<ReturnType<typeof busFixture>>;
   let db: string;
   let conversationId: string;
 
   before(async () => {
-    bus = await busFixture();
-    db = join(bus.dir, 'comms.db');
-    const recorder = createRecorder({ url: bus.broker.url, dbPath: db });
-    await recorder.start();
-    await bus.actor({ name: 'responder' }).handle(echoQuery('responder')).start();
-    const requester = await bus.actor({ name: 'requester' }).start();
-    const conversation = requester.request('responder', 'echo@1', { text: 'cli', steps: 2 });
-    conversationId = conversation.id;
-    await conversation.result;
-    await conversation.flushed();
-    await until(
-      (check) => {
-        recorder.events.on('recorded', check);
-        return () => recorder.events.off('recorded', check);
-      },
-      () => (recorder.queries.listConversations().find((c) => c.id === conversationId)?.state === 'completed' ? true : undefined),
-    );
-    await recorder.stop();
+    ({ bus, db, conversationId } = await recordedConversation());
   });
 
   after(() => bus.close());
@@ -61,7 +51,7 @@ describe('comms CLI', function () {
   });
 
   it('reports stats', async () => {
-    const stats = JSON.parse((await comms('stats', '--db', db)).stdout) as { conversations: { byState: Record<string, number> }; messages: { total: number } };
+    const stats = JSON.parse((await comms('stats', '--db', db, '--json')).stdout) as { conversations: { byState: Record<string, number> }; messages: { total: number } };
     expect(stats.conversations.byState.completed).to.be.greaterThan(0);
     expect(stats.messages.total).to.be.greaterThan(5);
   });
@@ -71,22 +61,28 @@ describe('comms CLI', function () {
     expect(JSON.parse(stdout)).to.deep.equal({ text: 'from the cli', handledBy: 'responder' });
   });
 
-  it('fails with a clear message and exit code 1 on bad input', async () => {
-    const badJson = await comms('ask', 'responder', 'echo@1', '{oops', '--url', bus.broker.url).catch((e: { code: number; stderr: string }) => e);
-    expect((badJson as { code: number }).code).to.equal(1);
-    expect((badJson as { stderr: string }).stderr).to.contain('E_JSON_INVALID');
-    const missing = await comms('status', 'nope', '--db', db).catch((e: { code: number; stderr: string }) => e);
-    expect((missing as { stderr: string }).stderr).to.contain('E_NOT_FOUND');
-    const noDb = await comms('stats', '--db', join(bus.dir, 'absent.db')).catch((e: { code: number; stderr: string }) => e);
-    expect((noDb as { stderr: string }).stderr).to.contain('E_STORAGE');
+  it('fails with one error line, one hint line and exit code 1 on bad input, never a stack', async () => {
+    const badJson = expectCliError(await commsRun(['ask', 'responder', 'echo@1', '{oops', '--url', bus.broker.url]), 'E_JSON_INVALID');
+    expect(badJson.hint).to.contain('quote');
+    expectCliError(await commsRun(['status', 'nope', '--db', db]), 'E_NOT_FOUND');
+    const noDb = expectCliError(await commsRun(['stats', '--db', join(bus.dir, 'absent.db')]), 'E_STORAGE');
+    expect(noDb.message).to.contain(join(bus.dir, 'absent.db'));
+  });
+
+  it('runs the flagship without --url on a system it starts (recorder included), so `comms status` finds the conversation', async () => {
+    const data = join(bus.dir, 'run-data');
+    const pdf = await samplePath('sample.pdf');
+    const run = JSON.parse((await commsWithEnv({ COMMS_DATA: data }, 'run', 'marker-to-arangodb', '--pdf', pdf)).stdout) as { conversationId: string; validation: { valid: boolean } };
+    expect(run.validation.valid).to.equal(true);
+    const { stdout } = await commsWithEnv({ COMMS_DATA: data }, 'status', run.conversationId);
+    expect(stdout).to.contain(run.conversationId).and.to.contain('completed').and.to.contain('client -> marker').and.to.contain('pdf.convert@1');
   });
 
   it('serves MQTTS from `comms broker --tls-key --tls-cert`, and refuses half a TLS configuration', async () => {
     const key = join(bus.dir, 'key.pem');
     const cert = join(bus.dir, 'cert.pem');
     execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost', '-keyout', key, '-out', cert], { stdio: 'ignore' });
-    const half = await comms('broker', '--port', '0', '--tls-key', key).catch((e: { code: number; stderr: string }) => e);
-    expect((half as { stderr: string }).stderr).to.contain('E_CONFIG_INVALID');
+    expectCliError(await commsRun(['broker', '--port', '0', '--tls-key', key]), 'E_CONFIG_INVALID');
 
     const broker = spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'broker', '--state', 'memory', '--port', '0', '--tls-port', '0', '--tls-key', key, '--tls-cert', cert], { cwd: repo, env: { ...process.env, COMMS_LOG_LEVEL: 'silent' } });
     try {

@@ -110,7 +110,8 @@ describe('conversations over a real broker', () => {
   it('re-sends an unacknowledged request with the same id until the responder comes up', async () => {
     const requester = await bus.actor({ name: 'requester' }).start();
     const handled: string[] = [];
-    const conversation = requester.request('late', 'echo@1', { text: 'are you there' }, { ackTimeoutMs: 100, maxAttempts: 20, timeoutMs: 20_000 });
+    const conversation = requester.request('late', 'echo@1', { text: 'are you there' }, { ackTimeoutMs: 100, maxAttempts: 200, timeoutMs: 20_000 });
+    // 200 re-sends (20 s, the conversation's own limit) leave a loaded machine time to start the responder.
     // Bring the responder up once a re-send has been recorded.
     await recorded(() => recorder.queries.getConversationEvents(conversation.id).find((e) => e.event.type === 'attempt'));
     await bus.actor({ name: 'late' }).handle(echoQuery('late', { onStart: (ctx) => handled.push(ctx.request.id) })).start();

@@ -10,7 +10,8 @@ const run = promisify(execFile);
 const repo = fileURLToPath(new URL('..', import.meta.url));
 
 describe('npm start (comms up --demo)', function () {
-  this.timeout(120_000);
+  // Spawns processes: a hang guard, not a speed budget (a loaded machine is slow to start them).
+  this.timeout(600_000);
 
   it('runs the flagship on the embedded defaults with security on, prints it and leaves the records behind', async () => {
     const data = mkdtempSync(join(tmpdir(), 'comms-demo-'));
@@ -20,6 +21,9 @@ describe('npm start (comms up --demo)', function () {
         env: { ...process.env, COMMS_LOG_LEVEL: 'warn' },
       });
       expect(stdout).to.match(/arangodb -> client {2}pdf\.requirements@1: pdf\.document v1\.\d+\.\d+/);
+      // With no --pdf it converts the generated sample article, written into the data folder.
+      expect(stdout).to.contain(`client -> marker    pdf.convert@1 ${join(data, 'samples', 'sample.pdf')}`);
+      expect(stdout).to.contain('document:   Structured Extraction of Sample Documents, 4 pages');
       expect(stdout).to.contain('validation: valid against');
       expect(stdout).to.match(/completed +100% +client -> marker {2}pdf\.convert@1/);
       expect(stdout).to.match(/\d+ messages recorded \(0 invalid\), 0 dead letters/);

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
-import { ERROR_CODES, Topics } from '../protocol/index.ts';
-import { ASYNCAPI_PATH, buildAsyncApi } from '../docs/generate-asyncapi.ts';
+import { ALL_SCHEMAS, ERROR_CODES, Topics } from '../protocol/index.ts';
+import { ASYNCAPI_PATH, buildAsyncApi, componentKey } from '../docs/generate-asyncapi.ts';
 
 const docsFile = (name: string) => readFileSync(new URL(`../docs/${name}`, import.meta.url), 'utf8');
 
@@ -70,6 +70,16 @@ describe('docs', () => {
         expect(Object.keys(channel.parameters)).to.deep.equal(placeholders);
         expect(Object.keys(channel.messages)).to.have.length.greaterThan(0);
       }
+    });
+
+    it('documents every body of ALL_SCHEMAS, and no message body outside it', () => {
+      const components = (generated.components as { schemas: Record<string, unknown>; messages: Record<string, { payload: { allOf: Array<{ properties?: { schema?: { const?: string } } }> } }> });
+      expect(Object.keys(components.schemas).sort()).to.deep.equal(['Envelope', ...Object.keys(ALL_SCHEMAS).map(componentKey)].sort());
+      const carried = Object.values(components.messages).flatMap((m) => m.payload.allOf.map((part) => part.properties?.schema?.const).filter((id): id is string => id !== undefined));
+      for (const id of carried) expect(Object.hasOwn(ALL_SCHEMAS, id), id).to.equal(true);
+      // Every body is carried by a message, except the workflow definition, which travels inside workflow.execute@1.
+      const standalone = Object.keys(ALL_SCHEMAS).filter((id) => id !== 'workflow.define@1');
+      expect(standalone.filter((id) => !carried.includes(id))).to.deep.equal([]);
     });
 
     it('has no dangling $ref', () => {

@@ -2,18 +2,19 @@ import { expect } from 'chai';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
 import { Actor, type Conversation } from '../actors/runtime/index.ts';
 import { createArangodbActor } from '../actors/arangodb/index.ts';
 import { runMarkerToArangodb, queryPdfRequirements } from '../actors/flagship/index.ts';
-import { createMarkerActor, PDF_CONVERT_SCHEMA_ID, type PdfConvertResultBody } from '../actors/marker/index.ts';
+import { createMarkerActor } from '../actors/marker/index.ts';
 import { startBroker, type EmbeddedBroker } from '../broker/index.ts';
 import { createLogger } from '../logging/index.ts';
-import { CommsError, parseEnvelope, type ConversationEvent, type ConversationStateName, type ProgressReport } from '../protocol/index.ts';
-import { PDF_REQUIREMENTS_VERSION, type PdfRequirementsBody } from '../protocol/pdf/index.ts';
+import { CommsQueries } from '../storage/index.ts';
+import { runFlagship } from '../system/index.ts';
+import { CommsError, decodeEnvelope, type ConversationEvent, type ConversationStateName, type ProgressReport } from '../protocol/index.ts';
+import { PDF_CONVERT_SCHEMA_ID, PDF_REQUIREMENTS_VERSION, type PdfConvertResult, type PdfRequirements } from '../protocol/pdf/index.ts';
+import { SAMPLE, samplePath } from '../samples/index.ts';
 
-const CORPUS = fileURLToPath(new URL('../../shared/corpus/', import.meta.url));
 const logger = createLogger('test', process.env.COMMS_LOG_LEVEL ?? 'silent');
 
 async function readJsonl(path: string): Promise<Array<Record<string, unknown>>> {
@@ -34,13 +35,16 @@ async function settle<R>(conversation: Conversation<R>): Promise<{ state: Conver
   }
 }
 
-describe('flagship: marker asks arangodb (ARCHITECTURE §7)', function () {
+describe('flagship: marker asks arangodb (docs/flagship.md)', function () {
   this.timeout(120_000);
   let broker: EmbeddedBroker;
   let out: string;
   let arangodb: Actor;
   let marker: Actor;
   let client: Actor;
+  /** Generated samples (samples/make-sample-pdf.ts); real-world files: eval/corpus/flagship.test.ts. */
+  let sample: string;
+  let encrypted: string;
   /** Every conversation event seen on comms/v1/conversations/+/events, by conversation id. */
   const events = new Map<string, Array<{ seq: number; parentId?: string; body: ConversationEvent }>>();
   const waiters: Array<{ check: () => boolean; resolve: () => void }> = [];
@@ -51,13 +55,15 @@ describe('flagship: marker asks arangodb (ARCHITECTURE §7)', function () {
   }
 
   before(async () => {
+    sample = await samplePath('sample.pdf');
+    encrypted = await samplePath('encrypted.pdf');
     broker = await startBroker({ port: 0 });
     out = await mkdtemp(join(tmpdir(), 'comms-flagship-'));
     arangodb = await createArangodbActor({ url: broker.url, outDir: out, arango: false, logger }).start();
-    marker = await createMarkerActor({ url: broker.url, logger }).start();
+    marker = await createMarkerActor({ url: broker.url, inputRoots: [dirname(sample)], logger }).start();
     client = new Actor({ name: 'client', clientId: 'client-flagship-test', url: broker.url, logger });
     client.subscribe('comms/v1/conversations/+/events', (_topic, payload) => {
-      const env = parseEnvelope(payload);
+      const env = decodeEnvelope(payload);
       const list = events.get(env.conversationId) ?? [];
       list.push({ seq: env.seq ?? -1, ...(env.parentId ? { parentId: env.parentId } : {}), body: env.body as ConversationEvent });
       events.set(env.conversationId, list);
@@ -80,7 +86,7 @@ describe('flagship: marker asks arangodb (ARCHITECTURE §7)', function () {
   });
 
   it('arangodb answers pdf.requirements.query@1 with a real versioned schema', async () => {
-    const req: PdfRequirementsBody = await queryPdfRequirements(client, 'arangodb', { acceptVersions: ['1'] });
+    const req: PdfRequirements = await queryPdfRequirements(client, 'arangodb', { acceptVersions: ['1'] });
     expect(req.schemaId).to.equal('pdf.document');
     expect(req.version).to.equal(PDF_REQUIREMENTS_VERSION).and.match(/^1\.\d+\.\d+$/);
     const schema = req.jsonSchema as { type?: string; properties?: Record<string, unknown> };
@@ -94,10 +100,10 @@ describe('flagship: marker asks arangodb (ARCHITECTURE §7)', function () {
     expect(card.queries.map((q) => q.schema)).to.have.members(['pdf.requirements.query@1', 'document.ingest@1']);
   });
 
-  it('converts, validates and ingests a real PDF to JSONL whose edges resolve, with live progress', async () => {
+  it('converts, validates and ingests the sample PDF to JSONL whose edges resolve, with live progress', async () => {
     const progress: ProgressReport[] = [];
     const states: ConversationStateName[] = [];
-    const conversation = client.request<PdfConvertResultBody>('marker', PDF_CONVERT_SCHEMA_ID, { path: `${CORPUS}misc_tagged_structure_fr.pdf` }, { timeoutMs: 60_000 });
+    const conversation = client.request<PdfConvertResult>('marker', PDF_CONVERT_SCHEMA_ID, { path: sample }, { timeoutMs: 60_000 });
     conversation.on('progress', (p) => progress.push(p));
     conversation.on('state', (s) => states.push(s));
     const result = await conversation.result;
@@ -107,16 +113,16 @@ describe('flagship: marker asks arangodb (ARCHITECTURE §7)', function () {
     expect(result.requirements.schemaId).to.equal('pdf.document');
     expect(result.requirements.version).to.equal(PDF_REQUIREMENTS_VERSION);
     expect(result.validation).to.deep.equal({ valid: true, against: PDF_REQUIREMENTS_VERSION, errors: [] });
-    expect(result.document.pageCount).to.equal(1);
+    expect(result.document.pageCount).to.equal(SAMPLE.pageCount);
     expect(result.counts.blocks).to.be.greaterThan(0);
-    expect(result.counts.sections).to.be.greaterThan(0);
+    expect(result.counts.sections).to.equal(SAMPLE.headings.length);
 
     // Progress: percent never goes back, and the stages come in the flagship's order.
     const percents = progress.map((p) => p.percent ?? 0);
     for (let i = 1; i < percents.length; i++) expect(percents[i]).to.be.at.least(percents[i - 1]!);
     const stages = progress.map((p) => p.stage).filter((s, i, all) => s !== all[i - 1]);
     expect(stages).to.deep.equal(['accepted', 'requirements', 'extract', 'validate', 'ingest']);
-    expect(progress.find((p) => p.stage === 'extract')?.note).to.equal('page 1/1');
+    expect(progress.filter((p) => p.stage === 'extract').map((p) => p.note)).to.include(`page ${SAMPLE.pageCount}/${SAMPLE.pageCount}`);
 
     // The output: one JSONL per collection, counts as reported, every edge endpoint exists.
     const ingest = result.ingest!;
@@ -157,7 +163,7 @@ describe('flagship: marker asks arangodb (ARCHITECTURE §7)', function () {
   });
 
   it('an encrypted PDF without its password ends the conversation failed with E_PDF_PASSWORD', async () => {
-    const conversation = client.request('marker', PDF_CONVERT_SCHEMA_ID, { path: `${CORPUS}enc_rc4_40_userpw_baz.pdf` }, { timeoutMs: 60_000 });
+    const conversation = client.request('marker', PDF_CONVERT_SCHEMA_ID, { path: encrypted }, { timeoutMs: 60_000 });
     const { state, error } = await settle(conversation);
     expect(state).to.equal('failed');
     expect(error).to.be.instanceOf(CommsError);
@@ -165,7 +171,7 @@ describe('flagship: marker asks arangodb (ARCHITECTURE §7)', function () {
   });
 
   it('the same encrypted PDF converts with its password (no ingest)', async () => {
-    const result = await client.ask<PdfConvertResultBody>('marker', PDF_CONVERT_SCHEMA_ID, { path: `${CORPUS}enc_rc4_40_userpw_baz.pdf`, password: 'baz', ingest: false }, { timeoutMs: 60_000 });
+    const result = await client.ask<PdfConvertResult>('marker', PDF_CONVERT_SCHEMA_ID, { path: encrypted, password: SAMPLE.password, ingest: false }, { timeoutMs: 60_000 });
     expect(result.validation.valid).to.equal(true);
     expect(result.counts.blocks).to.be.greaterThan(0);
     expect(result.ingest).to.equal(undefined);
@@ -201,16 +207,36 @@ describe('flagship: marker asks arangodb (ARCHITECTURE §7)', function () {
     expect((error!.details as { supported: string[] }).supported).to.deep.equal(['pdf.requirements.query@1']);
   });
 
-  it('runMarkerToArangodb runs the whole flow on its own embedded broker', async () => {
+  it('runMarkerToArangodb is the client side only: it runs the flow on a running system and starts nothing', async () => {
+    const seen: ProgressReport[] = [];
+    const { result, url, conversationId } = await runMarkerToArangodb({ url: broker.url, pdf: sample, ingest: false, logger, onProgress: (p) => seen.push(p) });
+    expect(url).to.equal(broker.url);
+    expect(conversationId).to.be.a('string');
+    expect(result.validation.valid).to.equal(true);
+    expect(seen.map((p) => p.stage)).to.include.members(['requirements', 'extract', 'validate']);
+  });
+
+  it('runFlagship without a url runs the whole flow on a system of its own (system/), recorded in its database', async () => {
+    const dataDir = join(out, 'system');
     const outDir = join(out, 'run');
     const seen: ProgressReport[] = [];
-    const { result, url } = await runMarkerToArangodb({ pdf: `${CORPUS}misc_tagged_structure_fr.pdf`, outDir, arango: false, logger, onProgress: (p) => seen.push(p) });
+    const { result, url, conversationId, dbPath } = await runFlagship({ pdf: sample, dataDir, outDir, arango: false, logger, onProgress: (p) => seen.push(p) });
     expect(url).to.match(/^mqtt:\/\/127\.0\.0\.1:\d+$/);
     expect(url).to.not.equal(broker.url);
     expect(seen.map((p) => p.stage)).to.include.members(['requirements', 'extract', 'validate', 'ingest']);
     for (const path of Object.values(result.ingest!.outputs)) {
       expect(path.startsWith(outDir)).to.equal(true);
       expect(existsSync(path)).to.equal(true);
+    }
+    // The system it started included the recorder: the conversation is in the database, finished.
+    expect(dbPath).to.equal(join(dataDir, 'comms.db'));
+    const queries = new CommsQueries(dbPath!);
+    try {
+      const status = queries.getTaskStatus(conversationId);
+      expect(status.state).to.equal('completed');
+      expect(status.query).to.equal('pdf.convert@1');
+    } finally {
+      queries.close();
     }
   });
 });

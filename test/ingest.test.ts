@@ -2,52 +2,28 @@ import { expect } from 'chai';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { CommsError } from '../protocol/index.ts';
 import { extractPdf } from '../extraction/index.ts';
 import { sanitizeKey, toCollections, writeJsonl, writeToArango, type Collections } from '../ingest/index.ts';
-import type { PdfDocumentT } from '../protocol/pdf/index.ts';
+import type { PdfDocument } from '../protocol/pdf/index.ts';
+import { samplePath } from '../samples/index.ts';
+import { checkIntegrity, KEY } from './support/collections.ts';
 
-const CORPUS = fileURLToPath(new URL('../../shared/corpus/', import.meta.url));
-const KEY = /^[a-zA-Z0-9_\-:.@()+,=;$!*'%]{1,254}$/;
-
-function checkIntegrity(c: Collections): void {
-  const ids = new Set<string>();
-  for (const name of ['documents', 'sections', 'blocks'] as const) {
-    const keys = new Set<string>();
-    for (const r of c[name]) {
-      expect(r._key).to.match(KEY);
-      expect(keys.has(r._key), `duplicate ${name}/${r._key}`).to.equal(false);
-      keys.add(r._key);
-      ids.add(`${name}/${r._key}`);
-    }
-  }
-  for (const name of ['contains', 'next', 'references'] as const) {
-    const keys = new Set<string>();
-    for (const e of c[name]) {
-      expect(e._key).to.match(KEY);
-      expect(keys.has(e._key), `duplicate ${name}/${e._key}`).to.equal(false);
-      keys.add(e._key);
-      expect(ids.has(e._from), `${name} ${e._key} from ${e._from}`).to.equal(true);
-      expect(ids.has(e._to), `${name} ${e._key} to ${e._to}`).to.equal(true);
-    }
-  }
-}
-
+// The generated sample article (samples/make-sample-pdf.ts); real-world files: eval/corpus/ingest.test.ts.
 describe('ingest (arangodb side)', function () {
   this.timeout(60_000);
-  let doc: PdfDocumentT;
+  let doc: PdfDocument;
   let out: string;
 
   before(async () => {
-    doc = await extractPdf(`${CORPUS}manual_ibm_redbook_sampled.pdf`);
+    doc = await extractPdf(await samplePath('sample.pdf'));
     out = await mkdtemp(join(tmpdir(), 'comms-ingest-'));
   });
   after(async () => {
     await rm(out, { recursive: true, force: true });
   });
 
-  it('maps a real document to collections whose edges all resolve', () => {
+  it('maps the sample article to collections whose edges all resolve', () => {
     const c = toCollections(doc);
     expect(c.documents).to.have.length(1);
     expect(c.documents[0]!._key).to.equal(doc.metadata.sha256);
@@ -59,12 +35,15 @@ describe('ingest (arangodb side)', function () {
     const containedBlocks = c.contains.filter((e) => e.kind === 'section-block' || e.kind === 'document-block').map((e) => e._to);
     expect(new Set(containedBlocks).size).to.equal(doc.blocks.length);
     expect(containedBlocks).to.have.length(doc.blocks.length);
-    expect(c.references.some((e) => e.kind === 'caption-of')).to.equal(true);
+    // Both captions (table and figure) point at what they describe; sections nest (1 > 1.1 > 1.1.1).
+    expect(c.references.filter((e) => e.kind === 'caption-of')).to.have.length(2);
+    expect(c.sections).to.have.length(10);
+    expect(c.contains.filter((e) => e.kind === 'section-section')).to.have.length(6);
   });
 
-  it('keeps edge integrity on papers, manuals and the 3-column register', async () => {
-    for (const f of ['paper_lme4_jss.pdf', 'manual_debian_faq.pdf', 'gov_federal_register_2020-17221.pdf']) {
-      checkIntegrity(toCollections(await extractPdf(`${CORPUS}${f}`)));
+  it('keeps edge integrity on the long, scanned, vector-only and owner-encrypted samples', async () => {
+    for (const f of ['long.pdf', 'scan.pdf', 'scan-mixed.pdf', 'vector-only.pdf', 'owner-only.pdf'] as const) {
+      checkIntegrity(toCollections(await extractPdf(await samplePath(f))));
     }
   });
 
@@ -97,7 +76,7 @@ describe('ingest (arangodb side)', function () {
     }
     // document.ingest@1 comes from the bus: without a sha256 the key is the filename it names.
     const { sha256: _drop, ...metadata } = doc.metadata;
-    const hostile = { ...doc, metadata: { ...metadata, source: { ...doc.metadata.source, filename: '..' } } } as PdfDocumentT;
+    const hostile = { ...doc, metadata: { ...metadata, source: { ...doc.metadata.source, filename: '..' } } } as PdfDocument;
     const key = toCollections(hostile).documents[0]!._key;
     expect(key).to.not.equal('..');
     expect(join(out, key).startsWith(`${out}/`)).to.equal(true);

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { AnthropicBackend, createBackgroundInstance, SqliteInstanceStore } from '../instances/index.ts';
+import { INSTANCE_HISTORY_MIGRATIONS } from '../storage/index.ts';
 import { MessagesApiServer } from './fixtures/messages-api-server.ts';
 import { rejectsWith, requirementsCard } from './fixtures/instance-cards.ts';
 
@@ -95,6 +96,29 @@ describe('instances: persistence in SQLite across restarts', () => {
   });
 
   it('reports storage failures as E_STORAGE', () => {
-    expect(() => new SqliteInstanceStore(join(dir, 'missing', 'dir', 'x.db'))).to.throw(/Instance store/);
+    // A directory is not a database file.
+    expect(() => new SqliteInstanceStore(dir))
+      .to.throw(/Instance store/)
+      .with.property('code', 'E_STORAGE');
+  });
+
+  it('owns its schema through storage migrations: user_version, missing directories, files from before migrations', async () => {
+    const fresh = join(dir, 'missing', 'dir', 'instances.db');
+    new SqliteInstanceStore(fresh).close();
+    const db = new Database(fresh);
+    expect(db.pragma('user_version', { simple: true })).to.equal(INSTANCE_HISTORY_MIGRATIONS.length);
+    db.close();
+
+    // A file written by the store before it had migrations: same tables, user_version 0, kept rows.
+    const old = new Database(join(dir, 'old.db'));
+    old.exec(`CREATE TABLE instances (id TEXT PRIMARY KEY, module TEXT NOT NULL, backend TEXT NOT NULL, system_prompt TEXT NOT NULL,
+      status TEXT NOT NULL, session_id TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+      CREATE TABLE instance_turns (instance_id TEXT NOT NULL, seq INTEGER NOT NULL, role TEXT NOT NULL, content TEXT NOT NULL,
+      at TEXT NOT NULL, PRIMARY KEY (instance_id, seq));
+      INSERT INTO instances VALUES ('o-1', 'marker', 'offline', 'p', 'paused', NULL, '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z');`);
+    const store = new SqliteInstanceStore(old);
+    expect(old.pragma('user_version', { simple: true })).to.equal(INSTANCE_HISTORY_MIGRATIONS.length);
+    expect((await store.loadInstance('o-1'))?.status).to.equal('paused');
+    old.close();
   });
 });

@@ -1,20 +1,20 @@
 import { expect } from 'chai';
 import { Type } from '@sinclair/typebox';
-import { createActor } from 'xstate';
+import { createActor, toPromise } from 'xstate';
 import {
   AnthropicBackend,
   BackgroundInstance,
   createBackend,
   createBackgroundInstance,
   getBackgroundResult,
-  instanceMachine,
+  InstanceMachine,
   MemoryInstanceStore,
   OfflineBackend,
   schemaIssues,
   sendToBackground,
   systemPromptFromCard,
-  toTypeBoxSchema,
   type InstanceState,
+  type JsonSchemaObject,
 } from '../instances/index.ts';
 import { apiKeyOf, MessagesApiServer } from './fixtures/messages-api-server.ts';
 import { gate, rejectsWith, requirementsCard } from './fixtures/instance-cards.ts';
@@ -226,8 +226,8 @@ describe('instances: offline backend', () => {
   it('answers structured requests with values that validate, from knowledge, default, examples or synthesis', async () => {
     const schema = Type.Object({ a: Type.String({ minLength: 2 }), n: Type.Integer({ minimum: 3 }), tags: Type.Array(Type.String(), { minItems: 1 }) });
     const b = new OfflineBackend({ card: requirementsCard, knowledge: { 'pdf.requirements@1': validRequirements } });
-    const ask = (s: Parameters<typeof toTypeBoxSchema>[0], schemaId?: string): ReturnType<OfflineBackend['send']> =>
-      b.send({ system: 's', messages: [{ role: 'user', content: 'q' }], schema: toTypeBoxSchema(s), ...(schemaId ? { schemaId } : {}) });
+    const ask = (s: JsonSchemaObject, schemaId?: string): ReturnType<OfflineBackend['send']> =>
+      b.send({ system: 's', messages: [{ role: 'user', content: 'q' }], schema: s, ...(schemaId ? { schemaId } : {}) });
 
     const known = await ask(requirementsCard.queries[0]!.responseSchema, 'pdf.requirements@1');
     expect(known.structured).to.deep.equal(validRequirements);
@@ -242,7 +242,7 @@ describe('instances: offline backend', () => {
 
     // Invalid knowledge is not used: the answer still validates.
     const bad = new OfflineBackend({ knowledge: { 'pdf.requirements@1': { schemaVersion: 0 } } });
-    const tb = toTypeBoxSchema(requirementsCard.queries[0]!.responseSchema);
+    const tb = requirementsCard.queries[0]!.responseSchema;
     const fallback = await bad.send({ system: 's', messages: [{ role: 'user', content: 'q' }], schema: tb, schemaId: 'pdf.requirements@1' });
     expect(schemaIssues(tb, fallback.structured)).to.deep.equal([]);
   });
@@ -253,7 +253,7 @@ describe('instances: offline backend', () => {
     const a = await one.answer('pdf.requirements.query@1', { kinds: ['pdf'] });
     const b = await two.answer('pdf.requirements.query@1', { kinds: ['pdf'] });
     expect(a.value).to.deep.equal(b.value);
-    expect(schemaIssues(toTypeBoxSchema(requirementsCard.queries[0]!.responseSchema), a.value)).to.deep.equal([]);
+    expect(schemaIssues(requirementsCard.queries[0]!.responseSchema, a.value)).to.deep.equal([]);
     const t1 = await one.send('What do you do?');
     const t2 = await two.send('What do you do?');
     expect(t1.text).to.equal(t2.text);
@@ -265,15 +265,15 @@ describe('instances: offline backend', () => {
   it('fails with E_MODEL_INVALID_OUTPUT when it cannot make a valid value', async () => {
     const b = new OfflineBackend();
     await rejectsWith(
-      b.send({ system: 's', messages: [{ role: 'user', content: 'q' }], schema: toTypeBoxSchema({ type: 'string', pattern: '^x+$' }) }),
+      b.send({ system: 's', messages: [{ role: 'user', content: 'q' }], schema: { type: 'string', pattern: '^x+$' } }),
       'E_MODEL_INVALID_OUTPUT',
     );
   });
 });
 
-describe('instances: JSON Schema to TypeBox', () => {
+describe('instances: validating against plain JSON Schema (Ajv)', () => {
   it('validates plain JSON Schema (refs, enums, unions, nullable types, tuples)', () => {
-    const schema = toTypeBoxSchema({
+    const schema: JsonSchemaObject = {
       type: 'object',
       $defs: { kind: { enum: ['text', 'table'] } },
       properties: {
@@ -285,16 +285,42 @@ describe('instances: JSON Schema to TypeBox', () => {
       },
       required: ['kind'],
       additionalProperties: false,
-    });
+    };
     expect(schemaIssues(schema, { kind: 'text', n: null, pair: ['a', 1], any: true, when: 'whenever' })).to.deep.equal([]);
     expect(schemaIssues(schema, { kind: 'figure' }).length).to.be.greaterThan(0);
     expect(schemaIssues(schema, { kind: 'table', extra: 1 }).length).to.be.greaterThan(0);
     expect(schemaIssues(schema, { kind: 'table', n: 1.5 }).length).to.be.greaterThan(0);
   });
+
+  it('names the path and what was wrong, a missing or extra property included', () => {
+    const schema = requirementsCard.queries[0]!.responseSchema;
+    const issues = schemaIssues(schema, { fields: [7], extra: true });
+    expect(issues).to.deep.include({ path: '/schemaVersion', message: 'is required but missing' });
+    expect(issues).to.deep.include({ path: '/extra', message: 'is not allowed (no such property in the schema)' });
+    expect(issues).to.deep.include({ path: '/fields/0', message: 'must be string' });
+    expect(schemaIssues({ enum: ['a', 'b'] }, 'c')).to.deep.equal([{ path: '/', message: 'must be equal to one of the allowed values: "a", "b"' }]);
+  });
+
+  it('reads TypeBox tuples (items arrays) and, when declared, draft 2020-12 prefixItems; schemas sharing an $id both compile', () => {
+    const bbox = Type.Object({ bbox: Type.Tuple([Type.Number(), Type.Number()]) });
+    expect(schemaIssues(bbox, { bbox: [1, 2] })).to.deep.equal([]);
+    expect(schemaIssues(bbox, { bbox: [1, 'x'] }).map((i) => i.path)).to.include('/bbox/1');
+    expect(schemaIssues(bbox, { bbox: [1, 2, 3] }).length).to.be.greaterThan(0);
+    const pair = { $schema: 'https://json-schema.org/draft/2020-12/schema', type: 'array', prefixItems: [{ type: 'string' }] };
+    expect(schemaIssues(pair, [1]).map((i) => i.path)).to.deep.equal(['/0']);
+    expect(schemaIssues({ $id: 'same', type: 'string' }, 1).length).to.equal(1);
+    expect(schemaIssues({ $id: 'same', type: 'number' }, 1)).to.deep.equal([]);
+  });
+
+  it('reports a schema Ajv cannot compile as E_CONFIG_INVALID', () => {
+    expect(() => schemaIssues({ type: 'object', required: 'kind' }, {}))
+      .to.throw(/cannot be compiled/)
+      .with.property('code', 'E_CONFIG_INVALID');
+  });
 });
 
 describe('instances: InstanceMachine', () => {
-  const start = (): ReturnType<typeof createActor<typeof instanceMachine>> => createActor(instanceMachine, { input: { instanceId: 'i1' } }).start();
+  const start = (): ReturnType<typeof createActor<typeof InstanceMachine>> => createActor(InstanceMachine, { input: { instanceId: 'i1' } }).start();
 
   it('goes idle -> busy -> idle and counts requests and failures', () => {
     const actor = start();
@@ -326,6 +352,15 @@ describe('instances: InstanceMachine', () => {
     expect(actor.getSnapshot().value).to.equal('terminated');
     expect(actor.getSnapshot().status).to.equal('done');
   });
+
+  it('gives its counts as output when terminated, for toPromise and the like', async () => {
+    const actor = start();
+    const done = toPromise(actor);
+    actor.send({ type: 'SEND' });
+    actor.send({ type: 'DONE', ok: false, error: 'boom' });
+    actor.send({ type: 'TERMINATE' });
+    expect(await done).to.deep.equal({ instanceId: 'i1', requests: 1, failures: 1, lastError: 'boom' });
+  });
 });
 
 describe('instances: BackgroundInstance lifecycle and background results', () => {
@@ -346,6 +381,20 @@ describe('instances: BackgroundInstance lifecycle and background results', () =>
     expect(reply.text).to.contain('arangodb');
     expect(states).to.deep.equal(['paused', 'idle', 'busy', 'idle']);
     await instance.close();
+  });
+
+  it('ends a request held while paused: E_CANCELED when its signal aborts, E_NOT_FOUND when the instance closes', async () => {
+    const instance = await createBackgroundInstance(requirementsCard, { backend: 'offline' });
+    await instance.pause();
+    const controller = new AbortController();
+    const canceled = instance.send('first', { signal: controller.signal });
+    controller.abort();
+    await rejectsWith(canceled, 'E_CANCELED');
+    const held = instance.send('second');
+    await new Promise((resolve) => setImmediate(resolve));
+    await instance.close();
+    await rejectsWith(held, 'E_NOT_FOUND');
+    expect(instance.history).to.deep.equal([]);
   });
 
   it('closes the backend it created when the stored history cannot be loaded', async () => {
@@ -375,8 +424,9 @@ describe('instances: BackgroundInstance lifecycle and background results', () =>
     const store = new MemoryInstanceStore();
     const instance = await createBackgroundInstance(requirementsCard, { backend: 'offline', store, id: 'term-1' });
     await instance.send('hello');
-    await instance.terminate();
+    expect(await instance.terminate()).to.deep.equal({ instanceId: 'term-1', requests: 1, failures: 0, lastError: undefined });
     expect(instance.state).to.equal('terminated');
+    expect(await instance.terminate()).to.equal(undefined);
     await rejectsWith(instance.send('again'), 'E_NOT_FOUND');
     expect((await store.loadInstance('term-1'))?.status).to.equal('terminated');
     await rejectsWith(BackgroundInstance.open(requirementsCard, { backend: 'offline', store, id: 'term-1' }), 'E_NOT_FOUND');

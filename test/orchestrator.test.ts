@@ -1,12 +1,18 @@
 import { expect } from 'chai';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { createActor, toPromise } from 'xstate';
 import { Type } from '@sinclair/typebox';
 import mqtt from 'mqtt';
 import { defineQuery, type HandlerContext } from '../actors/runtime/index.ts';
 import { createRecorder, type Recorder } from '../actors/recorder/index.ts';
 import { createLogger } from '../logging/index.ts';
-import { createOrchestrator, validateWorkflow, type Orchestrator, type WorkflowDefinition, type WorkflowResult } from '../actors/orchestrator/index.ts';
+import { createOrchestrator, validateWorkflow, type Orchestrator, type WorkflowDefinition, type WorkflowResult, type WorkflowStateSnapshot } from '../actors/orchestrator/index.ts';
 import { CommsError, createEnvelope, Topics } from '../protocol/index.ts';
+import { WORKFLOW_STATE_MIGRATIONS, WorkflowStateStore } from '../storage/index.ts';
+import { WorkflowMachine } from '../state-machines/index.ts';
 import { busFixture, deferred, until } from './support/bus-fixture.ts';
 
 type Fixture = Awaited<ReturnType<typeof busFixture>>;
@@ -37,7 +43,7 @@ describe('orchestrator: workflows over a real broker', () => {
   const orchestrators: Orchestrator[] = [];
 
   function orchestrator(): Orchestrator {
-    const o = createOrchestrator({ url: bus.broker.url, stateDir: join(bus.dir, 'workflows'), logger: createLogger('orchestrator', process.env.COMMS_LOG_LEVEL ?? 'silent') });
+    const o = createOrchestrator({ url: bus.broker.url, statePath: join(bus.dir, 'workflows.db'), logger: createLogger('orchestrator', process.env.COMMS_LOG_LEVEL ?? 'silent') });
     orchestrators.push(o);
     return o;
   }
@@ -297,7 +303,7 @@ describe('orchestrator: workflows over a real broker', () => {
   it('stop() ends a step still waiting for a module card: no timer or listener outlives the orchestrator', async () => {
     const o = createOrchestrator({
       url: bus.broker.url,
-      stateDir: join(bus.dir, 'workflows'),
+      statePath: join(bus.dir, 'workflows.db'),
       capabilityWaitMs: 60_000,
       logger: createLogger('orchestrator', process.env.COMMS_LOG_LEVEL ?? 'silent'),
     });
@@ -305,16 +311,23 @@ describe('orchestrator: workflows over a real broker', () => {
     await o.start();
     const wf = o.createWorkflow({ name: 'waiting', steps: [{ id: 's', capability: 'nobody@1', query: 'nobody@1' }] });
     void o.executeWorkflow(wf.id);
-    const cardArrived = (o as unknown as { cardArrived: import('node:events').EventEmitter }).cardArrived;
-    for (let i = 0; i < 200 && cardArrived.listenerCount('change') === 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    const cardArrived = (o as unknown as { capabilities: { cardArrived: import('node:events').EventEmitter } }).capabilities.cardArrived;
+    // No budget of our own (a loaded machine may take long): mocha's timeout bounds the wait.
+    while (cardArrived.listenerCount('change') === 0) await new Promise((resolve) => setTimeout(resolve, 10));
     expect(cardArrived.listenerCount('change')).to.equal(1);
     await o.stop();
     expect(cardArrived.listenerCount('change')).to.equal(0);
-    // Still running in its state file, so the next orchestrator continues it.
-    expect(o.getWorkflow(wf.id)?.state).to.equal('running');
+    // Still running in its state database, so the next orchestrator continues it.
+    const stored = new WorkflowStateStore(join(bus.dir, 'workflows.db'));
+    try {
+      expect(stored.get(wf.id)?.state).to.equal('running');
+      expect(stored.unfinished().map((w) => w.workflowId)).to.deep.equal([wf.id]);
+    } finally {
+      stored.close();
+    }
   });
 
-  it('a killed orchestrator is replaced by a new one on the same stateDir that completes the workflow without re-running completed steps', async () => {
+  it('a killed orchestrator is replaced by a new one on the same state database that completes the workflow without re-running completed steps', async () => {
     const runs: Record<string, number> = {};
     const secondStarted = deferred();
     await bus
@@ -356,5 +369,82 @@ describe('orchestrator: workflows over a real broker', () => {
     expect(result.steps.third?.output).to.deep.equal({ name: 'third', input: 'first' });
     const recorded = await recordedWorkflow(wf.id, 'completed');
     expect(recorded.steps.map((s) => s.state)).to.deep.equal(['completed', 'completed', 'completed']);
+  });
+});
+
+describe('WorkflowStateStore: the orchestrator\'s workflows.db', () => {
+  const snapshot = (workflowId: string, state: WorkflowStateSnapshot['state'], seq: number): WorkflowStateSnapshot => ({
+    workflowId,
+    name: workflowId,
+    state,
+    seq,
+    definition: { id: workflowId, name: workflowId, steps: [{ id: 's', module: 'worker', query: 'upper@1' }] },
+    steps: { s: { state: state === 'completed' ? 'completed' : 'pending', attempts: seq } },
+    updatedAt: new Date(Date.UTC(2026, 0, 1, 0, 0, seq)).toISOString(),
+  });
+
+  it('migrates a new file, replaces a workflow on save, and gives back the running and paused ones after reopening', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'workflow-state-'));
+    const path = join(dir, 'workflows.db');
+    try {
+      const first = new WorkflowStateStore(path);
+      first.save(snapshot('a', 'running', 1));
+      first.save(snapshot('a', 'paused', 2));
+      first.save(snapshot('b', 'completed', 3));
+      first.save(snapshot('c', 'pending', 0));
+      first.close();
+      expect(() => first.get('a')).to.throw(CommsError).with.property('code', 'E_STORAGE');
+
+      const second = new WorkflowStateStore(path);
+      try {
+        expect(second.get('a')).to.deep.equal(snapshot('a', 'paused', 2));
+        expect(second.get('missing')).to.equal(undefined);
+        expect(second.unfinished().map((w) => [w.workflowId, w.state])).to.deep.equal([['a', 'paused']]);
+      } finally {
+        second.close();
+      }
+      const db = new BetterSqlite3(path, { readonly: true });
+      expect(db.pragma('user_version', { simple: true })).to.equal(WORKFLOW_STATE_MIGRATIONS.length);
+      db.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('WorkflowMachine: output on completion', () => {
+  const steps = [
+    { id: 'a', dependsOn: [], retries: 0 },
+    { id: 'b', dependsOn: ['a'], retries: 0 },
+  ];
+
+  it('ends with { state, steps } as its output, which toPromise resolves to', async () => {
+    const machine = createActor(WorkflowMachine, { input: { steps } });
+    machine.on('start-step', ({ stepId, attempt }) => queueMicrotask(() => machine.send({ type: 'STEP_COMPLETED', stepId, attempt, output: { from: stepId } })));
+    const output = toPromise(machine);
+    machine.start();
+    machine.send({ type: 'START' });
+    expect(await output).to.deep.equal({
+      state: 'completed',
+      steps: { a: { state: 'completed', attempts: 1, output: { from: 'a' } }, b: { state: 'completed', attempts: 1, output: { from: 'b' } } },
+    });
+  });
+
+  it('names a failure and its error in the output; a stopped machine has none', async () => {
+    const failing = createActor(WorkflowMachine, { input: { steps } });
+    failing.on('start-step', ({ stepId, attempt }) => queueMicrotask(() => failing.send({ type: 'STEP_FAILED', stepId, attempt, error: { code: 'E_HANDLER_FAILED', message: 'boom' } })));
+    const failed = toPromise(failing);
+    failing.start();
+    failing.send({ type: 'START' });
+    const output = await failed;
+    expect(output?.state).to.equal('failed');
+    expect(output?.error).to.deep.include({ code: 'E_HANDLER_FAILED', message: 'step a failed: boom' });
+    expect(output?.steps.b?.state).to.equal('canceled');
+
+    const stopped = createActor(WorkflowMachine, { input: { steps } });
+    const none = toPromise(stopped);
+    stopped.start();
+    stopped.stop();
+    expect(await none).to.equal(undefined);
   });
 });

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { Value } from '@sinclair/typebox/value';
 import { CommsError } from '../protocol/index.ts';
-import { parseHtmlTable } from '../protocol/pdf/html.ts';
+import { convertToRequiredFormat, htmlToText, parseHtmlTable } from '../conversion/index.ts';
 import {
   DocumentIngest,
   DocumentIngestResult,
@@ -11,13 +11,11 @@ import {
   PdfRequirements,
   PdfRequirementsQuery,
   buildPdfRequirements,
-  convertToRequiredFormat,
   isCompatibleVersion,
   validatePdfFormat,
-  type PdfDocumentT,
 } from '../protocol/pdf/index.ts';
 
-function sampleDoc(): PdfDocumentT {
+function sampleDoc(): PdfDocument {
   return {
     formatVersion: '1.0.0',
     kind: 'article',
@@ -281,6 +279,37 @@ describe('protocol/pdf', () => {
     const t = parseHtmlTable('<table><tr><td colspan="1000000000" rowspan="1000000000">x</td><td>y</td></tr><tr><td>z</td></tr></table>');
     expect(t.rows).to.equal(2);
     expect(t.cells.map((c) => [c.row, c.col, c.text])).to.deep.equal([[0, 0, 'x'], [0, 1000, 'y'], [1, 1000, 'z']]);
+  });
+
+  it('parseHtmlTable reads attributes, entities and nested tags as a browser would', () => {
+    const t = parseHtmlTable(
+      '<table class="t"><thead><tr><TH scope=col>Name &amp; role</TH><th data-x="a>b">Caf&eacute; &#x41;&#66;</th></tr></thead>' +
+        '<tbody><tr><td colspan=\'2\' class="w"><b>bold</b> <i>it</i><br>line&nbsp;2</td></tr>' +
+        '<tr><td rowspan="2"><span><em>deep</em></span></td><td>&lt;x&gt;</td></tr><tr><td>last</td></tr></tbody></table>',
+    );
+    expect(t).to.deep.equal({
+      rows: 4,
+      cols: 2,
+      cells: [
+        { row: 0, col: 0, text: 'Name & role', header: true },
+        { row: 0, col: 1, text: 'Café AB', header: true },
+        { row: 1, col: 0, text: 'bold it line 2', colSpan: 2 },
+        { row: 2, col: 0, text: 'deep', rowSpan: 2 },
+        { row: 2, col: 1, text: '<x>' },
+        { row: 3, col: 1, text: 'last' },
+      ],
+    });
+  });
+
+  it('parseHtmlTable keeps a table nested in a cell as that cell text', () => {
+    const t = parseHtmlTable('<table><tr><td>a<table><tr><td>in1</td><td>in2</td></tr></table></td><td>b</td></tr></table>');
+    expect(t.rows).to.equal(1);
+    expect(t.cells.map((c) => [c.row, c.col, c.text])).to.deep.equal([[0, 0, 'a in1 in2'], [0, 1, 'b']]);
+  });
+
+  it('htmlToText breaks lines at block ends and decodes entities', () => {
+    expect(htmlToText('<p>a &lt; b&nbsp;c</p><div>d<br/>e</div>\n\n<h2 class="x">  f   g </h2>')).to.equal('a < b c\nd\ne\nf g');
+    expect(htmlToText('plain &quot;q&quot; &apos;s&apos; &#8212; &eacute;')).to.equal('plain "q" \'s\' — é');
   });
 
   it('ingest result schema accepts a realistic body', () => {

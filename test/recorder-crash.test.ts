@@ -50,7 +50,8 @@ function event(conversationId: string, seq: number): string {
 }
 
 describe('recorder crash', function () {
-  this.timeout(60_000);
+  // Spawns processes: a hang guard, not a speed budget (a loaded machine is slow to start them).
+  this.timeout(600_000);
 
   // Run against mosquitto: with aedes 1.2, a persistent session that reconnects while messages keep
   // arriving sometimes misses a few of them (about 1 run in 7 here; never with mosquitto in the same

@@ -100,7 +100,16 @@ describe('storage retention and migrations', () => {
       topic: `comms/v1/workflows/${workflowId}/state`,
       payload: Buffer.from(
         JSON.stringify(
-          createEnvelope({ kind: 'event', from: 'orchestrator', to: '*', conversationId: workflowId, seq: 1, schema: 'workflow.state@1', body: { workflowId, state: wfState, steps: { s1: { state: wfState === 'completed' ? 'completed' : 'running' } } } }),
+          createEnvelope({ kind: 'event', from: 'orchestrator', to: '*', conversationId: workflowId, seq: 1, schema: 'workflow.state@1', body: {
+              workflowId,
+              name: workflowId,
+              state: wfState,
+              seq: 1,
+              definition: { id: workflowId, name: workflowId, steps: [{ id: 's1', module: 'm', query: 'q@1' }] },
+              steps: { s1: { state: wfState === 'completed' ? 'completed' : 'running', attempts: 1 } },
+              updatedAt: old,
+            },
+          }),
         ),
       ),
       retained: true,

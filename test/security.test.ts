@@ -7,11 +7,10 @@ import { expect } from 'chai';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { Actor, defineQuery } from '../actors/runtime/index.ts';
 import { startBroker, type EmbeddedBroker } from '../broker/index.ts';
-import { CommsError, createEnvelope, Topics, type Envelope } from '../protocol/index.ts';
+import { CommsError, createEnvelope, filterCovers, Topics, type Envelope } from '../protocol/index.ts';
 import {
   addUser,
   ensureCredentials,
-  filterCovers,
   hashPassword,
   loadCredentials,
   loadTlsFiles,
@@ -106,8 +105,8 @@ describe('security', function () {
     it('ensureCredentials creates users for modules + recorder, observer, admin, with 0600 files, and generates passwords once', async () => {
       expect(creds.created).to.equal(true);
       const usernames = creds.credentials.users.map((u) => `${u.username}:${u.role}`).sort();
-      expect(usernames).to.deep.equal(['admin:admin', 'alpha:actor', 'beta:actor', 'observer:observer', 'orchestrator:actor', 'recorder:recorder']);
-      expect(Object.keys(creds.generated).sort()).to.deep.equal(['admin', 'alpha', 'beta', 'observer', 'orchestrator', 'recorder']);
+      expect(usernames).to.deep.equal(['admin:admin', 'alpha:actor', 'beta:actor', 'observer:observer', 'operator:operator', 'orchestrator:actor', 'recorder:recorder']);
+      expect(Object.keys(creds.generated).sort()).to.deep.equal(['admin', 'alpha', 'beta', 'observer', 'operator', 'orchestrator', 'recorder']);
       expect((await stat(creds.path)).mode & 0o777).to.equal(0o600);
       expect((await stat(creds.secretsPath)).mode & 0o777).to.equal(0o600);
       expect(creds.secretsPath).to.equal(join(dir, 'secrets.json'));
@@ -139,7 +138,7 @@ describe('security', function () {
       const setup = await prepareSecurity(data, ['recorder', 'marker', 'client']);
       expect(setup.created).to.equal(true);
       expect(setup.secretsFile).to.equal(join(data, 'secrets.json'));
-      expect(Object.keys(setup.logins).sort()).to.deep.equal(['admin', 'client', 'marker', 'observer', 'recorder']);
+      expect(Object.keys(setup.logins).sort()).to.deep.equal(['admin', 'client', 'marker', 'observer', 'operator', 'recorder']);
       const marker = setup.logins.marker;
       expect(await setup.access.authenticate('marker', Buffer.from(marker?.password ?? ''), 'marker')).to.deep.equal({ username: 'marker', role: 'actor', module: 'marker' });
       expect((await setup.access.authenticate('recorder', Buffer.from(setup.logins.recorder?.password ?? ''), 'recorder'))?.role).to.equal('recorder');
@@ -379,8 +378,7 @@ describe('security', function () {
       expect(denials.some((d) => d.includes('alpha-raw') && d.includes('modules/beta/inbox'))).to.equal(true);
     });
 
-    // KNOWN BUG in actors/actor.ts (not owned here): mqtt.js 5.16 rejects subscribeAsync on a 0x80 SUBACK, so
-    // start() never reaches its `qos === 128` branch; it throws a plain Error and leaves the client connected.
+    // mqtt.js 5.16 rejects subscribeAsync as a whole on a 0x80 SUBACK; Actor.start() reads the SUBACK codes to name the filter.
     it('Actor.start() rejects with E_NOT_AUTHORIZED naming the refused filter', async () => {
       const error = await expectCode(
         actor('alpha')

@@ -6,10 +6,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Aedes } from 'aedes';
 import mqtt from 'mqtt';
-import { filterCovers, filtersOverlap, planSubscriptions } from '../actors/runtime/index.ts';
-import { CommsError } from '../protocol/index.ts';
+import { planSubscriptions } from '../actors/runtime/index.ts';
+import { CommsError, filterCovers, filtersOverlap, Topics } from '../protocol/index.ts';
+import { startBroker } from '../broker/index.ts';
+import { pageConfig } from '../dashboard/page-config.ts';
 import { createLogger } from '../logging/index.ts';
-import { startSystem } from '../system/start-system.ts';
+import { startSystem } from '../system/index.ts';
 import { busFixture } from './support/bus-fixture.ts';
 
 describe('subscriptions never overlap', function () {
@@ -48,10 +50,12 @@ describe('subscriptions never overlap', function () {
 
   it('every client of `comms up` holds disjoint filters; the recorder holds exactly comms/v1/# and still answers and tracks peers', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'comms-overlap-'));
-    const system = await startSystem({ port: 0, dataDir, logger: createLogger('overlap', 'silent') });
+    // The test starts the broker itself (startSystem then only connects) to read what aedes holds.
+    const broker = await startBroker({ port: 0 });
+    const system = await startSystem({ url: broker.url, dataDir, logger: createLogger('overlap', 'silent') });
     try {
       // What the broker holds, not what the actors meant to ask for.
-      const clients = (system.broker.aedes as unknown as { clients: Record<string, { subscriptions: Record<string, unknown> }> }).clients;
+      const clients = (broker.aedes as unknown as { clients: Record<string, { subscriptions: Record<string, unknown> }> }).clients;
       const held = Object.fromEntries(Object.entries(clients).map(([id, c]) => [id, Object.keys(c.subscriptions)]));
       expect(held['recorder']).to.deep.equal(['comms/v1/#']);
       expect(Object.keys(held)).to.include.members(['arangodb', 'marker', 'orchestrator']);
@@ -63,13 +67,15 @@ describe('subscriptions never overlap', function () {
       expect(answer).to.be.instanceOf(CommsError).with.property('code', 'E_NOT_FOUND');
     } finally {
       await system.stop();
+      await broker.close();
       rmSync(dataDir, { recursive: true, force: true });
     }
   });
 
   it('the dashboard and `comms watch` filters are disjoint too', () => {
-    const app = readFileSync(new URL('../dashboard/app.js', import.meta.url), 'utf8');
-    const filters = [...(/var FILTERS = \[([^\]]*)\]/.exec(app)?.[1] ?? '').matchAll(/'([^']+)'/g)].map((m) => m[1] as string);
+    // The page subscribes to what the dashboard server serves it (config.json), plus its reply topic.
+    const config = pageConfig({ wsUrl: 'ws://127.0.0.1:1', secured: false, recorder: 'recorder' });
+    const filters = [...Object.values(config.subscribe), Topics.replies('observer-0123456789ab')];
     expect(filters).to.have.length.greaterThan(1);
     for (const [i, a] of filters.entries()) for (const b of filters.slice(i + 1)) expect(filtersOverlap(a, b), `${a} vs ${b}`).to.equal(false);
   });

@@ -1,13 +1,12 @@
 import { dirname, resolve } from 'node:path';
-import { Type, type Static } from '@sinclair/typebox';
-import { Actor, defineQuery, type HandlerContext } from '../runtime/index.ts';
+import { Actor, connectionOptions, defineQuery, type HandlerContext, type ModuleConnectionOptions } from '../runtime/index.ts';
 import { toCollections, validateArangoTarget, writeJsonl, writeToArango, type ArangoTarget } from '../../ingest/index.ts';
-import type { Logger } from '../../logging/index.ts';
 import { CommsError } from '../../protocol/index.ts';
 import {
   buildPdfRequirements,
   DOCUMENT_INGEST_RESULT_SCHEMA_ID,
   DOCUMENT_INGEST_SCHEMA_ID,
+  DocumentIngest,
   DocumentIngestResult,
   isCompatibleVersion,
   PDF_REQUIREMENTS_QUERY_SCHEMA_ID,
@@ -16,40 +15,18 @@ import {
   PdfRequirements,
   PdfRequirementsQuery,
   validatePdfFormat,
-  type DocumentIngestResultBody,
-  type PdfDocumentT,
+  type PdfDocument,
 } from '../../protocol/pdf/index.ts';
 
-export interface ArangodbActorOptions {
-  url: string;
-  username?: string;
-  password?: string;
-  /** Default `arangodb`. */
-  clientId?: string;
+export interface ArangodbActorOptions extends ModuleConnectionOptions {
   /** JSONL output root; each document goes to `{outDir}/{documentKey}/{collection}.jsonl`. */
   outDir: string;
   /** Live ArangoDB to import into as well. Default: from ARANGO_URL/ARANGO_DATABASE/ARANGO_USERNAME/ARANGO_PASSWORD; `false` = JSONL only. */
   arango?: ArangoTarget | false;
-  logger?: Logger;
 }
 
-/**
- * Wire schema of `document.ingest@1` as this module checks it on receipt. The document is left
- * open here on purpose: its format is what `pdf.requirements@1` describes (jsonSchema), and the
- * handler validates it with validatePdfFormat, which answers E_DOCUMENT_INVALID naming every
- * offending path with a hint on how to fix it — a generic E_SCHEMA_INVALID could not.
- */
-export const DocumentIngestRequest = Type.Object(
-  {
-    requirementsVersion: Type.String({ description: 'version of the pdf.requirements the document was converted for' }),
-    document: Type.Unknown({ description: `a pdf.document as described by ${PDF_REQUIREMENTS_SCHEMA_ID} (ask ${PDF_REQUIREMENTS_QUERY_SCHEMA_ID})` }),
-  },
-  { $id: DOCUMENT_INGEST_SCHEMA_ID },
-);
-export type DocumentIngestRequestBody = Static<typeof DocumentIngestRequest>;
-
 /** The ArangoDB target from the environment, or undefined when ARANGO_URL is not set. */
-export function arangoTargetFromEnv(env: NodeJS.ProcessEnv = process.env): ArangoTarget | undefined {
+function arangoTargetFromEnv(env: NodeJS.ProcessEnv = process.env): ArangoTarget | undefined {
   const url = env['ARANGO_URL'];
   if (!url) return undefined;
   return {
@@ -71,13 +48,9 @@ export function createArangodbActor(options: ArangodbActorOptions): Actor {
   const outDir = resolve(options.outDir);
   const actor = new Actor({
     name: 'arangodb',
-    url: options.url,
-    clientId: options.clientId ?? 'arangodb',
-    username: options.username,
-    password: options.password,
+    ...connectionOptions(options),
     description: `Tells producers the pdf.document format it ingests (requirements ${PDF_REQUIREMENTS_VERSION}) and ingests documents as documents/sections/blocks plus contains/next/references edges${target ? ` into ArangoDB at ${target.url}` : ''} and JSONL files.`,
     backend: { kind: 'code' },
-    logger: options.logger,
   });
 
   actor.handle(
@@ -95,16 +68,19 @@ export function createArangodbActor(options: ArangodbActorOptions): Actor {
     defineQuery({
       schema: DOCUMENT_INGEST_SCHEMA_ID,
       description: 'Validate a pdf.document against the current requirements and write it as collections (JSONL, and ArangoDB when configured).',
-      request: DocumentIngestRequest,
+      request: DocumentIngest,
       responseSchemaId: DOCUMENT_INGEST_RESULT_SCHEMA_ID,
       response: DocumentIngestResult,
+      // A whole converted document: far more than the 256 KiB default, still under the 16 MiB packet limit.
+      maxBodyBytes: 12 * 1024 * 1024,
+      maxStringBytes: 1024 * 1024,
       handle: (body, ctx) => ingest(body, ctx, outDir, target),
     }),
   );
   return actor;
 }
 
-async function ingest(body: DocumentIngestRequestBody, ctx: HandlerContext, outDir: string, target: ArangoTarget | undefined): Promise<DocumentIngestResultBody> {
+async function ingest(body: DocumentIngest, ctx: HandlerContext, outDir: string, target: ArangoTarget | undefined): Promise<DocumentIngestResult> {
   const requirements = buildPdfRequirements();
   if (!isCompatibleVersion(body.requirementsVersion, requirements.version)) {
     throw new CommsError(
@@ -125,7 +101,7 @@ async function ingest(body: DocumentIngestRequestBody, ctx: HandlerContext, outD
       { requirementsVersion: requirements.version, errors: report.errors },
     );
   }
-  const document = body.document as PdfDocumentT;
+  const document = body.document as PdfDocument;
   ctx.progress({ percent: 20, stage: 'collections', note: `${document.blocks.length} blocks, ${document.sections.length} sections` });
   const collections = toCollections(document);
   const documentKey = collections.documents[0]?._key;
@@ -137,7 +113,7 @@ async function ingest(body: DocumentIngestRequestBody, ctx: HandlerContext, outD
   ctx.progress({ percent: 40, stage: 'jsonl', note: `writing ${docDir}` });
   const outputs = await writeJsonl(collections, docDir);
 
-  let arango: DocumentIngestResultBody['arango'] = { written: false };
+  let arango: DocumentIngestResult['arango'] = { written: false };
   if (target) {
     if (ctx.signal.aborted) throw new CommsError('E_CANCELED', 'ingest was canceled');
     ctx.progress({ percent: 70, stage: 'arango', note: `importing into ${target.url} (${target.database})` });

@@ -1,6 +1,6 @@
 import { Value } from '@sinclair/typebox/value';
 import { CommsError } from '../../protocol/index.ts';
-import { PdfRequirements, type PdfRequirementsBody, type PdfRequirementsQueryBody } from '../../protocol/pdf/index.ts';
+import { PdfRequirements, type PdfRequirementsQuery } from '../../protocol/pdf/index.ts';
 import type { Actor, RequestOptions } from '../runtime/index.ts';
 
 /**
@@ -11,9 +11,9 @@ import type { Actor, RequestOptions } from '../runtime/index.ts';
 export async function queryPdfRequirements(
   requester: Actor,
   module = 'arangodb',
-  query: PdfRequirementsQueryBody = {},
+  query: PdfRequirementsQuery = {},
   options: Partial<RequestOptions> = {},
-): Promise<PdfRequirementsBody> {
+): Promise<PdfRequirements> {
   const answer = await requester.ask<unknown>(module, 'pdf.requirements.query@1', query, options);
   if (!Value.Check(PdfRequirements, answer)) {
     const first = [...Value.Errors(PdfRequirements, answer)][0];

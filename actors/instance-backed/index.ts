@@ -18,7 +18,7 @@ export interface InstanceBackedActorOptions extends Omit<ActorOptions, 'backend'
 }
 
 /**
- * A module whose queries are answered by a pool of background LLM instances (ARCHITECTURE §6):
+ * A module whose queries are answered by a pool of background LLM instances (docs/architecture.md, Components; details in docs/instances.md):
  * the card it publishes is the one the instances' system prompt is generated from, each request
  * goes to the least busy instance with the query's response schema forced, and the Actor checks
  * the answer against that schema again before it leaves.

@@ -1,40 +1,21 @@
-import { Actor, defineQuery, type HandlerContext } from '../runtime/index.ts';
+import { Actor, connectionOptions, defineQuery, type HandlerContext, type ModuleConnectionOptions } from '../runtime/index.ts';
 import { extractPdf } from '../../extraction/index.ts';
-import type { Logger } from '../../logging/index.ts';
 import { CommsError, type ProgressReport } from '../../protocol/index.ts';
+import { convertToRequiredFormat } from '../../conversion/index.ts';
 import {
-  convertToRequiredFormat,
-  DOCUMENT_INGEST_RESULT_SCHEMA_ID,
   DOCUMENT_INGEST_SCHEMA_ID,
-  DocumentIngestResult,
   PDF_REQUIREMENTS_MAJOR,
   PDF_REQUIREMENTS_QUERY_SCHEMA_ID,
-  PDF_REQUIREMENTS_SCHEMA_ID,
-  PdfRequirements,
   validatePdfFormat,
-  type DocumentIngestResultBody,
-  type PdfRequirementsBody,
-  type PdfRequirementsQueryBody,
+  type DocumentIngestResult,
+  type PdfRequirements,
+  type PdfRequirementsQuery,
 } from '../../protocol/pdf/index.ts';
-import { PdfConvert, PdfConvertResult, PDF_CONVERT_RESULT_SCHEMA_ID, PDF_CONVERT_SCHEMA_ID, type PdfConvertBody, type PdfConvertResultBody } from '../../protocol/pdf/index.ts';
+import { PdfConvert, PdfConvertResult, PDF_CONVERT_MAX_BODY_BYTES, PDF_CONVERT_RESULT_SCHEMA_ID, PDF_CONVERT_SCHEMA_ID } from '../../protocol/pdf/index.ts';
+import { DEFAULT_MAX_PDF_BYTES, InputRoots } from './input-roots.ts';
+import { readPdfSource } from './pdf-source.ts';
 
-export {
-  PdfConvert,
-  PdfConvertResult,
-  PDF_CONVERT_SCHEMA_ID,
-  PDF_CONVERT_RESULT_SCHEMA_ID,
-  type PdfConvertBody,
-  type PdfConvertResultBody,
-} from '../../protocol/pdf/index.ts';
-
-export interface MarkerActorOptions {
-  url: string;
-  username?: string;
-  password?: string;
-  /** Default `marker`. */
-  clientId?: string;
-  /** Unused by the marker itself (the target module writes the output); kept for symmetry with the CLI. */
-  outDir?: string;
+export interface MarkerActorOptions extends ModuleConnectionOptions {
   /** Module asked when a request names none. Default `arangodb`. */
   defaultTarget?: string;
   /** Time allowed to the requirements query. Default 30 s. */
@@ -43,7 +24,16 @@ export interface MarkerActorOptions {
   ingestTimeoutMs?: number;
   /** Each progress report extends the requester's deadline to at least now + this. Default 60 s. */
   progressGraceMs?: number;
-  logger?: Logger;
+  /**
+   * Folders whose files a request may name by `path` (symlinks resolved; docs/security.md, File
+   * access by policy). Default none: only `content` and `url`. `comms up` passes DATA/inputs, each
+   * `--inputs DIR`, and the folder of `--pdf`.
+   */
+  inputRoots?: readonly string[];
+  /** Largest PDF read from a file or fetched from a URL. Default 256 MiB. */
+  maxPdfBytes?: number;
+  /** Time allowed to fetch a `url`. Default 60 s. */
+  urlTimeoutMs?: number;
 }
 
 /** Percent ranges per stage; progress only moves forward. */
@@ -52,23 +42,17 @@ const STAGES = { requirements: [1, 5], extract: [5, 80], validate: [80, 85], ing
 /**
  * The `marker` module: answers `pdf.convert@1` by asking the target module (arangodb) for its
  * `pdf.requirements@1`, extracting the PDF with pdf.js, converting and validating it against those
- * requirements, and sending the result to the target as `document.ingest@1` (ARCHITECTURE §7).
+ * requirements, and sending the result to the target as `document.ingest@1` (docs/architecture.md, The flagship: marker asks arangodb).
  */
 export function createMarkerActor(options: MarkerActorOptions): Actor {
   const actor = new Actor({
     name: 'marker',
-    url: options.url,
-    clientId: options.clientId ?? 'marker',
-    username: options.username,
-    password: options.password,
+    ...connectionOptions(options),
     description: 'Converts PDFs (pdf.js) into the document format a receiving module requires, validates, and sends them for ingestion.',
-    schemas: {
-      [PDF_REQUIREMENTS_SCHEMA_ID]: PdfRequirements,
-      [DOCUMENT_INGEST_RESULT_SCHEMA_ID]: DocumentIngestResult,
-    },
-    logger: options.logger,
   });
   const grace = options.progressGraceMs ?? 60_000;
+  const roots = new InputRoots(options.inputRoots ?? [], options.maxPdfBytes ?? DEFAULT_MAX_PDF_BYTES);
+  actor.log.info({ inputRoots: roots.roots }, 'marker reads PDFs from these folders, from content and from http(s) URLs');
 
   actor.handle(
     defineQuery({
@@ -77,13 +61,16 @@ export function createMarkerActor(options: MarkerActorOptions): Actor {
       request: PdfConvert,
       responseSchemaId: PDF_CONVERT_RESULT_SCHEMA_ID,
       response: PdfConvertResult,
-      handle: (body, ctx) => convert(body, ctx, options, grace),
+      // A PDF may come inline as base64 `content`: one long string, so both limits are raised.
+      maxBodyBytes: PDF_CONVERT_MAX_BODY_BYTES,
+      maxStringBytes: PDF_CONVERT_MAX_BODY_BYTES,
+      handle: (body, ctx) => convert(body, ctx, options, grace, roots),
     }),
   );
   return actor;
 }
 
-async function convert(body: PdfConvertBody, ctx: HandlerContext, options: MarkerActorOptions, grace: number): Promise<PdfConvertResultBody> {
+async function convert(body: PdfConvert, ctx: HandlerContext, options: MarkerActorOptions, grace: number, roots: InputRoots): Promise<PdfConvertResult> {
   const target = body.target ?? options.defaultTarget ?? 'arangodb';
   const report = (stage: keyof typeof STAGES, fraction: number, note?: string): void => {
     const [from, to] = STAGES[stage];
@@ -103,22 +90,30 @@ async function convert(body: PdfConvertBody, ctx: HandlerContext, options: Marke
     t = now;
   };
 
+  // The source first: a refused path costs no requirements query.
+  const source = await readPdfSource(body, {
+    roots,
+    maxUrlBytes: options.maxPdfBytes ?? DEFAULT_MAX_PDF_BYTES,
+    urlTimeoutMs: options.urlTimeoutMs ?? 60_000,
+    signal: ctx.signal,
+  });
   report('requirements', 0, `asking ${target} for ${PDF_REQUIREMENTS_QUERY_SCHEMA_ID}`);
-  const query: PdfRequirementsQueryBody = { acceptVersions: [String(PDF_REQUIREMENTS_MAJOR)] };
-  const requirements = await ctx.ask<PdfRequirementsBody>(target, PDF_REQUIREMENTS_QUERY_SCHEMA_ID, query, {
+  const query: PdfRequirementsQuery = { acceptVersions: [String(PDF_REQUIREMENTS_MAJOR)] };
+  const requirements = await ctx.ask<PdfRequirements>(target, PDF_REQUIREMENTS_QUERY_SCHEMA_ID, query, {
     timeoutMs: options.requirementsTimeoutMs ?? 30_000,
   });
   report('requirements', 1, `${requirements.schemaId} ${requirements.version}`);
   lap('requirements');
 
-  const extracted = await extractPdf(body.path, {
+  const extracted = await extractPdf(source.name, {
+    data: source.data,
     password: body.password,
     signal: ctx.signal,
     ...(body.maxPages !== undefined ? { maxPages: body.maxPages } : {}),
     onPage: ({ page, pageCount }) => report('extract', page / Math.max(1, pageCount), `page ${page}/${pageCount}`),
   });
   lap('extract');
-  if (ctx.signal.aborted) throw ctx.signal.reason instanceof CommsError ? ctx.signal.reason : new CommsError('E_CANCELED', `conversion of ${body.path} was canceled`);
+  if (ctx.signal.aborted) throw ctx.signal.reason instanceof CommsError ? ctx.signal.reason : new CommsError('E_CANCELED', `conversion of ${source.name} was canceled`);
 
   report('validate', 0, `checking against ${requirements.schemaId} ${requirements.version}`);
   const document = convertToRequiredFormat(extracted, requirements);
@@ -126,17 +121,17 @@ async function convert(body: PdfConvertBody, ctx: HandlerContext, options: Marke
   if (!validation.valid) {
     throw new CommsError(
       'E_DOCUMENT_INVALID',
-      `${body.path} converted to a document that breaks ${target}'s requirements ${requirements.version} in ${validation.errors.length} place(s); first: ${validation.errors[0]?.path} ${validation.errors[0]?.message}`,
+      `${source.name} converted to a document that breaks ${target}'s requirements ${requirements.version} in ${validation.errors.length} place(s); first: ${validation.errors[0]?.path} ${validation.errors[0]?.message}`,
       { requirementsVersion: requirements.version, errors: validation.errors },
     );
   }
   report('validate', 1, `valid: ${document.blocks.length} blocks, ${document.sections.length} sections`);
   lap('validate');
 
-  let ingest: DocumentIngestResultBody | undefined;
+  let ingest: DocumentIngestResult | undefined;
   if (body.ingest !== false) {
     report('ingest', 0, `sending ${DOCUMENT_INGEST_SCHEMA_ID} to ${target}`);
-    ingest = await ctx.ask<DocumentIngestResultBody>(
+    ingest = await ctx.ask<DocumentIngestResult>(
       target,
       DOCUMENT_INGEST_SCHEMA_ID,
       { requirementsVersion: requirements.version, document },

@@ -1,6 +1,6 @@
-export { createOrchestrator, type Orchestrator, type OrchestratorOptions, type OrchestratorEvents } from './orchestrator.ts';
+export { createOrchestrator } from './orchestrator.ts';
+export type { Orchestrator, OrchestratorOptions, OrchestratorEvents, SequencedWorkflowEvent } from './orchestrator-api.ts';
 export { validateWorkflow, resolveInput } from './definition.ts';
-export { WorkflowStore, type StoredWorkflow } from './workflow-store.ts';
 export {
   WorkflowDefinition,
   WorkflowStep,

@@ -1,5 +1,5 @@
 import type { Database } from 'better-sqlite3';
-import { parseEnvelope, parseTopic, Topics, type ModuleStatus } from '../../protocol/index.ts';
+import { decodeEnvelope, parseTopic, Topics, type ModuleStatus } from '../../protocol/index.ts';
 import { reapConversations, recordedSession } from '../../storage/conversation-reaper.ts';
 
 /**
@@ -17,7 +17,7 @@ export function reapOnStatus(db: Database, topic: string, payload: Buffer): stri
   if (parsed?.kind !== 'module-status' || payload.length === 0) return [];
   let status: ModuleStatus;
   try {
-    status = parseEnvelope(payload).body as ModuleStatus;
+    status = decodeEnvelope(payload, { schema: 'module.status@1' }).body as ModuleStatus;
   } catch {
     return []; // the recorder stores it as invalid; it says nothing about the module
   }

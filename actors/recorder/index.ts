@@ -2,25 +2,19 @@ import { EventEmitter } from 'node:events';
 import { openWriter, CommsQueries, MessageRecorder, pruneRecords, openReader, type RecordOutcome, type RetentionPolicy } from '../../storage/index.ts';
 import { Topics } from '../../protocol/index.ts';
 import type { Logger } from '../../logging/index.ts';
-import { Actor, defineQuery } from '../runtime/index.ts';
+import { Actor, connectionOptions, defineQuery, type ModuleConnectionOptions } from '../runtime/index.ts';
 import { reapOnStatus } from './conversation-reaper.ts';
 import { StateSweeper } from './state-sweeper.ts';
 import { ConversationEventsAnswer, ConversationEventsQuery, ConversationStatusAnswer, ConversationStatusQuery } from '../../protocol/index.ts';
+import { conversationListQuery, recorderStatsQuery } from './history-queries.ts';
 
-export { ConversationEventsQuery, ConversationEventsAnswer, ConversationStatusQuery, ConversationStatusAnswer } from '../../protocol/index.ts';
-
-export interface RecorderOptions {
-  url: string;
+/** The client id stays `recorder` unless given: stable, so the broker keeps the session and queues messages while the recorder is down. */
+export interface RecorderOptions extends ModuleConnectionOptions {
   /** SQLite file; created with its folder when missing. */
   dbPath: string;
-  username?: string;
-  password?: string;
-  /** Stable, so the broker keeps the session and queues messages while the recorder is down. Default 'recorder'. */
-  clientId?: string;
   retention?: RetentionPolicy & { everyMs?: number };
   /** How long an ended conversation's retained state snapshot stays before the recorder clears it. Default 60 s. */
   stateRetentionMs?: number;
-  logger?: Logger;
 }
 
 export interface Recorder {
@@ -44,13 +38,9 @@ export function createRecorder(options: RecorderOptions): Recorder {
   const queries = new CommsQueries(options.dbPath === ':memory:' ? db : openReader(options.dbPath));
   const actor = new Actor({
     name: 'recorder',
-    url: options.url,
-    clientId: options.clientId ?? 'recorder',
-    username: options.username,
-    password: options.password,
+    ...connectionOptions(options),
     persistentSession: true,
     description: 'Records every message on comms/v1/# in SQLite and answers status and history queries.',
-    logger: options.logger,
   });
   const events = new EventEmitter<{ recorded: [string, RecordOutcome] }>();
   const sweeper = new StateSweeper((topic) => actor.publishRaw(topic, Buffer.alloc(0), { retain: true }), options.stateRetentionMs ?? 60_000);
@@ -84,6 +74,8 @@ export function createRecorder(options: RecorderOptions): Recorder {
       },
     }),
   );
+  actor.handle(conversationListQuery(queries));
+  actor.handle(recorderStatsQuery(queries));
   let pruneTimer: NodeJS.Timeout | undefined;
   return {
     actor,

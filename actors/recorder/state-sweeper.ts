@@ -1,4 +1,4 @@
-import { FINAL_STATES, parseEnvelope, parseTopic, type ConversationStateName } from '../../protocol/index.ts';
+import { decodeEnvelope, FINAL_STATES, parseTopic, type ConversationStateName } from '../../protocol/index.ts';
 
 /**
  * Clears the retained state snapshot of a conversation that ended, `retentionMs` after its final
@@ -21,7 +21,7 @@ export class StateSweeper {
     let state: ConversationStateName;
     let sentAt: number;
     try {
-      const envelope = parseEnvelope(payload);
+      const envelope = decodeEnvelope(payload);
       state = (envelope.body as { state: ConversationStateName }).state;
       sentAt = Date.parse(envelope.sentAt);
     } catch {

@@ -5,14 +5,15 @@ import { createLogger, type Logger } from '../../logging/index.ts';
 import {
   assertIdentifier,
   CommsError,
-  createEnvelope,
+  decodeEnvelope,
   DEFAULT_MAX_MESSAGE_BYTES,
   encodeEnvelope,
+  eventEnvelope,
   newId,
-  parseEnvelope,
   parseTopic,
   SchemaRegistry,
   Topics,
+  topicMatches,
   type Envelope,
   type ModuleCard,
   type ModuleStatus,
@@ -20,10 +21,10 @@ import {
 import { openBusConnection, type BusConnectionOptions } from './bus-connection.ts';
 import { Conversation } from './conversation.ts';
 import type { QueryHandler } from './query-handler.ts';
+import { ReplyIntake } from './reply-intake.ts';
 import { DEFAULT_REQUEST_OPTIONS, type RequestOptions } from './request-options.ts';
 import { Responder } from './responder.ts';
 import { planSubscriptions } from './subscription-plan.ts';
-import { topicMatches } from './topic-filter.ts';
 
 export interface ActorOptions {
   /** Module id: the inbox, card and status topics are named after it. */
@@ -76,6 +77,7 @@ export class Actor extends EventEmitter<ActorEvents> {
   /** Publishes still queued by conversations that have settled (their final event and state snapshot). */
   private readonly flushing = new Set<Promise<void>>();
   private readonly responder: Responder;
+  private readonly replies: ReplyIntake;
   private readonly startedAt = new Date().toISOString();
   private heldFilters: readonly string[] = [];
 
@@ -95,6 +97,16 @@ export class Actor extends EventEmitter<ActorEvents> {
       log: this.log,
       publish: (topic, envelope) => this.publish(topic, envelope),
       ask: (to, schema, body, opts) => this.ask(to, schema, body, opts),
+    });
+    this.replies = new ReplyIntake({
+      module: this.name,
+      sessionId: this.sessionId,
+      replyTopic: this.replyTopic,
+      registry: this.registry,
+      maxMessageBytes: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
+      log: this.log,
+      find: (requestId) => this.open.get(requestId),
+      publish: (topic, envelope) => this.publish(topic, envelope),
     });
   }
 
@@ -198,13 +210,16 @@ export class Actor extends EventEmitter<ActorEvents> {
   async stop(): Promise<void> {
     const client = this.client;
     if (!client) return;
-    this.responder.abortAll(`${this.name} is shutting down`);
+    // Requests being handled are answered E_SHUTTING_DOWN while the connection is still up.
+    await this.responder.shutdown(`${this.name} is shutting down; send the request again when it is back online`);
     // cancel() settles synchronously; settled conversations (these and ones that just ended) are in `flushing` until
     // their last events have left, so wait for those before disconnecting.
     for (const conversation of [...this.open.values()]) conversation.cancel(`${this.name} is shutting down`);
-    await Promise.all([...this.flushing]);
+    // A broker that went away (shut down under us) never acknowledges those events: stop waiting then,
+    // or the process would hang in mqtt.js' reconnect loop.
+    await Promise.race([Promise.all([...this.flushing]), brokerGone(client)]);
     if (client.connected) await this.publish(Topics.moduleStatus(this.name), this.statusEnvelope('offline'), { retain: true }).catch(() => {});
-    await client.endAsync();
+    await client.endAsync(!client.connected);
     this.client = undefined;
   }
 
@@ -286,44 +301,15 @@ export class Actor extends EventEmitter<ActorEvents> {
     const topic = packet.topic;
     const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : Buffer.from(packet.payload);
     const parsed = parseTopic(topic);
-    if (parsed?.kind === 'module-inbox' && parsed.subject === this.name) this.responder.accept(topic, payload);
-    else if (topic === this.replyTopic) this.acceptReply(payload);
+    const direct = (parsed?.kind === 'module-inbox' && parsed.subject === this.name) || topic === this.replyTopic;
+    // Requests and answers are never retained (the broker refuses it): a retained one would be replayed to every
+    // restart, so it is nobody's current message. The recorder keeps it, marked rejected.
+    if (direct && packet.retain) this.log.warn({ topic, bytes: payload.length }, 'retained message on an inbox or reply topic ignored');
+    else if (parsed?.kind === 'module-inbox' && parsed.subject === this.name) this.responder.accept(topic, payload);
+    else if (topic === this.replyTopic) this.replies.accept(payload);
     else if (parsed?.kind === 'module-status') this.acceptPeerStatus(parsed.subject, payload);
     const work = this.subscriptions.filter((l) => topicMatches(l.filter, topic)).map((l) => l.listener(topic, payload, packet));
     await Promise.all(work);
-  }
-
-  private acceptReply(payload: Buffer): void {
-    let envelope: Envelope;
-    try {
-      envelope = parseEnvelope(payload, this.options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES);
-    } catch (err) {
-      // The recorder keeps every message, so an unreadable reply stays on record even though nobody can be answered.
-      this.log.warn({ err }, 'unreadable message on the reply topic');
-      return;
-    }
-    const conversation = envelope.correlationId ? this.open.get(envelope.correlationId) : undefined;
-    if (!conversation) {
-      this.log.debug({ correlationId: envelope.correlationId, kind: envelope.kind }, 'reply for a conversation that is no longer open');
-      return;
-    }
-    // Progress and error bodies drive the state machine: check them like replies, against the bus's own schemas.
-    const bodySchema = envelope.kind === 'progress' ? 'progress@1' : envelope.kind === 'error' ? 'error@1' : envelope.schema;
-    if (this.registry.has(bodySchema) && (envelope.kind === 'reply' || envelope.kind === 'progress' || envelope.kind === 'error')) {
-      try {
-        this.registry.validate(bodySchema, envelope.body);
-      } catch (err) {
-        const error = err as CommsError;
-        if (envelope.kind === 'progress') {
-          // Progress is advisory: an invalid report is ignored (the recorder keeps it) rather than ending the conversation.
-          this.log.warn({ err: error, from: envelope.from, conversationId: envelope.conversationId }, 'invalid progress report ignored');
-          return;
-        }
-        conversation.receive({ ...envelope, kind: 'error', schema: 'error@1', body: { code: error.code, message: `${envelope.kind} from ${envelope.from} is invalid: ${error.message}`, details: error.details } });
-        return;
-      }
-    }
-    conversation.receive(envelope);
   }
 
   private acceptPeerStatus(module: string, payload: Buffer): void {
@@ -331,10 +317,8 @@ export class Actor extends EventEmitter<ActorEvents> {
     let state: ModuleStatus['state'];
     let clientId: string;
     try {
-      const envelope = parseEnvelope(payload);
       // A status that is not a module.status@1 says nothing about the peer: it must not fail conversations as E_PEER_LOST.
-      this.registry.validate('module.status@1', envelope.body);
-      ({ state, clientId } = envelope.body as ModuleStatus);
+      ({ state, clientId } = decodeEnvelope(payload, { schema: 'module.status@1' }).body as ModuleStatus);
     } catch (err) {
       this.log.warn({ err, module }, 'unreadable status message ignored');
       return;
@@ -355,17 +339,24 @@ export class Actor extends EventEmitter<ActorEvents> {
   }
 
   private cardEnvelope(): Envelope<ModuleCard> {
-    return createEnvelope({ kind: 'event', from: this.name, to: '*', conversationId: this.sessionId, schema: 'module.card@1', body: this.card() });
+    return eventEnvelope({ from: this.name, conversationId: this.sessionId, schema: 'module.card@1', body: this.card() });
   }
 
   private statusEnvelope(state: ModuleStatus['state']): Envelope<ModuleStatus> {
-    return createEnvelope({
-      kind: 'event',
+    return eventEnvelope({
       from: this.name,
-      to: '*',
       conversationId: this.sessionId,
       schema: 'module.status@1',
       body: { state, sessionId: this.sessionId, clientId: this.clientId, at: new Date().toISOString() },
     });
   }
+}
+
+/** Resolves when the connection is down (now or later): what is still unacknowledged will never be. */
+function brokerGone(client: MqttClient): Promise<void> {
+  if (!client.connected) return Promise.resolve();
+  return new Promise((resolve) => {
+    client.once('offline', () => resolve());
+    client.once('close', () => resolve());
+  });
 }

@@ -50,7 +50,7 @@ export async function openBusConnection(options: BusConnectionOptions): Promise<
       );
     };
   }
-  // Nagle's algorithm costs ~40 ms stalls at low in-flight counts (ARCHITECTURE §8).
+  // Nagle's algorithm costs ~40 ms stalls at low in-flight counts (docs/architecture.md, Actors: openBusConnection).
   client.on('connect', () => (client.stream as Partial<Socket>).setNoDelay?.(true));
   try {
     await new Promise<void>((resolve, reject) => {

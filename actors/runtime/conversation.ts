@@ -1,18 +1,18 @@
 import { EventEmitter } from 'node:events';
-import { createActor, type Actor as XActor } from 'xstate';
+import { createActor, toPromise, type Actor as XActor } from 'xstate';
 import {
   CommsError,
   createEnvelope,
-  FINAL_STATES,
+  eventEnvelope,
   Topics,
   type ConversationEvent,
   type ConversationSnapshot,
   type ConversationStateName,
   type Envelope,
-  type ErrorBody,
+  type ErrorReply,
   type ProgressReport,
 } from '../../protocol/index.ts';
-import { ConversationMachine, conversationStateName, type ConversationMachineEvent } from '../../state-machines/index.ts';
+import { ConversationMachine, conversationStateName, type ConversationMachineEvent, type ConversationOutput } from '../../state-machines/index.ts';
 
 /** How the conversation reaches the bus; the owning Actor supplies it. */
 export interface ConversationTransport {
@@ -58,8 +58,6 @@ export class Conversation<R = unknown> extends EventEmitter<ConversationEvents> 
   private seq = 0;
   private lastState: ConversationStateName | undefined;
   private readonly startedAt = new Date().toISOString();
-  private resolveResult!: (value: R) => void;
-  private rejectResult!: (error: CommsError) => void;
   /** Publishes are chained so events leave in seq order even though each publish is async. */
   private outbox: Promise<void> = Promise.resolve();
 
@@ -73,12 +71,6 @@ export class Conversation<R = unknown> extends EventEmitter<ConversationEvents> 
     this.requestId = spec.requestId;
     this.to = spec.to;
     this.schema = spec.schema;
-    this.result = new Promise<R>((resolve, reject) => {
-      this.resolveResult = resolve;
-      this.rejectResult = reject;
-    });
-    // A caller that only listens to events must not get an unhandled rejection.
-    this.result.catch(() => {});
     this.machine = createActor(ConversationMachine, {
       input: {
         requestId: spec.requestId,
@@ -99,7 +91,11 @@ export class Conversation<R = unknown> extends EventEmitter<ConversationEvents> 
       if (report.inputRequired) this.emit('input-required', report.inputRequired.prompt);
       this.publishEvent('progress', report);
     });
-    this.machine.subscribe((snapshot) => this.onSnapshot(conversationStateName(snapshot)));
+    // Every snapshot first (the final state's event goes out), then XState's completion settles.
+    this.machine.subscribe({ next: (snapshot) => this.onSnapshot(conversationStateName(snapshot)), complete: () => this.settled() });
+    this.result = toPromise(this.machine).then((output) => outcomeOf<R>(output));
+    // A caller that only listens to events must not get an unhandled rejection.
+    this.result.catch(() => {});
   }
 
   /** Send the request. Separate from the constructor so listeners can be attached first. */
@@ -166,14 +162,10 @@ export class Conversation<R = unknown> extends EventEmitter<ConversationEvents> 
     this.lastState = state;
     this.publishEvent('state');
     this.emit('state', state, this.snapshot());
-    if (FINAL_STATES.includes(state)) this.settle();
   }
 
-  private settle(): void {
-    const { context } = this.machine.getSnapshot();
-    this.machine.stop();
-    if (context.result) this.resolveResult(context.result.body as R);
-    else this.rejectResult(errorFrom(context.error));
+  /** The machine reached a final state (and stopped itself): clear the retained snapshot later, tell the owner. */
+  private settled(): void {
     const stateTopic = Topics.conversationState(this.id);
     const timer = setTimeout(() => void this.transport.clearRetained(stateTopic).catch(() => {}), this.spec.stateRetentionMs);
     timer.unref();
@@ -196,9 +188,9 @@ export class Conversation<R = unknown> extends EventEmitter<ConversationEvents> 
       ...(context.error ? { error: context.error } : {}),
       ...(context.result ? { result: { schema: context.result.schema, messageId: context.result.messageId } } : {}),
     };
-    const event = createEnvelope({ kind: 'event', from: this.transport.module, to: '*', conversationId: this.id, seq, schema: 'conversation.event@1', body, ...this.parent() });
+    const event = eventEnvelope({ from: this.transport.module, conversationId: this.id, seq, schema: 'conversation.event@1', body, ...this.parent() });
     const snapshot = { ...this.snapshot(), seq };
-    const state = createEnvelope({ kind: 'event', from: this.transport.module, to: '*', conversationId: this.id, seq, schema: 'conversation.state@1', body: snapshot, ...this.parent() });
+    const state = eventEnvelope({ from: this.transport.module, conversationId: this.id, seq, schema: 'conversation.state@1', body: snapshot, ...this.parent() });
     this.enqueue(async () => {
       await this.transport.publish(Topics.conversationEvents(this.id), event);
       await this.transport.publish(Topics.conversationState(this.id), state, { retain: true });
@@ -253,12 +245,14 @@ function toMachineEvent(envelope: Envelope): ConversationMachineEvent | undefine
     case 'reply':
       return { type: 'REPLY', schema: envelope.schema, messageId: envelope.id, body: envelope.body };
     case 'error':
-      return { type: 'ERROR', error: envelope.body as ErrorBody };
+      return { type: 'ERROR', error: envelope.body as ErrorReply };
     default:
       return undefined;
   }
 }
 
-function errorFrom(body: ErrorBody | undefined): CommsError {
-  return body ? CommsError.fromBody(body) : new CommsError('E_HANDLER_FAILED', 'the conversation ended without a result or an error');
+/** The reply body, or the error that ended the conversation. */
+function outcomeOf<R>(output: ConversationOutput | undefined): R {
+  if (output?.result) return output.result.body as R;
+  throw output?.error ? CommsError.fromBody(output.error) : new CommsError('E_HANDLER_FAILED', 'the conversation ended without a result or an error');
 }

@@ -1,6 +1,6 @@
 import type { Static, TSchema } from '@sinclair/typebox';
 import type { Logger } from '../../logging/index.ts';
-import type { Envelope, ProgressReport } from '../../protocol/index.ts';
+import { DEFAULT_MAX_JSON_DEPTH, type Envelope, type JsonLimits, type ProgressReport } from '../../protocol/index.ts';
 import type { RequestOptions } from './request-options.ts';
 
 /** What a query handler can do while it works. */
@@ -27,6 +27,39 @@ export interface QueryHandler<Req extends TSchema = TSchema, Res extends TSchema
   responseSchemaId: string;
   response: Res;
   handle(body: Static<Req>, context: HandlerContext): Promise<Static<Res>>;
+  /** Largest request body this query takes. Default DEFAULT_MAX_BODY_BYTES (256 KiB). */
+  maxBodyBytes?: number;
+  /** Longest string in the request, as JSON on the wire. Default DEFAULT_MAX_STRING_BYTES (64 KiB). */
+  maxStringBytes?: number;
+  /** Deepest nesting of the request, envelope included. Default DEFAULT_MAX_JSON_DEPTH (64). */
+  maxDepth?: number;
+}
+
+/** Well under the broker's packet limit (16 MiB): a query that needs more says so on its definition. */
+export const DEFAULT_MAX_BODY_BYTES = 256 * 1024;
+export const DEFAULT_MAX_STRING_BYTES = 64 * 1024;
+/** Room for the envelope's own fields (ids, topics, timestamps) on top of the body. */
+export const ENVELOPE_ALLOWANCE_BYTES = 4 * 1024;
+
+/** The pre-parse limits of one query's request messages (docs/security.md, Bounded work per message). */
+export function requestLimits(handler: Pick<QueryHandler, 'maxBodyBytes' | 'maxStringBytes' | 'maxDepth'>): JsonLimits {
+  return {
+    maxBytes: (handler.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES) + ENVELOPE_ALLOWANCE_BYTES,
+    maxStringBytes: handler.maxStringBytes ?? DEFAULT_MAX_STRING_BYTES,
+    maxDepth: handler.maxDepth ?? DEFAULT_MAX_JSON_DEPTH,
+  };
+}
+
+/** What an inbox lets through to parsing: the loosest of its queries' limits (each query's own is checked after). */
+export function inboxLimits(handlers: Iterable<QueryHandler>): JsonLimits {
+  const all = [...handlers].map(requestLimits);
+  // Cancels and inputs must pass even where no query is registered.
+  const floor = requestLimits({});
+  return {
+    maxBytes: Math.max(floor.maxBytes, ...all.map((l) => l.maxBytes)),
+    maxStringBytes: Math.max(floor.maxStringBytes, ...all.map((l) => l.maxStringBytes)),
+    maxDepth: Math.max(floor.maxDepth, ...all.map((l) => l.maxDepth)),
+  };
 }
 
 /** Helper that keeps the handler's types tied to its schemas. */

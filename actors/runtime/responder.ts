@@ -1,19 +1,22 @@
 import type { Logger } from '../../logging/index.ts';
 import {
   CommsError,
+  checkShape,
   createEnvelope,
-  parseEnvelope,
+  inspectEnvelope,
   parseSchemaId,
   toCommsError,
+  TOPIC_TEMPLATES,
   Topics,
   type Envelope,
-  type ErrorBody,
+  type ErrorReply,
+  type JsonShape,
   type ProgressReport,
   type SchemaRegistry,
 } from '../../protocol/index.ts';
 import { DedupeCache } from './dedupe-cache.ts';
 import { deadLetterEnvelope, salvageFields } from './dead-letter.ts';
-import type { HandlerContext, QueryHandler } from './query-handler.ts';
+import { inboxLimits, requestLimits, type HandlerContext, type QueryHandler } from './query-handler.ts';
 import type { RequestOptions } from './request-options.ts';
 
 type Job =
@@ -44,8 +47,11 @@ export class Responder {
 
   accept(topic: string, payload: Buffer): void {
     let envelope: Envelope;
+    let shape: JsonShape;
     try {
-      envelope = parseEnvelope(payload, this.deps.maxMessageBytes);
+      // Checked on the raw bytes before anything is parsed: a poison message costs a scan, not a stalled module.
+      const limits = inboxLimits(this.deps.handlers.values());
+      ({ envelope, shape } = inspectEnvelope(payload, { ...limits, maxBytes: Math.min(limits.maxBytes, this.deps.maxMessageBytes) }));
     } catch (err) {
       return this.refuse(topic, payload, toCommsError(err, 'E_SCHEMA_INVALID'), salvageFields(payload));
     }
@@ -54,9 +60,9 @@ export class Responder {
     }
     switch (envelope.kind) {
       case 'request':
-        return envelope.schema === 'conversation.input@1' ? this.acceptInput(topic, payload, envelope) : this.acceptRequest(topic, payload, envelope);
+        return envelope.schema === 'conversation.input@1' ? this.acceptInput(topic, payload, envelope) : this.acceptRequest(topic, payload, envelope, shape);
       case 'cancel':
-        return this.acceptCancel(envelope);
+        return this.acceptCancel(topic, payload, envelope);
       default:
         return this.refuse(topic, payload, new CommsError('E_SCHEMA_INVALID', `an inbox takes 'request' and 'cancel' messages, not '${envelope.kind}'. Send ${envelope.kind} messages to the requester's replyTo topic.`), envelope);
     }
@@ -81,14 +87,35 @@ export class Responder {
     return aborted;
   }
 
+  /**
+   * The actor is stopping: answer every running request with E_SHUTTING_DOWN now, so its requester
+   * hears it at once instead of waiting out its timeout, and abort the handlers. A handler that
+   * finishes later sends nothing more (its job is already done).
+   */
+  async shutdown(reason: string): Promise<void> {
+    const sends: Array<Promise<void>> = [];
+    for (const job of [...this.iterateRunning()]) {
+      const error = new CommsError('E_SHUTTING_DOWN', reason);
+      const reply = this.answer(job.request, 'error', 'error@1', error.toBody());
+      this.jobs.set(job.request.id, { state: 'done', reply });
+      job.abort.abort(error);
+      sends.push(this.send(job.request.replyTo, reply));
+    }
+    if (sends.length > 0) this.deps.log.warn({ requests: sends.length }, 'stopping: running requests answered with E_SHUTTING_DOWN');
+    await Promise.all(sends);
+  }
+
   private *iterateRunning(): Generator<Extract<Job, { state: 'running' }>> {
     for (const job of this.jobs.values()) {
       if (job.state === 'running') yield job;
     }
   }
 
-  private acceptRequest(topic: string, payload: Buffer, request: Envelope): void {
+  private acceptRequest(topic: string, payload: Buffer, request: Envelope, shape: JsonShape): void {
     const known = this.jobs.get(request.id);
+    const knownFrom = known?.state === 'done' ? known.reply.to : known?.request.from;
+    // A "duplicate" from someone else would be answered on their replyTo: the first sender's reply, to a stranger.
+    if (knownFrom !== undefined && knownFrom !== request.from) return this.refuseForged(topic, payload, request, knownFrom);
     if (known?.state === 'done') {
       this.deps.log.debug({ id: request.id }, 'duplicate of a finished request: re-sending its reply');
       void this.send(request.replyTo, known.reply);
@@ -100,7 +127,7 @@ export class Responder {
       return;
     }
     if (!request.replyTo) {
-      return this.refuse(topic, payload, new CommsError('E_SCHEMA_INVALID', 'a request needs a replyTo topic (comms/v1/replies/{clientId}); subscribe to it before sending.'), request);
+      return this.refuse(topic, payload, new CommsError('E_SCHEMA_INVALID', `a request needs a replyTo topic (${TOPIC_TEMPLATES.replies}); subscribe to it before sending.`), request);
     }
     if (request.deadline && Date.parse(request.deadline) <= Date.now()) {
       return this.refuse(topic, payload, new CommsError('E_DEADLINE_EXCEEDED', `the deadline ${request.deadline} had passed when the request arrived; send it again with a later deadline.`), request);
@@ -108,6 +135,7 @@ export class Responder {
     const handler = this.deps.handlers.get(request.schema);
     if (!handler) return this.refuse(topic, payload, this.unknownQuery(request.schema), request);
     try {
+      checkShape(shape, requestLimits(handler), `this ${request.schema} request`);
       this.deps.registry.validate(request.schema, request.body);
     } catch (err) {
       return this.refuse(topic, payload, toCommsError(err, 'E_SCHEMA_INVALID'), request);
@@ -129,6 +157,8 @@ export class Responder {
     } catch (err) {
       reply = this.answer(request, 'error', 'error@1', toCommsError(err).toBody());
     }
+    // shutdown() already answered this request with E_SHUTTING_DOWN.
+    if (this.jobs.get(request.id)?.state === 'done') return;
     this.jobs.set(request.id, { state: 'done', reply });
     await this.send(request.replyTo, reply);
   }
@@ -168,12 +198,13 @@ export class Responder {
     };
   }
 
-  private acceptCancel(cancel: Envelope): void {
+  private acceptCancel(topic: string, payload: Buffer, cancel: Envelope): void {
     const job = cancel.correlationId ? this.jobs.get(cancel.correlationId) : undefined;
     if (job?.state !== 'running') {
       this.deps.log.debug({ correlationId: cancel.correlationId }, 'cancel for a request that is not running');
       return;
     }
+    if (cancel.from !== job.request.from) return this.refuseForged(topic, payload, cancel, job.request.from);
     const reason = (cancel.body as { reason?: string } | undefined)?.reason;
     job.abort.abort(new CommsError('E_CANCELED', reason ? `canceled by ${cancel.from}: ${reason}` : `canceled by ${cancel.from}`));
   }
@@ -184,6 +215,7 @@ export class Responder {
     if (job?.state !== 'running' || !waiter) {
       return this.refuse(topic, payload, new CommsError('E_NOT_FOUND', `no running request ${message.correlationId ?? '(none)'} is waiting for input.`), message);
     }
+    if (message.from !== job.request.from) return this.refuseForged(topic, payload, message, job.request.from);
     job.inputWaiter = undefined;
     this.sendProgress(job.request, { stage: 'input-received' });
     waiter((message.body as { input?: unknown }).input);
@@ -196,6 +228,15 @@ export class Responder {
       return new CommsError('E_VERSION_UNSUPPORTED', `${this.deps.module} does not answer ${schema}; it answers ${sameName.join(', ')}.`, { supported: sameName });
     }
     return new CommsError('E_UNKNOWN_QUERY', `${this.deps.module} has no handler for ${schema}. It answers: ${[...this.deps.handlers.keys()].join(', ') || 'nothing'}.`, { supported: [...this.deps.handlers.keys()] });
+  }
+
+  /**
+   * Only a request's sender may cancel it, answer its input prompt or repeat it: anything else is
+   * dead-lettered without an answer (an answer would go to a replyTo the stranger chose).
+   */
+  private refuseForged(topic: string, payload: Buffer, message: Envelope, requester: string): void {
+    const error = new CommsError('E_FORGED', `${message.kind} ${message.schema} from ${message.from} ignored: request ${message.correlationId ?? message.id} was sent by ${requester}.`);
+    this.refuse(topic, payload, error, { id: message.id });
   }
 
   /** Answer with an error (when we know where) and keep the original in the dead-letter topic. */
@@ -213,15 +254,16 @@ export class Responder {
       });
       void this.send(about.replyTo, reply);
     }
-    const letter = deadLetterEnvelope(this.deps.module, this.deps.sessionId, topic, payload, error, about.id);
-    void this.deps.publish(Topics.deadletter(this.deps.module), letter).catch((err: unknown) => this.deps.log.error({ err }, 'dead letter not published'));
+    void deadLetterEnvelope(this.deps.module, this.deps.sessionId, topic, payload, error, about.id)
+      .then((letter) => this.deps.publish(Topics.deadletter(this.deps.module), letter))
+      .catch((err: unknown) => this.deps.log.error({ err }, 'dead letter not published'));
   }
 
   private sendProgress(request: Envelope, report: ProgressReport): void {
     void this.send(request.replyTo, this.answer(request, 'progress', 'progress@1', report));
   }
 
-  private answer(request: Envelope, kind: 'reply' | 'progress' | 'error', schema: string, body: unknown | ErrorBody): Envelope {
+  private answer(request: Envelope, kind: 'reply' | 'progress' | 'error', schema: string, body: unknown | ErrorReply): Envelope {
     return createEnvelope({
       kind,
       from: this.deps.module,

@@ -11,7 +11,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { startBroker } from '../../broker/index.ts';
 import { createRecorder } from '../../actors/recorder/index.ts';
 import { createLogger } from '../../logging/index.ts';
-import { createEnvelope, encodeEnvelope, Topics, type ConversationEvent } from '../../protocol/index.ts';
+import { encodeEnvelope, eventEnvelope, parseTopic, Topics, type ConversationEvent } from '../../protocol/index.ts';
 import { MessageRecorder, openWriter } from '../../storage/index.ts';
 import { publishWindowed, rawClient, settle, waitFor, type Outgoing } from './support.ts';
 
@@ -54,7 +54,7 @@ function makeMessages(count: number, prefix: string): Outgoing[] {
       attempt: 1,
       progress: { percent: seq, stage: `step ${seq}` },
     };
-    const envelope = createEnvelope({ kind: 'event', from: 'producer', to: '*', conversationId, seq, schema: 'conversation.event@1', body });
+    const envelope = eventEnvelope({ from: 'producer', conversationId, seq, schema: 'conversation.event@1', body });
     out.push({ topic: Topics.conversationEvents(conversationId), payload: encodeEnvelope(envelope) });
   }
   return out;
@@ -71,7 +71,7 @@ async function recorded(options: ThroughputOptions, warmup: Outgoing[], messages
     const counts = new Map<string, number>();
     let invalid = 0;
     recorder.events.on('recorded', (topic, outcome) => {
-      const prefix = topic.startsWith('comms/v1/conversations/warm-') ? 'warm' : topic.startsWith('comms/v1/conversations/rec-') ? 'rec' : 'other';
+      const prefix = batchOf(topic) ?? 'other';
       if (!outcome.stored) return;
       if (!outcome.valid) invalid++;
       counts.set(prefix, (counts.get(prefix) ?? 0) + 1);
@@ -105,10 +105,10 @@ async function rawAedes(options: ThroughputOptions, warmup: Outgoing[], messages
   const subscriber = await rawClient(broker.url, 'bench-raw-sub');
   const publisher = await rawClient(broker.url, 'bench-raw-pub');
   try {
-    await subscriber.subscribeAsync('comms/v1/conversations/#', { qos: 1 });
+    await subscriber.subscribeAsync(Topics.filters.conversations, { qos: 1 });
     const counts = new Map<string, number>();
     subscriber.on('message', (topic) => {
-      const prefix = topic.startsWith('comms/v1/conversations/warm-') ? 'warm' : 'rec';
+      const prefix = batchOf(topic) === 'warm' ? 'warm' : 'rec';
       counts.set(prefix, (counts.get(prefix) ?? 0) + 1);
     });
     const onMessage = (tick: () => void) => {
@@ -188,4 +188,11 @@ export async function recordedThroughput(options: ThroughputOptions): Promise<Th
     sqliteBatchedPerSec,
     invalid: rec.invalid,
   };
+}
+
+/** Which batch a conversation topic belongs to: its conversation id starts with `warm-` or `rec-`. */
+function batchOf(topic: string): 'warm' | 'rec' | undefined {
+  const parsed = parseTopic(topic);
+  if (parsed?.kind !== 'conversation-events' && parsed?.kind !== 'conversation-state') return undefined;
+  return parsed.subject.startsWith('warm-') ? 'warm' : parsed.subject.startsWith('rec-') ? 'rec' : undefined;
 }

@@ -57,12 +57,19 @@ function blockOf<T extends BlockType, P extends Record<string, TSchema>>(blockTy
   return Type.Object({ blockType: Type.Literal(blockType), ...blockBase, ...extra }, { $id: `pdf.block.${blockType}`, description });
 }
 
-export const TextBlock = blockOf('Text', {}, 'paragraph of body text');
+export const TextBlock = blockOf(
+  'Text',
+  { toc: Type.Optional(Type.Boolean({ description: 'true for the lines of a table-of-contents page (they repeat headings, they are not headings)' })) },
+  'paragraph of body text',
+);
 export const SectionHeaderBlock = blockOf(
   'SectionHeader',
   {
     level: Type.Integer({ minimum: 1, maximum: 9 }),
     source: Type.Optional(Type.Union([Type.Literal('outline'), Type.Literal('font'), Type.Literal('tag'), Type.Literal('converted')])),
+    number: Type.Optional(Type.String({ description: 'printed section number, e.g. "3.2" or "IV"' })),
+    label: Type.Optional(Type.String({ description: 'printed label word before the number, e.g. "Chapter", "File", "Package"' })),
+    title: Type.Optional(Type.String({ description: 'the heading text without its label and number' })),
   },
   'heading; opens the section named by sectionId',
 );
@@ -184,6 +191,7 @@ export const PdfPage = Type.Object({
   rotation: Type.Integer(),
   textChars: Type.Integer({ minimum: 0 }),
   imageCount: Type.Integer({ minimum: 0 }),
+  quality: Type.Optional(Type.Array(Type.String(), { description: 'notes on text that was repaired or still looks undecodable' })),
 });
 
 export const OutlineEntry = Type.Object({
@@ -205,12 +213,12 @@ export const PdfDocument = Type.Object(
   { $id: 'pdf.document', title: 'pdf.document', description: 'A PDF converted to sections and blocks for ingestion' },
 );
 
-export type BBoxT = Static<typeof BBox>;
-export type BlockT = Static<typeof Block>;
-export type SectionT = Static<typeof Section>;
-export type TableCellT = Static<typeof TableCell>;
-export type PdfMetadataT = Static<typeof PdfMetadata>;
-export type PdfPageT = Static<typeof PdfPage>;
-export type OutlineEntryT = Static<typeof OutlineEntry>;
-export type PdfDocumentT = Static<typeof PdfDocument>;
-export type BlockOf<T extends BlockType> = Extract<BlockT, { blockType: T }>;
+export type BBox = Static<typeof BBox>;
+export type Block = Static<typeof Block>;
+export type Section = Static<typeof Section>;
+export type TableCell = Static<typeof TableCell>;
+export type PdfMetadata = Static<typeof PdfMetadata>;
+export type PdfPage = Static<typeof PdfPage>;
+export type OutlineEntry = Static<typeof OutlineEntry>;
+export type PdfDocument = Static<typeof PdfDocument>;
+export type BlockOf<T extends BlockType> = Extract<Block, { blockType: T }>;

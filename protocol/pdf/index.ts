@@ -1,4 +1,4 @@
-/** The PDF exchange protocol: requirements, the document format, validation, conversion, versions. */
+/** The PDF exchange protocol: requirements, the document format, validation, versions. Converting documents to it lives in conversion/. */
 export {
   PDF_REQUIREMENTS_VERSION,
   PDF_REQUIREMENTS_MAJOR,
@@ -25,14 +25,6 @@ export {
   SECTION_ID_PATTERN,
   type BlockType,
   type BlockOf,
-  type BlockT,
-  type BBoxT,
-  type SectionT,
-  type TableCellT,
-  type PdfMetadataT,
-  type PdfPageT,
-  type OutlineEntryT,
-  type PdfDocumentT,
 } from './document.ts';
 export {
   PdfRequirementsQuery,
@@ -43,29 +35,19 @@ export {
   PDF_REQUIREMENTS_QUERY_SCHEMA_ID,
   PDF_REQUIREMENTS_SCHEMA_ID,
   buildPdfRequirements,
-  type PdfRequirementsQueryBody,
-  type PdfRequirementsBody,
-  type EmbeddingSpecT,
 } from './requirements.ts';
 export {
   DocumentIngest,
   DocumentIngestResult,
-  COLLECTION_NAMES,
   DOCUMENT_INGEST_SCHEMA_ID,
   DOCUMENT_INGEST_RESULT_SCHEMA_ID,
-  type CollectionName,
-  type DocumentIngestBody,
-  type DocumentIngestResultBody,
 } from './ingest.ts';
 export { validatePdfFormat, type PdfFormatError, type PdfFormatReport } from './validate.ts';
-export { convertToRequiredFormat, type ConvertOverrides } from './convert.ts';
-export { buildSections } from './sections.ts';
-export { toIsoDate } from './dates.ts';
 export {
   PdfConvert,
   PdfConvertResult,
   PDF_CONVERT_SCHEMA_ID,
   PDF_CONVERT_RESULT_SCHEMA_ID,
-  type PdfConvertBody,
-  type PdfConvertResultBody,
+  PDF_CONVERT_MAX_BODY_BYTES,
 } from './convert-query.ts';
+export { PDF_SCHEMAS } from './schemas.ts';

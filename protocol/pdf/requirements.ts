@@ -19,7 +19,7 @@ export const PdfRequirementsQuery = Type.Object(
   },
   { $id: PDF_REQUIREMENTS_QUERY_SCHEMA_ID },
 );
-export type PdfRequirementsQueryBody = Static<typeof PdfRequirementsQuery>;
+export type PdfRequirementsQuery = Static<typeof PdfRequirementsQuery>;
 
 export const EmbeddingSpec = Type.Object({
   model: Type.String(),
@@ -33,7 +33,7 @@ export const EmbeddingSpec = Type.Object({
     description: 'producer: the sender fills block.embedding; ingester: the receiver computes vectors',
   }),
 });
-export type EmbeddingSpecT = Static<typeof EmbeddingSpec>;
+export type EmbeddingSpec = Static<typeof EmbeddingSpec>;
 
 /** Body of `pdf.requirements@1`. */
 export const PdfRequirements = Type.Object(
@@ -53,7 +53,7 @@ export const PdfRequirements = Type.Object(
   },
   { $id: PDF_REQUIREMENTS_SCHEMA_ID },
 );
-export type PdfRequirementsBody = Static<typeof PdfRequirements>;
+export type PdfRequirements = Static<typeof PdfRequirements>;
 
 const REQUIRED_FIELDS = [
   'formatVersion',
@@ -118,7 +118,7 @@ const MAPPING_NOTES: Record<string, string> = {
   'blocks.PageFooter': 'Running footer or page number at the bottom.',
 };
 
-const EMBEDDING: EmbeddingSpecT = {
+const EMBEDDING: EmbeddingSpec = {
   model: 'sentence-transformers/all-MiniLM-L6-v2',
   dimensions: 384,
   metric: 'cosine',
@@ -142,7 +142,7 @@ function fieldMatches(asked: string, field: string): boolean {
  * are an E_SCHEMA_INVALID so typos surface); the JSON Schema is always complete because a
  * document is validated as a whole.
  */
-export function buildPdfRequirements(query: PdfRequirementsQueryBody = {}): PdfRequirementsBody {
+export function buildPdfRequirements(query: PdfRequirementsQuery = {}): PdfRequirements {
   if (query.acceptVersions && query.acceptVersions.length > 0) {
     const majors = query.acceptVersions.map((v) => {
       try {

@@ -1,8 +1,8 @@
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import { ValueErrorType, type ValueError } from '@sinclair/typebox/errors';
 import type { TSchema } from '@sinclair/typebox';
-import { BLOCK_SCHEMAS, BLOCK_TYPES, PdfDocument, type BlockType, type PdfDocumentT } from './document.ts';
-import type { PdfRequirementsBody } from './requirements.ts';
+import { BLOCK_SCHEMAS, BLOCK_TYPES, PdfDocument, type BlockType } from './document.ts';
+import type { PdfRequirements } from './requirements.ts';
 import { isCompatibleVersion } from './version.ts';
 
 export interface PdfFormatError {
@@ -43,7 +43,7 @@ function fieldOf(pointer: string): string {
     .join('.');
 }
 
-function noteFor(pointer: string, req: PdfRequirementsBody, blockType?: string): string {
+function noteFor(pointer: string, req: PdfRequirements, blockType?: string): string {
   const notes = req.mappingNotes;
   let field = fieldOf(pointer);
   while (field) {
@@ -67,7 +67,7 @@ function describe(schema: TSchema): string {
   return parts.join(' ') || 'a value of the documented type';
 }
 
-function hintForSchemaError(e: ValueError, req: PdfRequirementsBody, blockType?: string): string {
+function hintForSchemaError(e: ValueError, req: PdfRequirements, blockType?: string): string {
   const note = noteFor(e.path, req, blockType);
   switch (e.type) {
     case ValueErrorType.ObjectRequiredProperty: {
@@ -96,7 +96,7 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function schemaErrors(doc: unknown, req: PdfRequirementsBody, errors: PdfFormatError[]): void {
+function schemaErrors(doc: unknown, req: PdfRequirements, errors: PdfFormatError[]): void {
   const { doc: check, blocks: blockChecks } = checkers();
   if (check.Check(doc)) return;
   for (const e of check.Errors(doc)) {
@@ -149,7 +149,7 @@ function hasPath(value: unknown, segments: string[]): { ok: boolean; pointer: st
   return walk(value, 0, '');
 }
 
-function semanticErrors(doc: PdfDocumentT, req: PdfRequirementsBody, errors: PdfFormatError[]): void {
+function semanticErrors(doc: PdfDocument, req: PdfRequirements, errors: PdfFormatError[]): void {
   if (!isCompatibleVersion(doc.formatVersion, req.version)) {
     push(
       errors,
@@ -310,9 +310,9 @@ function semanticErrors(doc: PdfDocumentT, req: PdfRequirementsBody, errors: Pdf
  * (unique ids, references that resolve, pages in range, section levels that nest). Semantic checks
  * run only on a schema-valid document, since they assume its shape.
  */
-export function validatePdfFormat(doc: unknown, requirements: PdfRequirementsBody): PdfFormatReport {
+export function validatePdfFormat(doc: unknown, requirements: PdfRequirements): PdfFormatReport {
   const errors: PdfFormatError[] = [];
   schemaErrors(doc, requirements, errors);
-  if (errors.length === 0) semanticErrors(doc as PdfDocumentT, requirements, errors);
+  if (errors.length === 0) semanticErrors(doc as PdfDocument, requirements, errors);
   return { valid: errors.length === 0, errors };
 }

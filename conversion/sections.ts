@@ -1,4 +1,4 @@
-import type { BlockT, SectionT } from './document.ts';
+import type { Block, Section } from '../protocol/pdf/index.ts';
 
 /**
  * Derive the section tree from the SectionHeader blocks of a document in reading order, and stamp
@@ -8,14 +8,14 @@ import type { BlockT, SectionT } from './document.ts';
  * Parent = nearest preceding section with a lower level, so skipped levels (1 then 3) still nest.
  * Blocks before the first heading belong to no section.
  */
-export function buildSections(blocks: BlockT[], idPrefix = 'sec-'): SectionT[] {
-  const sections: SectionT[] = [];
-  const stack: SectionT[] = [];
+export function buildSections(blocks: Block[], idPrefix = 'sec-'): Section[] {
+  const sections: Section[] = [];
+  const stack: Section[] = [];
   for (const block of blocks) {
     if (block.blockType === 'SectionHeader') {
       while (stack.length > 0 && stack[stack.length - 1]!.level >= block.level) stack.pop();
       const parent = stack[stack.length - 1];
-      const section: SectionT = {
+      const section: Section = {
         id: `${idPrefix}${sections.length + 1}`,
         title: block.text.replace(/\s+/g, ' ').trim(),
         level: block.level,

@@ -1,0 +1,39 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { createArangodbActor } from '../../actors/arangodb/index.ts';
+import { createMarkerActor } from '../../actors/marker/index.ts';
+import { createOrchestrator } from '../../actors/orchestrator/index.ts';
+import { resolveDataDir } from '../data-dir.ts';
+import { defineCommand } from '../define-command.ts';
+import { DEFAULT_INGEST_DIR, withBus, withData } from '../options.ts';
+import { untilSignal } from '../until-signal.ts';
+
+export const actorCommand = defineCommand(
+  'actor <name>',
+  'run one actor in its own process (marker, arangodb, orchestrator)',
+  (y) =>
+    withData(withBus(y))
+      .positional('name', { choices: ['marker', 'arangodb', 'orchestrator'] as const, demandOption: true })
+      .option('out', { type: 'string', default: DEFAULT_INGEST_DIR, describe: 'arangodb: JSONL output folder' })
+      .option('inputs', { type: 'string', array: true, describe: 'marker: a folder it may read PDFs from by path, besides DATA/inputs (repeatable)' }),
+  async (argv) => {
+    const auth = { url: argv.url, username: argv.username, password: argv.password };
+    const actor = argv.name === 'marker' ? createMarkerActor({ ...auth, inputRoots: [join(resolveDataDir(argv.data).path, 'inputs'), ...(argv.inputs ?? [])] }) : argv.name === 'arangodb' ? createArangodbActor({ ...auth, outDir: argv.out }) : undefined;
+    // The orchestrator keeps its workflows in DATA/workflows.db, where `comms up` keeps them: running it alone resumes them.
+    const orchestrator = argv.name === 'orchestrator' ? createOrchestrator({ ...auth, statePath: workflowsDb(argv.data) }) : undefined;
+    const running = actor ?? orchestrator;
+    if (!running) return;
+    await running.start();
+    // Handlers first, then the line scripts wait for: a signal sent on seeing it must find them.
+    const stopped = untilSignal(() => running.stop());
+    process.stdout.write(`${argv.name} online at ${argv.url}\n`);
+    await stopped;
+  },
+);
+
+/** DATA/workflows.db, its folder created when missing. */
+function workflowsDb(dataFlag: string | undefined): string {
+  const data = resolveDataDir(dataFlag).path;
+  mkdirSync(data, { recursive: true });
+  return join(data, 'workflows.db');
+}

@@ -1,0 +1,27 @@
+import { startBroker } from '../../broker/index.ts';
+import { createLogger } from '../../logging/index.ts';
+import { join } from 'node:path';
+import { resolveDataDir } from '../data-dir.ts';
+import { defineCommand } from '../define-command.ts';
+import { withTls } from '../options.ts';
+import { tlsListener } from '../tls-listener.ts';
+import { untilSignal } from '../until-signal.ts';
+
+export const brokerCommand = defineCommand(
+  'broker',
+  'run only the embedded MQTT broker',
+  (y) =>
+    withTls(y)
+      .option('port', { type: 'number', default: 1883 })
+      .option('ws-port', { type: 'number' })
+      .option('host', { type: 'string', default: '127.0.0.1' })
+      .option('state', { type: 'string', describe: "SQLite file for sessions, queued messages, retained messages and wills (default DATA/broker.db); 'memory' keeps them in memory" }),
+  async (argv) => {
+    const logger = createLogger('broker');
+    const state = argv.state ?? join(resolveDataDir().path, 'broker.db');
+    const statePath = state === 'memory' ? undefined : state;
+    const broker = await startBroker({ host: argv.host, port: argv.port, wsPort: argv.wsPort, tls: await tlsListener(argv), statePath, onDenied: (what) => logger.warn({ what }, 'denied') });
+    process.stdout.write(`broker listening on ${[broker.url, broker.wsUrl, broker.tlsUrl].filter(Boolean).join(', ')}\n`);
+    await untilSignal(() => broker.close());
+  },
+);

@@ -1,0 +1,37 @@
+import { mkdirSync } from 'node:fs';
+import { DEFAULT_MAX_QUEUED_MESSAGES, writeMosquittoConfig } from '../../security/index.ts';
+import { defineCommand } from '../define-command.ts';
+import { resolveDataDir } from '../data-dir.ts';
+import { withData } from '../options.ts';
+import { SYSTEM_MODULES } from '../system-users.ts';
+
+export const mosquittoConfigCommand = defineCommand(
+  'mosquitto-config',
+  "write a mosquitto configuration (password file, ACL, listener) with the embedded broker's users and role rules",
+  (y) =>
+    withData(y)
+      .option('out', { type: 'string', demandOption: true, describe: 'folder for mosquitto.conf, passwd, acl and persistence/' })
+      .option('host', { type: 'string', default: '127.0.0.1', describe: 'listener address' })
+      .option('port', { type: 'number', default: 1883, describe: 'listener port' })
+      .option('ws-port', { type: 'number', describe: 'also an MQTT-over-WebSocket listener (for the dashboard)' })
+      .option('max-queued', { type: 'number', default: DEFAULT_MAX_QUEUED_MESSAGES, describe: "QoS 1 messages kept per offline client (size for the recorder's longest outage)" })
+      .option('run-as', { type: 'string', describe: "mosquitto's `user` option: the account it switches to when started as root (default mosquitto)" }),
+  async (argv) => {
+    // credentials.json and secrets.json are created as by `comms up` when missing.
+    const data = resolveDataDir(argv.data).path;
+    mkdirSync(data, { recursive: true });
+    const written = await writeMosquittoConfig({
+      dataDir: data,
+      modules: SYSTEM_MODULES,
+      outDir: argv.out,
+      host: argv.host,
+      port: argv.port,
+      wsPort: argv.wsPort,
+      maxQueuedMessages: argv.maxQueued,
+      runAs: argv.runAs,
+    });
+    process.stdout.write(`mosquitto configuration: ${written.configPath} (users ${written.users.join(', ')}; password file ${written.passwordPath}, ACL ${written.aclPath})\n`);
+    if (written.skipped.length > 0) process.stdout.write(`left out (no plain password in secrets.json): ${written.skipped.join(', ')}\n`);
+    process.stdout.write(`start it with: mosquitto -c ${written.configPath}\nthen: comms up --url mqtt://${argv.host}:${argv.port} --data ${data}\n`);
+  },
+);

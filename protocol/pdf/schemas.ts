@@ -1,0 +1,14 @@
+import type { TSchema } from '@sinclair/typebox';
+import { PDF_CONVERT_RESULT_SCHEMA_ID, PDF_CONVERT_SCHEMA_ID, PdfConvert, PdfConvertResult } from './convert-query.ts';
+import { DOCUMENT_INGEST_RESULT_SCHEMA_ID, DOCUMENT_INGEST_SCHEMA_ID, DocumentIngest, DocumentIngestResult } from './ingest.ts';
+import { PDF_REQUIREMENTS_QUERY_SCHEMA_ID, PDF_REQUIREMENTS_SCHEMA_ID, PdfRequirements, PdfRequirementsQuery } from './requirements.ts';
+
+/** The PDF exchange's bodies on the bus, by schema id (part of ALL_SCHEMAS). */
+export const PDF_SCHEMAS: Record<string, TSchema> = {
+  [PDF_REQUIREMENTS_QUERY_SCHEMA_ID]: PdfRequirementsQuery,
+  [PDF_REQUIREMENTS_SCHEMA_ID]: PdfRequirements,
+  [DOCUMENT_INGEST_SCHEMA_ID]: DocumentIngest,
+  [DOCUMENT_INGEST_RESULT_SCHEMA_ID]: DocumentIngestResult,
+  [PDF_CONVERT_SCHEMA_ID]: PdfConvert,
+  [PDF_CONVERT_RESULT_SCHEMA_ID]: PdfConvertResult,
+};
