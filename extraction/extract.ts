@@ -1,4 +1,4 @@
-import { CommsError } from '../protocol/errors.ts';
+import { CommsError } from '../protocol/index.ts';
 import { buildSections } from '../conversion/index.ts';
 import { PDF_REQUIREMENTS_VERSION, type OutlineEntry, type PdfDocument, type PdfPage } from '../protocol/pdf/index.ts';
 import { bodySizeOf } from './body-size.ts';

@@ -19,7 +19,7 @@ export { SqliteInstanceStore } from './sqlite-instance-store.ts';
 export { createBackend, resolveBackendKind, type CreateBackendOptions } from './create-backend.ts';
 export { AnthropicBackend, DEFAULT_MODEL, type AnthropicBackendOptions } from './anthropic-backend.ts';
 export { ClaudeCodeBackend, type ClaudeCodeBackendOptions } from './claude-code-backend.ts';
-export { OfflineBackend, type OfflineBackendOptions } from './offline-backend.ts';
+export { OFFLINE_HINT, OFFLINE_TEXT_MARKER, OfflineBackend, type OfflineBackendOptions } from './offline-backend.ts';
 export type { BackendKind, ModelBackend, ModelReply, ModelRequest, ModelUsage } from './model-backend.ts';
 export type { JsonSchemaObject, ModuleCardLike, QueryTypeLike } from './module-card.ts';
 export { systemPromptFromCard } from './system-prompt.ts';

@@ -1,21 +1,29 @@
 /**
- * The offline backend: deterministic, no network. It answers from what the module declares:
- * - a structured request gets, in order of preference, `knowledge[schemaId]`, the schema's
- *   `default`, its first `examples` entry, or a minimal value synthesised from the schema
- *   (`minimalValue`), whichever first validates against the schema;
+ * The offline backend: deterministic, no network, and never passing itself off as a model.
+ * It answers only from rules the module declares (its `knowledge` map):
+ * - a structured request gets `knowledge[schemaId]` when that validates against the schema;
+ *   with no rule it fails with E_MODEL_UNAVAILABLE and a hint naming ANTHROPIC_API_KEY and the
+ *   `claude` CLI, because a value synthesised from the schema (`{answer:'', confidence:0}`) would
+ *   look like a real answer;
  * - a text request gets `knowledge[prompt]` when that is a string, else a fixed summary of the
- *   module and the query types its card lists.
- * The same request always gets the same answer.
+ *   module and the query types its card lists; either way the text starts with OFFLINE_TEXT_MARKER.
+ * The same request always gets the same answer. The module card says `backend.kind: offline`.
  */
 import { CommsError } from '../protocol/index.ts';
 import type { ModelBackend, ModelReply, ModelRequest } from './model-backend.ts';
-import { minimalValue } from './minimal-value.ts';
 import type { JsonSchemaObject, ModuleCardLike } from './module-card.ts';
 import { schemaIssues } from './schema-issues.ts';
 
+/** Starts every text answer of the offline backend, so a reader can tell it from a model's. */
+export const OFFLINE_TEXT_MARKER = '[offline backend: rule-based answer, no model was asked]';
+
+/** What to do when the offline backend cannot answer (in E_MODEL_UNAVAILABLE's message and details.hint). */
+export const OFFLINE_HINT =
+  'Set ANTHROPIC_API_KEY (backend anthropic) or put the `claude` CLI on PATH (backend claude-code), or add a rule-based answer to the offline knowledge map.';
+
 export interface OfflineBackendOptions {
   card?: ModuleCardLike;
-  /** Canned answers: keyed by answer schema id (structured) or by exact prompt text (text). */
+  /** Rule-based answers: keyed by answer schema id (structured) or by exact prompt text (text). */
   knowledge?: Readonly<Record<string, unknown>>;
 }
 
@@ -39,7 +47,7 @@ export class OfflineBackend implements ModelBackend {
       return { text, structured, usage: { inputTokens: 0, outputTokens: 0 } };
     }
     const canned = this.knowledge[prompt.trim()];
-    const text = typeof canned === 'string' ? canned : this.summary();
+    const text = `${OFFLINE_TEXT_MARKER}\n${typeof canned === 'string' ? canned : this.summary()}`;
     req.onText?.(text);
     return { text, usage: { inputTokens: 0, outputTokens: 0 } };
   }
@@ -51,23 +59,23 @@ export class OfflineBackend implements ModelBackend {
   async close(): Promise<void> {}
 
   private structuredAnswer(schema: JsonSchemaObject, schemaId: string | undefined): unknown {
-    const candidates: unknown[] = [];
-    if (schemaId !== undefined && Object.hasOwn(this.knowledge, schemaId)) candidates.push(this.knowledge[schemaId]);
-    if (schema.default !== undefined) candidates.push(schema.default);
-    if (Array.isArray(schema.examples) && schema.examples.length > 0) candidates.push(schema.examples[0]);
-    for (const candidate of candidates) {
-      if (schemaIssues(schema, candidate).length === 0) return structuredClone(candidate);
+    const what = schemaId ?? 'this schema';
+    if (schemaId === undefined || !Object.hasOwn(this.knowledge, schemaId)) {
+      throw new CommsError('E_MODEL_UNAVAILABLE', `No model is configured and the offline backend has no rule-based answer for ${what}. ${OFFLINE_HINT}`, {
+        schemaId: schemaId ?? null,
+        backend: 'offline',
+        hint: OFFLINE_HINT,
+      });
     }
-    const created = minimalValue(schema);
-    const issues = schemaIssues(schema, created);
+    const rule = this.knowledge[schemaId];
+    const issues = schemaIssues(schema, rule);
     if (issues.length > 0) {
-      throw new CommsError(
-        'E_MODEL_INVALID_OUTPUT',
-        `The offline backend has no valid answer for ${schemaId ?? 'this schema'}. Add one to the knowledge map.`,
-        { schemaId: schemaId ?? null, issues },
-      );
+      throw new CommsError('E_MODEL_INVALID_OUTPUT', `The offline backend's rule-based answer for ${what} does not match the schema. Fix it in the knowledge map.`, {
+        schemaId,
+        issues,
+      });
     }
-    return created;
+    return structuredClone(rule);
   }
 
   private summary(): string {

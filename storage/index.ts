@@ -9,3 +9,4 @@ export { writeFileAtomic, writeJsonAtomic, type AtomicWriteOptions } from './ato
 export { WorkflowStateStore } from './workflow-state-store.ts';
 export { WORKFLOW_STATE_MIGRATIONS } from './workflow-state-migrations.ts';
 export { type ConversationPageFilter } from './conversation-page.ts';
+export { reapConversations, recordedSession } from './conversation-reaper.ts';

@@ -94,6 +94,9 @@ describe('flagship: marker asks arangodb (docs/flagship.md)', function () {
     expect(schema.properties).to.include.keys('formatVersion', 'metadata', 'sections', 'blocks');
     expect(req.blockTypes).to.include.members(['Text', 'SectionHeader', 'Table', 'Figure', 'Equation']);
     expect(req.embedding.dimensions).to.be.greaterThan(0);
+    // No embedding provider: the requirements say plainly that the ingester writes none.
+    expect(req.embedding.provided).to.equal(false);
+    expect(req.embedding.reason).to.contain('no embedding provider configured').and.contain('writes no embeddings');
     expect(req.required).to.include('blocks.bbox');
     // The card advertises both queries.
     const card = arangodb.card();
@@ -128,6 +131,10 @@ describe('flagship: marker asks arangodb (docs/flagship.md)', function () {
     const ingest = result.ingest!;
     expect(ingest.documentKey).to.equal(result.document.sha256);
     expect(ingest.arango.written).to.equal(false);
+    // ... and so does the ingest result, and no stored block carries a vector.
+    expect(ingest.embeddings.written).to.equal(0);
+    expect(ingest.embeddings.reason).to.contain('no embedding provider configured');
+    expect((await readJsonl(ingest.outputs['blocks']!)).filter((b) => 'embedding' in b)).to.deep.equal([]);
     expect(ingest.counts.blocks).to.equal(result.counts.blocks);
     expect(ingest.counts.contains).to.be.greaterThan(0);
     expect(ingest.counts.next).to.equal(result.counts.blocks - 1);

@@ -22,14 +22,29 @@ describe('an actor answered by background LLM instances', () => {
     await bus.close();
   });
 
-  it('answers over the bus with the offline backend (no API key needed), valid against the response schema', async () => {
-    module = createInstanceBackedActor({ name: 'summarizer', url: bus.broker.url, queries, pool: { instance: { backend: 'offline' } } });
+  it('answers over the bus with the offline backend from its rule-based knowledge, and its card says offline', async () => {
+    const rule = { summary: 'rule-based summary', words: 0 };
+    module = createInstanceBackedActor({
+      name: 'summarizer',
+      url: bus.broker.url,
+      queries,
+      pool: { instance: { backend: 'offline', backendOptions: { knowledge: { 'text.summary@1': rule } } } },
+    });
     await module.start();
     const requester = await bus.actor({ name: 'requester' }).start();
-    const answer = await requester.ask<{ summary: string; words: number }>('summarizer', 'text.summarize@1', { text: 'a b c' });
-    expect(answer.summary).to.be.a('string').with.length.greaterThan(0);
-    expect(answer.words).to.be.a('number');
+    expect(await requester.ask('summarizer', 'text.summarize@1', { text: 'a b c' })).to.deep.equal(rule);
     expect(module.actor.card().backend.kind).to.equal('offline');
+  });
+
+  it('without a model or a rule, says offline in its card (not auto) and fails with E_MODEL_UNAVAILABLE naming ANTHROPIC_API_KEY and the claude CLI', async () => {
+    module = createInstanceBackedActor({ name: 'summarizer', url: bus.broker.url, queries, pool: { instance: { backend: 'auto', backendOptions: { env: {} } } } });
+    await module.start();
+    expect(module.actor.card().backend.kind).to.equal('offline');
+    const requester = await bus.actor({ name: 'requester' }).start();
+    const error = await requester.ask('summarizer', 'text.summarize@1', { text: 'a b c' }).catch((e: unknown) => e);
+    expect(error).to.be.instanceOf(CommsError);
+    expect((error as CommsError).code).to.equal('E_MODEL_UNAVAILABLE');
+    expect((error as CommsError).message).to.contain('ANTHROPIC_API_KEY').and.to.contain('`claude` CLI');
   });
 
   it('closes its pool even when stopping the actor fails', async () => {

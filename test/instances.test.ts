@@ -9,6 +9,7 @@ import {
   getBackgroundResult,
   InstanceMachine,
   MemoryInstanceStore,
+  OFFLINE_TEXT_MARKER,
   OfflineBackend,
   schemaIssues,
   sendToBackground,
@@ -223,33 +224,32 @@ describe('instances: offline backend', () => {
     expect(createBackend('auto', { env: { ANTHROPIC_API_KEY: 'k' } }).kind).to.equal('anthropic');
   });
 
-  it('answers structured requests with values that validate, from knowledge, default, examples or synthesis', async () => {
-    const schema = Type.Object({ a: Type.String({ minLength: 2 }), n: Type.Integer({ minimum: 3 }), tags: Type.Array(Type.String(), { minItems: 1 }) });
+  it('answers structured requests only from its rule-based knowledge, never with a value made up from the schema', async () => {
     const b = new OfflineBackend({ card: requirementsCard, knowledge: { 'pdf.requirements@1': validRequirements } });
+    const tb = requirementsCard.queries[0]!.responseSchema;
     const ask = (s: JsonSchemaObject, schemaId?: string): ReturnType<OfflineBackend['send']> =>
       b.send({ system: 's', messages: [{ role: 'user', content: 'q' }], schema: s, ...(schemaId ? { schemaId } : {}) });
 
-    const known = await ask(requirementsCard.queries[0]!.responseSchema, 'pdf.requirements@1');
+    const known = await ask(tb, 'pdf.requirements@1');
     expect(known.structured).to.deep.equal(validRequirements);
 
-    const synthesized = await ask(schema);
-    expect(schemaIssues(schema, synthesized.structured)).to.deep.equal([]);
+    // No rule: a default, an example or a synthesised minimal value would look like a real answer.
+    const schema = Type.Object({ answer: Type.String(), confidence: Type.Number() }, { default: { answer: '', confidence: 0 } });
+    const err = await rejectsWith(ask(schema, 'ask.result@1'), 'E_MODEL_UNAVAILABLE');
+    expect(err.message).to.contain('ANTHROPIC_API_KEY').and.to.contain('`claude` CLI');
+    expect(err.details).to.deep.include({ schemaId: 'ask.result@1', backend: 'offline' });
+    expect(String((err.details as { hint?: unknown }).hint)).to.contain('ANTHROPIC_API_KEY');
+    await rejectsWith(ask(schema), 'E_MODEL_UNAVAILABLE');
 
-    const withDefault = await ask({ type: 'object', properties: { k: { type: 'string' } }, default: { k: 'dflt' } });
-    expect(withDefault.structured).to.deep.equal({ k: 'dflt' });
-    const withExample = await ask({ type: 'array', items: { type: 'integer' }, minItems: 2, examples: [[1, 2]] });
-    expect(withExample.structured).to.deep.equal([1, 2]);
-
-    // Invalid knowledge is not used: the answer still validates.
+    // A rule that does not validate is reported, not replaced.
     const bad = new OfflineBackend({ knowledge: { 'pdf.requirements@1': { schemaVersion: 0 } } });
-    const tb = requirementsCard.queries[0]!.responseSchema;
-    const fallback = await bad.send({ system: 's', messages: [{ role: 'user', content: 'q' }], schema: tb, schemaId: 'pdf.requirements@1' });
-    expect(schemaIssues(tb, fallback.structured)).to.deep.equal([]);
+    await rejectsWith(bad.send({ system: 's', messages: [{ role: 'user', content: 'q' }], schema: tb, schemaId: 'pdf.requirements@1' }), 'E_MODEL_INVALID_OUTPUT');
   });
 
   it('is deterministic across instances and answers text from the card', async () => {
-    const one = await createBackgroundInstance(requirementsCard, { backend: 'offline' });
-    const two = await createBackgroundInstance(requirementsCard, { backend: 'offline' });
+    const backendOptions = { knowledge: { 'pdf.requirements@1': validRequirements } };
+    const one = await createBackgroundInstance(requirementsCard, { backend: 'offline', backendOptions });
+    const two = await createBackgroundInstance(requirementsCard, { backend: 'offline', backendOptions });
     const a = await one.answer('pdf.requirements.query@1', { kinds: ['pdf'] });
     const b = await two.answer('pdf.requirements.query@1', { kinds: ['pdf'] });
     expect(a.value).to.deep.equal(b.value);
@@ -257,17 +257,10 @@ describe('instances: offline backend', () => {
     const t1 = await one.send('What do you do?');
     const t2 = await two.send('What do you do?');
     expect(t1.text).to.equal(t2.text);
+    expect(t1.text.startsWith(OFFLINE_TEXT_MARKER)).to.equal(true);
     expect(t1.text).to.contain('arangodb 1.0.0');
     expect(t1.text).to.contain('pdf.requirements.query@1 -> pdf.requirements@1');
     await Promise.all([one.close(), two.close()]);
-  });
-
-  it('fails with E_MODEL_INVALID_OUTPUT when it cannot make a valid value', async () => {
-    const b = new OfflineBackend();
-    await rejectsWith(
-      b.send({ system: 's', messages: [{ role: 'user', content: 'q' }], schema: { type: 'string', pattern: '^x+$' } }),
-      'E_MODEL_INVALID_OUTPUT',
-    );
   });
 });
 

@@ -6,6 +6,7 @@ import { convertToRequiredFormat, htmlToText, parseHtmlTable } from '../conversi
 import {
   DocumentIngest,
   DocumentIngestResult,
+  NO_EMBEDDING_PROVIDER_REASON,
   PDF_REQUIREMENTS_VERSION,
   PdfDocument,
   PdfRequirements,
@@ -76,6 +77,7 @@ describe('protocol/pdf', () => {
       expect(req.blockTypes).to.include.members(['Text', 'SectionHeader', 'Table', 'Figure', 'Equation', 'ListItem']);
       expect(req.embedding.dimensions).to.equal(384);
       expect(req.embedding.metric).to.equal('cosine');
+      expect(req.embedding).to.deep.include({ provided: false, reason: NO_EMBEDDING_PROVIDER_REASON });
       expect(req.required).to.include('metadata.pageCount');
       expect(req.mappingNotes['blocks.bbox']).to.match(/polygon/);
       // The JSON schema is plain JSON (no TypeBox symbols) and still validates documents.
@@ -319,7 +321,11 @@ describe('protocol/pdf', () => {
       counts: { documents: 1, sections: 2, blocks: 4, contains: 6, next: 3, references: 0 },
       outputs: { documents: '/tmp/out/documents.jsonl' },
       arango: { written: false },
+      embeddings: { written: 0, reason: NO_EMBEDDING_PROVIDER_REASON },
     };
     expect(Value.Check(DocumentIngestResult, body)).to.equal(true);
+    // A result that is silent about embeddings is not one.
+    const { embeddings: _dropped, ...silent } = body;
+    expect(Value.Check(DocumentIngestResult, silent)).to.equal(false);
   });
 });

@@ -9,6 +9,7 @@ import {
   DocumentIngest,
   DocumentIngestResult,
   isCompatibleVersion,
+  NO_EMBEDDING_PROVIDER_REASON,
   PDF_REQUIREMENTS_QUERY_SCHEMA_ID,
   PDF_REQUIREMENTS_SCHEMA_ID,
   PDF_REQUIREMENTS_VERSION,
@@ -140,6 +141,8 @@ async function ingest(body: DocumentIngest, ctx: HandlerContext, outDir: string,
     },
     outputs,
     arango,
+    // No provider exists yet: say so instead of leaving the requirements' embedding spec to imply vectors.
+    embeddings: { written: 0, reason: NO_EMBEDDING_PROVIDER_REASON },
     ...(warnings.length > 0 ? { warnings } : {}),
   };
 }

@@ -1,5 +1,5 @@
 import type { TSchema } from '@sinclair/typebox';
-import { InstancePool, type InstancePoolOptions, type JsonSchemaObject } from '../../instances/index.ts';
+import { InstancePool, resolveBackendKind, type BackendSpec, type InstancePoolOptions, type JsonSchemaObject } from '../../instances/index.ts';
 import { CommsError } from '../../protocol/index.ts';
 import { Actor, defineQuery, type ActorOptions } from '../runtime/index.ts';
 
@@ -13,7 +13,7 @@ export interface InstanceBackedQuery {
 
 export interface InstanceBackedActorOptions extends Omit<ActorOptions, 'backend'> {
   queries: InstanceBackedQuery[];
-  /** Pool settings; the module card is filled in from the actor. Backend default: 'auto' (anthropic with a key, else offline). */
+  /** Pool settings; the module card is filled in from the actor. Backend default: 'auto' (anthropic with a key, else offline; the card names the one resolved). */
   pool?: Omit<InstancePoolOptions, 'module'>;
 }
 
@@ -32,14 +32,16 @@ export interface InstanceBackedModule {
 }
 
 export function createInstanceBackedActor(options: InstanceBackedActorOptions): InstanceBackedModule {
-  const backendKind = options.pool?.instance?.backend;
-  const actor = new Actor({ ...options, backend: { kind: typeof backendKind === 'string' ? backendKind : 'auto' } });
+  const backendKind = cardBackendKind(options.pool?.instance?.backend, options.pool?.instance?.backendOptions?.env);
+  const actor = new Actor({ ...options, backend: { kind: backendKind } });
+  // The wire answer has the module's own schema, so an offline answer is marked in the card and in the recorded progress note.
+  const progressNote = backendKind === 'offline' ? `offline backend: a rule-based answer, no model is asked` : `asking a ${actor.name} instance`;
   for (const query of options.queries) {
     actor.handle(
       defineQuery({
         ...query,
         handle: async (body, ctx) => {
-          ctx.progress({ percent: 10, stage: 'model', note: `asking a ${actor.name} instance` });
+          ctx.progress({ percent: 10, stage: 'model', note: progressNote });
           const reply = await pool.answer(query.schema, body, { signal: ctx.signal });
           if (reply.value === undefined) throw new CommsError('E_MODEL_INVALID_OUTPUT', `the ${actor.name} instance gave no structured answer for ${query.schema}`);
           return reply.value as never;
@@ -67,4 +69,11 @@ export function createInstanceBackedActor(options: InstanceBackedActorOptions): 
       }
     },
   };
+}
+
+/** The backend kind the card shows: `auto` resolved the way the instances resolve it, so an offline module never reads `auto`. */
+function cardBackendKind(spec: BackendSpec | undefined, env: NodeJS.ProcessEnv | undefined): string {
+  if (spec === undefined || typeof spec === 'string') return resolveBackendKind(spec ?? 'auto', env ?? process.env);
+  // A factory is only called when an instance opens; its kind is not known before.
+  return typeof spec === 'function' ? 'custom' : spec.kind;
 }

@@ -1,6 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import { decodeEnvelope, parseTopic, Topics, type ModuleStatus } from '../../protocol/index.ts';
-import { reapConversations, recordedSession } from '../../storage/conversation-reaper.ts';
+import { reapConversations, recordedSession } from '../../storage/index.ts';
 
 /**
  * Every conversation ends, even when its requester cannot end it: called by the recorder for

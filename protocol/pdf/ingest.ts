@@ -40,6 +40,13 @@ export const DocumentIngestResult = Type.Object(
       url: Type.Optional(Type.String()),
       database: Type.Optional(Type.String()),
     }),
+    embeddings: Type.Object(
+      {
+        written: Type.Integer({ minimum: 0, description: 'records that got an embedding vector' }),
+        reason: Type.Optional(Type.String({ description: 'why none were written, when written is 0' })),
+      },
+      { description: 'what the ingester did about the embedding the requirements describe' },
+    ),
     warnings: Type.Optional(Type.Array(Type.String())),
   },
   { $id: DOCUMENT_INGEST_RESULT_SCHEMA_ID },

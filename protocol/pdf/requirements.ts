@@ -30,8 +30,10 @@ export const EmbeddingSpec = Type.Object({
   attribute: Type.String({ description: 'attribute holding the vector in the stored record' }),
   maxTokens: Type.Integer({ minimum: 1, description: 'texts are truncated to this many model tokens' }),
   computedBy: Type.Union([Type.Literal('producer'), Type.Literal('ingester')], {
-    description: 'producer: the sender fills block.embedding; ingester: the receiver computes vectors',
+    description: 'producer: the sender fills block.embedding; ingester: the receiver computes vectors (only when provided is true)',
   }),
+  provided: Type.Boolean({ description: 'true when the ingester really writes vectors; false: no record gets an embedding attribute, see reason' }),
+  reason: Type.Optional(Type.String({ description: 'why no vectors are written, when provided is false' })),
 });
 export type EmbeddingSpec = Static<typeof EmbeddingSpec>;
 
@@ -118,6 +120,9 @@ const MAPPING_NOTES: Record<string, string> = {
   'blocks.PageFooter': 'Running footer or page number at the bottom.',
 };
 
+/** Why the ingester writes no vectors: no embedding provider exists yet (issue 11 §4), so the spec says so rather than promise them. */
+export const NO_EMBEDDING_PROVIDER_REASON = 'no embedding provider configured (none is built in yet): the ingester writes no embeddings';
+
 const EMBEDDING: EmbeddingSpec = {
   model: 'sentence-transformers/all-MiniLM-L6-v2',
   dimensions: 384,
@@ -127,6 +132,8 @@ const EMBEDDING: EmbeddingSpec = {
   attribute: 'embedding',
   maxTokens: 256,
   computedBy: 'ingester',
+  provided: false,
+  reason: NO_EMBEDDING_PROVIDER_REASON,
 };
 
 export const KNOWN_FIELDS: readonly string[] = Object.freeze(

@@ -209,7 +209,7 @@ function semanticErrors(doc: PdfDocument, req: PdfRequirements, errors: PdfForma
         errors,
         `${base}/embedding`,
         `Embedding has ${b.embedding.length} dimensions, ${req.embedding.dimensions} required.`,
-        `Compute it with ${req.embedding.model} or omit it (the ingester computes vectors).`,
+        `Compute it with ${req.embedding.model} or omit it${req.embedding.provided ? ' (the ingester computes vectors)' : ''}.`,
       );
     }
   });
