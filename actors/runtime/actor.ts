@@ -1,14 +1,11 @@
 import { EventEmitter } from 'node:events';
-import type { TSchema } from '@sinclair/typebox';
 import type { IPublishPacket, MqttClient } from 'mqtt';
 import { createLogger, type Logger } from '../../logging/index.ts';
 import {
   assertIdentifier,
   CommsError,
-  decodeEnvelope,
   DEFAULT_MAX_MESSAGE_BYTES,
   encodeEnvelope,
-  eventEnvelope,
   newId,
   parseTopic,
   SchemaRegistry,
@@ -18,45 +15,17 @@ import {
   type ModuleCard,
   type ModuleStatus,
 } from '../../protocol/index.ts';
-import { openBusConnection, type BusConnectionOptions } from './bus-connection.ts';
+import type { ActorEvents, ActorOptions, MessageListener } from './actor-options.ts';
+import { brokerGone, openBusConnection } from './bus-connection.ts';
 import { Conversation } from './conversation.ts';
+import { buildCard, cardEnvelope, readPeerStatus, statusEnvelope, type PresenceIdentity } from './presence.ts';
 import type { QueryHandler } from './query-handler.ts';
 import { ReplyIntake } from './reply-intake.ts';
 import { DEFAULT_REQUEST_OPTIONS, type RequestOptions } from './request-options.ts';
 import { Responder } from './responder.ts';
 import { planSubscriptions } from './subscription-plan.ts';
 
-export interface ActorOptions {
-  /** Module id: the inbox, card and status topics are named after it. */
-  name: string;
-  /** Broker URL: the embedded broker or any MQTT 3.1.1 broker. */
-  url: string;
-  /** MQTT client id; replies come to comms/v1/replies/{clientId}. Default: the module name. */
-  clientId?: string;
-  username?: string;
-  password?: string;
-  /** Keep the broker session across reconnects (the recorder does, to lose nothing). */
-  persistentSession?: boolean;
-  version?: string;
-  description?: string;
-  backend?: ModuleCard['backend'];
-  /** Extra body schemas this module understands (e.g. replies it receives), by schema id. */
-  schemas?: Record<string, TSchema>;
-  maxMessageBytes?: number;
-  requestDefaults?: Partial<RequestOptions>;
-  /** How long finished conversations keep their retained state snapshot. Default 60 s. */
-  stateRetentionMs?: number;
-  tls?: BusConnectionOptions['tls'];
-  logger?: Logger;
-}
-
-/** Called for each message on a subscribed filter; the PUBACK waits for the returned promise. */
-export type MessageListener = (topic: string, payload: Buffer, packet: IPublishPacket) => void | Promise<void>;
-
-export interface ActorEvents {
-  conversation: [Conversation];
-  'peer-status': [string, ModuleStatus['state']];
-}
+export type { ActorEvents, ActorOptions, MessageListener } from './actor-options.ts';
 
 /**
  * A module on the bus: one MQTT connection, one retained card, one retained status (last will
@@ -138,21 +107,12 @@ export class Actor extends EventEmitter<ActorEvents> {
   }
 
   card(): ModuleCard {
-    return {
-      name: this.name,
-      version: this.options.version ?? '0.1.0',
-      description: this.options.description ?? `${this.name} module`,
-      queries: [...this.handlers.values()].map((h) => ({
-        schema: h.schema,
-        description: h.description,
-        requestSchema: h.request,
-        responseSchemaId: h.responseSchemaId,
-        responseSchema: h.response,
-      })),
-      backend: this.options.backend ?? { kind: 'code' },
-      clientId: this.clientId,
-      startedAt: this.startedAt,
-    };
+    return buildCard(this.identity, this.options, this.handlers.values());
+  }
+
+  /** Who this actor announces itself as, in its card and status. */
+  private get identity(): PresenceIdentity {
+    return { name: this.name, clientId: this.clientId, sessionId: this.sessionId, startedAt: this.startedAt };
   }
 
   async start(): Promise<this> {
@@ -313,16 +273,9 @@ export class Actor extends EventEmitter<ActorEvents> {
   }
 
   private acceptPeerStatus(module: string, payload: Buffer): void {
-    if (payload.length === 0) return;
-    let state: ModuleStatus['state'];
-    let clientId: string;
-    try {
-      // A status that is not a module.status@1 says nothing about the peer: it must not fail conversations as E_PEER_LOST.
-      ({ state, clientId } = decodeEnvelope(payload, { schema: 'module.status@1' }).body as ModuleStatus);
-    } catch (err) {
-      this.log.warn({ err, module }, 'unreadable status message ignored');
-      return;
-    }
+    const status = readPeerStatus(module, payload, this.log);
+    if (!status) return;
+    const { state, clientId } = status;
     this.emit('peer-status', module, state);
     // A requester that is gone cannot take a reply: stop its work here (children are canceled through the handlers' signals).
     if (state !== 'online') this.responder.abortFrom(module, Topics.replies(clientId), `requester ${module} went ${state}`);
@@ -339,24 +292,10 @@ export class Actor extends EventEmitter<ActorEvents> {
   }
 
   private cardEnvelope(): Envelope<ModuleCard> {
-    return eventEnvelope({ from: this.name, conversationId: this.sessionId, schema: 'module.card@1', body: this.card() });
+    return cardEnvelope(this.identity, this.card());
   }
 
   private statusEnvelope(state: ModuleStatus['state']): Envelope<ModuleStatus> {
-    return eventEnvelope({
-      from: this.name,
-      conversationId: this.sessionId,
-      schema: 'module.status@1',
-      body: { state, sessionId: this.sessionId, clientId: this.clientId, at: new Date().toISOString() },
-    });
+    return statusEnvelope(this.identity, state);
   }
-}
-
-/** Resolves when the connection is down (now or later): what is still unacknowledged will never be. */
-function brokerGone(client: MqttClient): Promise<void> {
-  if (!client.connected) return Promise.resolve();
-  return new Promise((resolve) => {
-    client.once('offline', () => resolve());
-    client.once('close', () => resolve());
-  });
 }

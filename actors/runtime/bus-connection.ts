@@ -81,3 +81,12 @@ export async function openBusConnection(options: BusConnectionOptions): Promise<
   client.on('error', () => {});
   return client;
 }
+
+/** Resolves when the connection is down (now or later): what is still unacknowledged will never be. */
+export function brokerGone(client: MqttClient): Promise<void> {
+  if (!client.connected) return Promise.resolve();
+  return new Promise((resolve) => {
+    client.once('offline', () => resolve());
+    client.once('close', () => resolve());
+  });
+}

@@ -1,0 +1,60 @@
+/**
+ * A module's presence on the bus: the retained card and status it announces about itself, and
+ * reading the status messages other modules announce (peer-status tracking in Actor).
+ */
+import type { Logger } from '../../logging/index.ts';
+import { decodeEnvelope, eventEnvelope, type Envelope, type ModuleCard, type ModuleStatus } from '../../protocol/index.ts';
+import type { ActorOptions } from './actor-options.ts';
+import type { QueryHandler } from './query-handler.ts';
+
+/** Who is announcing: the module, its connection and this start of it. */
+export interface PresenceIdentity {
+  name: string;
+  clientId: string;
+  sessionId: string;
+  startedAt: string;
+}
+
+export function buildCard(who: PresenceIdentity, options: ActorOptions, handlers: Iterable<QueryHandler>): ModuleCard {
+  return {
+    name: who.name,
+    version: options.version ?? '0.1.0',
+    description: options.description ?? `${who.name} module`,
+    queries: [...handlers].map((h) => ({
+      schema: h.schema,
+      description: h.description,
+      requestSchema: h.request,
+      responseSchemaId: h.responseSchemaId,
+      responseSchema: h.response,
+    })),
+    backend: options.backend ?? { kind: 'code' },
+    clientId: who.clientId,
+    startedAt: who.startedAt,
+  };
+}
+
+export function cardEnvelope(who: PresenceIdentity, card: ModuleCard): Envelope<ModuleCard> {
+  return eventEnvelope({ from: who.name, conversationId: who.sessionId, schema: 'module.card@1', body: card });
+}
+
+export function statusEnvelope(who: PresenceIdentity, state: ModuleStatus['state']): Envelope<ModuleStatus> {
+  return eventEnvelope({
+    from: who.name,
+    conversationId: who.sessionId,
+    schema: 'module.status@1',
+    body: { state, sessionId: who.sessionId, clientId: who.clientId, at: new Date().toISOString() },
+  });
+}
+
+/** A peer's status message, or undefined for a cleared (empty) or unreadable one. */
+export function readPeerStatus(module: string, payload: Buffer, log: Logger): Pick<ModuleStatus, 'state' | 'clientId'> | undefined {
+  if (payload.length === 0) return undefined;
+  try {
+    // A status that is not a module.status@1 says nothing about the peer: it must not fail conversations as E_PEER_LOST.
+    const { state, clientId } = decodeEnvelope(payload, { schema: 'module.status@1' }).body as ModuleStatus;
+    return { state, clientId };
+  } catch (err) {
+    log.warn({ err, module }, 'unreadable status message ignored');
+    return undefined;
+  }
+}
