@@ -1,13 +1,9 @@
 import { isLabelOnly, splitLabel } from './numbering.ts';
 import { slideHeadings } from './slides.ts';
-import type { LaidBlock, PageLayout } from './types.ts';
+import type { HeadingInfo, LaidBlock, PageLayout } from './types.ts';
 
-export interface HeadingInfo {
-  level: number;
-  number?: string;
-  label?: string;
-  title?: string;
-}
+export type { HeadingInfo } from './types.ts';
+
 
 export interface HeadingContext {
   body: number;

@@ -1,5 +1,4 @@
-import type { HeadingInfo } from './headings.ts';
-import type { LaidBlock, PageLayout } from './types.ts';
+import type { HeadingInfo, LaidBlock, PageLayout } from './types.ts';
 
 /** Share of text pages that must be landscape, and carry a title at the shared position. */
 const LANDSCAPE_SHARE = 0.8;

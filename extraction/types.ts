@@ -52,3 +52,11 @@ export interface FontStyle {
   mono: boolean;
   math: boolean;
 }
+
+/** A block taken as a heading: its level, and the printed number/label set apart from the title. */
+export interface HeadingInfo {
+  level: number;
+  number?: string;
+  label?: string;
+  title?: string;
+}
