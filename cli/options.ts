@@ -7,7 +7,6 @@ import { resolveDataDir } from './data-dir.ts';
 /** The data folder when no `--data` is given (COMMS_DATA, else the project's data/, else ./data). */
 export const DEFAULT_DATA = resolveDataDir().path;
 export const DEFAULT_URL = process.env.COMMS_URL ?? 'mqtt://127.0.0.1:1883';
-export const DEFAULT_INGEST_DIR = resolve(DEFAULT_DATA, 'ingest');
 
 const DATA_HELP = 'data folder (database, ingest output, credentials); default $COMMS_DATA, else data/ of the claude-comms checkout above the current folder, else ./data';
 

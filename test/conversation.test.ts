@@ -201,9 +201,14 @@ describe('conversations over a real broker', () => {
     await conversation.flushed();
     const raw = await mqtt.connectAsync(bus.broker.url, { clientId: 'raw', protocolVersion: 4 });
     const junk = createEnvelope({ kind: 'event', from: 'nobody', to: '*', conversationId: 'session', schema: 'module.status@1', body: { mood: 'grumpy' } });
+    // A valid status after the junk, on the same topic from the same client, arrives after it: once the
+    // requester has seen it, the junk has been handled too.
+    const fence = new Promise<void>((resolve) => requester.on('peer-status', (module: string, state: string) => module === 'nobody' && state === 'online' && resolve()));
+    const online = createEnvelope({ kind: 'event', from: 'nobody', to: '*', conversationId: 'session', schema: 'module.status@1', body: { state: 'online', sessionId: 's', clientId: 'nobody', at: new Date().toISOString() } });
     await raw.publishAsync(Topics.moduleStatus('nobody'), JSON.stringify(junk), { qos: 1 });
+    await raw.publishAsync(Topics.moduleStatus('nobody'), JSON.stringify(online), { qos: 1 });
+    await fence;
     await raw.endAsync();
-    await new Promise((resolve) => setTimeout(resolve, 200));
     expect(conversation.state).to.equal('submitted');
     conversation.cancel();
   });

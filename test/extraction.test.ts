@@ -234,6 +234,8 @@ describe('extraction (pdf.js, generated sample documents)', function () {
     for (const [name, path] of Object.entries(files)) {
       try {
         const v = validatePdfFormat(await extractPdf(path), req);
+        // These must fail: damaged files, and an encrypted one opened without its password.
+        if (['empty.pdf', 'header-only.pdf', 'truncated.pdf', 'encrypted.pdf'].includes(name)) failures.push(`${name}: extracted, but must fail`);
         if (!v.valid) failures.push(`${name}: invalid ${JSON.stringify(v.errors.slice(0, 3))}`);
       } catch (e) {
         const code = (e as { code?: unknown }).code;

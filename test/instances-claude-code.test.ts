@@ -150,7 +150,6 @@ describe('instances: claude-code backend with the stand-in claude executable', f
     // SIGTERM cannot end this process and the test sends no signal: if it dies, the backend's
     // SIGKILL ended it. Wait for that as long as mocha lets the test run (no budget of our own).
     while (alive()) await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(alive()).to.equal(false);
   });
 
   it('is unhealthy and unavailable when the executable is missing', async () => {

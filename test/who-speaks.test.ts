@@ -179,7 +179,9 @@ describe('who speaks: forged cancels, replies, events and retained messages', fu
     const after = recorded();
     expect(after).to.deep.include({ state: 'completed', requester: 'alpha', responder: 'beta' });
     expect(after.updatedAt).to.equal(before.updatedAt);
-    expect(recorder.queries.getConversationEvents(conversation.id).map((e) => e.seq)).to.not.include.members([9999, 10_000]);
+    const seqs = recorder.queries.getConversationEvents(conversation.id).map((e) => e.seq);
+    expect(seqs).to.not.include(9999);
+    expect(seqs).to.not.include(10_000);
     const rejected = recorder.queries.getConversationMessages(conversation.id).filter((m) => !m.valid);
     expect(rejected.map((m) => m.messageId)).to.have.members([forged.id, posing.id]);
     for (const m of rejected) {

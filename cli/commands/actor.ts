@@ -5,7 +5,7 @@ import { createMarkerActor } from '../../actors/marker/index.ts';
 import { createOrchestrator } from '../../actors/orchestrator/index.ts';
 import { resolveDataDir } from '../data-dir.ts';
 import { defineCommand } from '../define-command.ts';
-import { DEFAULT_INGEST_DIR, withBus, withData } from '../options.ts';
+import { withBus, withData } from '../options.ts';
 import { untilSignal } from '../until-signal.ts';
 
 export const actorCommand = defineCommand(
@@ -14,11 +14,11 @@ export const actorCommand = defineCommand(
   (y) =>
     withData(withBus(y))
       .positional('name', { choices: ['marker', 'arangodb', 'orchestrator'] as const, demandOption: true })
-      .option('out', { type: 'string', default: DEFAULT_INGEST_DIR, describe: 'arangodb: JSONL output folder' })
+      .option('out', { type: 'string', describe: 'arangodb: JSONL output folder (default DATA/ingest)' })
       .option('inputs', { type: 'string', array: true, describe: 'marker: a folder it may read PDFs from by path, besides DATA/inputs (repeatable)' }),
   async (argv) => {
     const auth = { url: argv.url, username: argv.username, password: argv.password };
-    const actor = argv.name === 'marker' ? createMarkerActor({ ...auth, inputRoots: [join(resolveDataDir(argv.data).path, 'inputs'), ...(argv.inputs ?? [])] }) : argv.name === 'arangodb' ? createArangodbActor({ ...auth, outDir: argv.out }) : undefined;
+    const actor = argv.name === 'marker' ? createMarkerActor({ ...auth, inputRoots: [join(resolveDataDir(argv.data).path, 'inputs'), ...(argv.inputs ?? [])] }) : argv.name === 'arangodb' ? createArangodbActor({ ...auth, outDir: argv.out ?? join(resolveDataDir(argv.data).path, 'ingest') }) : undefined;
     // The orchestrator keeps its workflows in DATA/workflows.db, where `comms up` keeps them: running it alone resumes them.
     const orchestrator = argv.name === 'orchestrator' ? createOrchestrator({ ...auth, statePath: workflowsDb(argv.data) }) : undefined;
     const running = actor ?? orchestrator;
