@@ -1,6 +1,7 @@
 import './formats.ts';
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { ErrorReply } from './errors.ts';
+import { IDENTIFIER_PATTERN } from './identifiers.ts';
 import { literalUnion } from './literal-union.ts';
 
 /**
@@ -77,7 +78,7 @@ export const ModuleStatus = Type.Object(
   {
     state: literalUnion(['online', 'offline', 'lost']),
     sessionId: Type.String(),
-    clientId: Type.String(),
+    clientId: Type.String({ pattern: IDENTIFIER_PATTERN, description: 'MQTT client id; its replies topic is built from it' }),
     at: Type.String({ format: 'date-time' }),
   },
   { $id: 'module.status@1' },
@@ -101,7 +102,7 @@ export const ModuleCard = Type.Object(
     description: Type.String(),
     queries: Type.Array(QueryDescriptor),
     backend: Type.Object({ kind: Type.String(), model: Type.Optional(Type.String()) }),
-    clientId: Type.String(),
+    clientId: Type.String({ pattern: IDENTIFIER_PATTERN, description: 'MQTT client id; its replies topic is built from it' }),
     startedAt: Type.String({ format: 'date-time' }),
   },
   { $id: 'module.card@1' },

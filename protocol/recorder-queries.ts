@@ -42,7 +42,7 @@ export const ConversationListQuery = Type.Object(
     state: Type.Optional(ConversationStateName),
     /** Case-insensitive substring of the id, query, stage, requester, responder or error code. */
     text: Type.Optional(Type.String({ maxLength: 200 })),
-    offset: Type.Integer({ minimum: 0, default: 0 }),
+    offset: Type.Integer({ minimum: 0, maximum: 1_000_000_000, default: 0 }),
     limit: Type.Integer({ minimum: 1, maximum: 200, default: 25 }),
   },
   { $id: 'conversation.list.query@1', additionalProperties: false },

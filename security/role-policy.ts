@@ -1,6 +1,6 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { AccessPolicy, Principal } from '../broker/index.ts';
-import { CommsError, filterCovers, isIdentifier, parseTopic, RECORDER_QUERY_IDS, Topics, type ParsedTopic } from '../protocol/index.ts';
+import { CommsError, DEFAULT_MAX_JSON_DEPTH, filterCovers, isIdentifier, parseTopic, RECORDER_QUERY_IDS, scanJson, Topics, type ParsedTopic } from '../protocol/index.ts';
 import { loadCredentials, type CredentialsFile, type CredentialUser, type Role } from './credentials-file.ts';
 import { parsePasswordHash, verifyPassword, type ParsedPasswordHash } from './password-hash.ts';
 import { adminRetainedProblem, retainedProblem, StateOwners } from './state-owners.ts';
@@ -117,8 +117,16 @@ export class RolePolicy implements AccessPolicy {
     if (role === 'recorder' && parsed.kind === 'conversation-state' && payload.length === 0) return undefined;
     const topicProblem = role === 'actor' ? actorPublishProblem(module, parsed) : recorderPublishProblem(module, parsed);
     if (topicProblem) return topicProblem;
-    const from = envelopeFrom(payload);
-    if (from !== undefined && from !== module) return `envelope from ${JSON.stringify(from)} is not ${module}`;
+    // Every non-empty message of an actor must name it as sender in a `from` the broker can read: a
+    // receiver that cannot decode a message would otherwise have only unverified bytes to address
+    // its error reply by, which a stranger could point at someone else's open request.
+    const fields = envelopeFields(payload);
+    const from = fields && Object.hasOwn(fields, 'from') ? fields.from : undefined;
+    if (payload.length > 0 && from !== module) return from === undefined ? `a message must be a JSON envelope with from ${JSON.stringify(module)}` : `envelope from ${JSON.stringify(from)} is not ${module}`;
+    // A request claims its conversation for its sender before the responder can publish on it.
+    if (parsed.kind === 'module-inbox' && fields?.kind === 'request' && typeof fields.conversationId === 'string' && isIdentifier(fields.conversationId)) {
+      this.stateOwners.claim(fields.conversationId, module);
+    }
     return retainedProblem(module, parsed, retain, this.stateOwners);
   }
 
@@ -222,16 +230,14 @@ function operatorPublishProblem(username: string, recorders: readonly string[], 
  * BOM dropped, JSON.parse) so the broker and the receiver cannot disagree about who sent it.
  * undefined when the payload is empty, not JSON or has no `from`: receivers refuse those anyway.
  */
-function envelopeFrom(payload: Buffer): unknown {
-  const fields = envelopeFields(payload);
-  return fields && Object.hasOwn(fields, 'from') ? fields.from : undefined;
-}
 
 /** The payload as a JSON object, decoded as receivers decode it; undefined when it is not one. */
 function envelopeFields(payload: Buffer): Record<string, unknown> | undefined {
   if (payload.length === 0) return undefined;
   let value: unknown;
   try {
+    // Bounded work in the broker too: a deep or huge body is refused before JSON.parse (docs/security.md).
+    scanJson(payload, { maxBytes: payload.byteLength, maxDepth: DEFAULT_MAX_JSON_DEPTH, maxStringBytes: payload.byteLength });
     value = JSON.parse(utf8.decode(payload));
   } catch {
     return undefined;

@@ -202,6 +202,17 @@ describe('security', function () {
       expect(filterCovers('comms/v1/#', '+/v1/x')).to.equal(false);
     });
 
+    it('a request claims its conversation for its sender: the responder cannot take the state snapshot over', () => {
+      const ok = (p: typeof alpha, topic: string, payload: Buffer = none) => policy.canPublish(p, topic, p.username, payload);
+      const request = Buffer.from(JSON.stringify(createEnvelope({ kind: 'request', from: 'alpha', to: 'orchestrator', conversationId: 'c-claimed', replyTo: 'comms/v1/replies/alpha', schema: 'test.note@1', body: {} })));
+      expect(ok(alpha, 'comms/v1/modules/orchestrator/inbox', request)).to.equal(true);
+      // The responder publishes on the conversation first (before the requester's first event) ...
+      expect(ok(orchestrator, 'comms/v1/conversations/c-claimed/events', envelope('orchestrator', '*'))).to.equal(true);
+      // ... and still does not own its state: the requester does.
+      expect(ok(orchestrator, 'comms/v1/conversations/c-claimed/state', envelope('orchestrator', '*'))).to.equal(false);
+      expect(ok(alpha, 'comms/v1/conversations/c-claimed/state', envelope('alpha', '*'))).to.equal(true);
+    });
+
     it('actors publish their own card/status/deadletter, any inbox, replies and conversation topics', () => {
       const ok = (p: typeof alpha, topic: string, payload: Buffer = none) => policy.canPublish(p, topic, p.username, payload);
       expect(ok(alpha, 'comms/v1/modules/alpha/card')).to.equal(true);
@@ -220,7 +231,11 @@ describe('security', function () {
       expect(ok(alpha, 'other/topic')).to.equal(false);
       expect(ok(alpha, 'comms/v1/modules/beta/inbox', envelope('alpha', 'beta'))).to.equal(true);
       expect(ok(alpha, 'comms/v1/modules/beta/inbox', envelope('beta', 'beta'))).to.equal(false);
-      expect(ok(alpha, 'comms/v1/modules/beta/inbox', Buffer.from('not json'))).to.equal(true);
+      // An actor's message must carry a from the broker can read: otherwise a receiver's error reply
+      // would be addressed by unverified bytes (a stranger could aim it at someone else's request).
+      expect(ok(alpha, 'comms/v1/modules/beta/inbox', Buffer.from('not json'))).to.equal(false);
+      expect(ok(alpha, 'comms/v1/modules/beta/inbox', Buffer.from('{"id":"r1","from":"gamma","replyTo":"comms/v1/replies/gamma"'))).to.equal(false);
+      expect(ok(alpha, 'comms/v1/modules/beta/inbox', Buffer.from(`${'['.repeat(100)}${']'.repeat(100)}`))).to.equal(false);
     });
 
     it('actors subscribe to their inbox, their own reply topic, cards, statuses, conversations and workflows only', () => {

@@ -17,7 +17,11 @@ export function reapOnStatus(db: Database, topic: string, payload: Buffer): stri
   if (parsed?.kind !== 'module-status' || payload.length === 0) return [];
   let status: ModuleStatus;
   try {
-    status = decodeEnvelope(payload, { schema: 'module.status@1' }).body as ModuleStatus;
+    const envelope = decodeEnvelope(payload, { schema: 'module.status@1' });
+    // Only a module speaks for its own presence: a status on its topic from anyone else (possible on
+    // a broker that does not pin `from`) is recorded as forged and ends nothing.
+    if (envelope.from !== parsed.subject) return [];
+    status = envelope.body as ModuleStatus;
   } catch {
     return []; // the recorder stores it as invalid; it says nothing about the module
   }
