@@ -217,7 +217,7 @@ function installRules(aedes: Aedes, access: AccessPolicy | undefined, denied: (w
 }
 
 /** Why a client id is refused with CONNACK 2 (identifier rejected), or undefined. */
-export function clientIdProblem(id: string, cleanSession: boolean): string | undefined {
+function clientIdProblem(id: string, cleanSession: boolean): string | undefined {
   if (id.includes('\u0000') || id.includes('\uFFFD')) return 'the client id contains U+0000 or invalid UTF-8';
   // [MQTT-3.1.3-8]: a zero-byte client id is only allowed with clean session 1.
   if (id === '' && !cleanSession) return 'an empty client id needs clean session 1 (MQTT 3.1.1, 3.1.3-8); set a client id to keep a session';
@@ -225,7 +225,7 @@ export function clientIdProblem(id: string, cleanSession: boolean): string | und
 }
 
 /** The log line for a CONNECT at a protocol level this broker does not speak (aedes sends CONNACK 1). */
-export function protocolLevelRefusal(level: number | undefined): string {
+function protocolLevelRefusal(level: number | undefined): string {
   const name = level === 5 ? 'MQTT 5' : `protocol level ${String(level)}`;
   return `connect with ${name} refused with CONNACK 1 (unacceptable protocol version): this broker speaks MQTT 3.1.1 (protocol level 4); connect with protocol version 4, e.g. mqtt.js { protocolVersion: 4 }, mosquitto_sub/mosquitto_pub -V mqttv311`;
 }

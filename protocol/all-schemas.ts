@@ -19,6 +19,3 @@ export const ALL_SCHEMAS: Readonly<Record<string, TSchema>> = Object.freeze({
   ...PDF_SCHEMAS,
 });
 
-export function isKnownSchemaId(id: string): boolean {
-  return Object.hasOwn(ALL_SCHEMAS, id);
-}

@@ -69,6 +69,21 @@ export function decodeWorkflowControl(payload: Uint8Array | string): WorkflowCon
   return body as WorkflowControl;
 }
 
+/**
+ * A payload as a JSON object, decoded exactly as receivers decode it (bounded scan, fatal UTF-8, BOM
+ * dropped, JSON.parse), so the broker's policy and the receiver cannot disagree about what was sent;
+ * undefined when it is not one.
+ */
+export function decodeJsonObject(payload: Uint8Array, options: DecodeOptions = {}): Record<string, unknown> | undefined {
+  if (payload.byteLength === 0) return undefined;
+  try {
+    const { value } = decodeJson(payload, options);
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Size, depth and string length from the raw bytes first (milliseconds at most), then UTF-8 and JSON.parse. */
 function decodeJson(payload: Uint8Array | string, options: DecodeOptions): { value: unknown; shape: JsonShape } {
   const bytes = typeof payload === 'string' ? Buffer.from(payload) : payload;

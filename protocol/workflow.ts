@@ -37,6 +37,14 @@ export type ValidWorkflow = WorkflowDefinition & { id: string };
 
 export const WorkflowStateName = literalUnion(['pending', 'running', 'paused', 'completed', 'failed', 'canceled']);
 export type WorkflowStateName = Static<typeof WorkflowStateName>;
+
+/** States a workflow does not leave. */
+export const FINAL_WORKFLOW_STATES = ['completed', 'failed', 'canceled'] as const satisfies readonly WorkflowStateName[];
+export type FinalWorkflowState = (typeof FINAL_WORKFLOW_STATES)[number];
+
+export function isFinalWorkflowState(state: string): state is FinalWorkflowState {
+  return (FINAL_WORKFLOW_STATES as readonly string[]).includes(state);
+}
 export const WorkflowStepStateName = literalUnion(['pending', 'running', 'completed', 'failed', 'canceled']);
 export type WorkflowStepStateName = Static<typeof WorkflowStepStateName>;
 

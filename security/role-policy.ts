@@ -1,6 +1,6 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { AccessPolicy, Principal } from '../broker/index.ts';
-import { CommsError, DEFAULT_MAX_JSON_DEPTH, filterCovers, isIdentifier, parseTopic, RECORDER_QUERY_IDS, scanJson, Topics, type ParsedTopic } from '../protocol/index.ts';
+import { CommsError, decodeJsonObject, filterCovers, isIdentifier, parseTopic, RECORDER_QUERY_IDS, Topics, type ParsedTopic } from '../protocol/index.ts';
 import { loadCredentials, type CredentialsFile, type CredentialUser, type Role } from './credentials-file.ts';
 import { parsePasswordHash, verifyPassword, type ParsedPasswordHash } from './password-hash.ts';
 import { adminRetainedProblem, retainedProblem, StateOwners } from './state-owners.ts';
@@ -17,7 +17,6 @@ interface KnownUser {
 
 /** Verified against for unknown usernames, so their answer takes as long as a wrong password. */
 const DUMMY_HASH = parsePasswordHash(`scrypt$16384$8$1$${Buffer.alloc(16).toString('base64url')}$${Buffer.alloc(32).toString('base64url')}`);
-const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
  * The broker's access policy built from the credentials file (docs/security.md):
@@ -225,23 +224,7 @@ function operatorPublishProblem(username: string, recorders: readonly string[], 
   return undefined;
 }
 
-/**
- * The `from` field of a JSON object payload, decoded exactly as receivers decode it (fatal UTF-8,
- * BOM dropped, JSON.parse) so the broker and the receiver cannot disagree about who sent it.
- * undefined when the payload is empty, not JSON or has no `from`: receivers refuse those anyway.
- */
-
-/** The payload as a JSON object, decoded as receivers decode it; undefined when it is not one. */
+/** The payload as a JSON object, decoded as receivers decode it (any size the broker accepted); undefined when it is not one. */
 function envelopeFields(payload: Buffer): Record<string, unknown> | undefined {
-  if (payload.length === 0) return undefined;
-  let value: unknown;
-  try {
-    // Bounded work in the broker too: a deep or huge body is refused before JSON.parse (docs/security.md).
-    scanJson(payload, { maxBytes: payload.byteLength, maxDepth: DEFAULT_MAX_JSON_DEPTH, maxStringBytes: payload.byteLength });
-    value = JSON.parse(utf8.decode(payload));
-  } catch {
-    return undefined;
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
-  return value as Record<string, unknown>;
+  return decodeJsonObject(payload, { maxBytes: payload.byteLength });
 }

@@ -1,12 +1,7 @@
 import { assign, enqueueActions, setup, type SnapshotFrom } from 'xstate';
-import type { ErrorReply, WorkflowStateName, WorkflowStepStatus } from '../protocol/index.ts';
+import { isFinalWorkflowState, type ErrorReply, type FinalWorkflowState, type WorkflowStateName, type WorkflowStepStatus } from '../protocol/index.ts';
 
-export type FinalWorkflowState = Extract<WorkflowStateName, 'completed' | 'failed' | 'canceled'>;
-export const FINAL_WORKFLOW_STATES: readonly FinalWorkflowState[] = ['completed', 'failed', 'canceled'];
-
-export function isFinalWorkflowState(state: string): state is FinalWorkflowState {
-  return (FINAL_WORKFLOW_STATES as readonly string[]).includes(state);
-}
+export { isFinalWorkflowState };
 
 /** What the machine needs to know of a step: its dependencies and how often it may be retried. */
 export interface WorkflowStepSpec {

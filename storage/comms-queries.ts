@@ -180,7 +180,8 @@ export class CommsQueries {
     const total = (this.db.prepare(`SELECT COUNT(*) AS n FROM conversations ${where}`).get(params) as { n: number }).n;
     const sql = `SELECT * FROM conversations ${where} ORDER BY started_at DESC, id DESC LIMIT @limit OFFSET @offset`;
     const rows = this.db.prepare(sql).all({ ...params, limit: filter.limit, offset: filter.offset }) as ConversationRow[];
-    return { total, conversations: rows.map((row) => this.toStatus(row)) };
+    // A page lists conversations: their reply bodies (possibly large) are not read.
+    return { total, conversations: rows.map((row) => this.toStatus(row, false)) };
   }
 
   /** Events with seq greater than `afterSeq`, in order: a watcher that reconnects asks for these, so it sees no gap. */
@@ -284,9 +285,9 @@ export class CommsQueries {
     };
   }
 
-  private toStatus(row: ConversationRow): ConversationStatus {
+  private toStatus(row: ConversationRow, withResult = true): ConversationStatus {
     let result: unknown = null;
-    if (row.result_message_id) {
+    if (withResult && row.result_message_id) {
       const reply = this.db.prepare("SELECT payload FROM messages WHERE message_id = ? AND kind = 'reply'").get(row.result_message_id) as { payload: Buffer } | undefined;
       if (reply) result = (JSON.parse(reply.payload.toString('utf8')) as { body: unknown }).body;
     }

@@ -12,6 +12,7 @@ import {
   type ModuleStatus,
   type WorkflowEvent,
   type WorkflowStateSnapshot,
+  isFinalWorkflowState,
 } from '../protocol/index.ts';
 import { SenderCheck } from './sender-check.ts';
 
@@ -205,7 +206,7 @@ export class MessageRecorder {
   private applyWorkflowState(envelope: Envelope<WorkflowStateSnapshot>, at: string): void {
     const body = envelope.body;
     const seq = envelope.seq ?? body.seq;
-    const final = ['completed', 'failed', 'canceled'].includes(body.state);
+    const final = isFinalWorkflowState(body.state);
     this.upsertWorkflow.run({
       id: body.workflowId,
       name: body.name,

@@ -46,8 +46,7 @@ export class SenderCheck {
         return envelope.kind === 'reply' ? this.replyProblem(envelope) : undefined;
       case 'workflow-state':
       case 'workflow-events':
-      case 'workflow-control':
-        return topic.kind === 'workflow-control' ? undefined : this.orchestratorProblem(topic.subject, envelope);
+        return this.orchestratorProblem(topic.subject, envelope);
       default:
         return undefined;
     }
@@ -88,7 +87,7 @@ export class SenderCheck {
   }
 }
 
-/** The requester and responder a conversation event or snapshot body names (the schema check runs later). */
+/** The requester and responder a conversation event or snapshot body names (defensively: it reads the body as unknown). */
 function claimedParties(body: unknown): Parties {
   const record = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
   const name = (value: unknown) => (typeof value === 'string' ? value : null);

@@ -72,8 +72,14 @@ describe('comms CLI output (issue 12)', function () {
     expect(raw.topic).to.equal(`comms/v1/conversations/${conversation.id}/events`);
     expect(raw.message.conversationId).to.equal(conversation.id);
     expect(completedOnly.out.lines.map((l) => (JSON.parse(l) as typeof raw).message.body.state)).to.deep.equal(['completed']);
-    // The same events reached the unfiltered watchers, so an empty output here is the filter at work.
-    expect(otherModule.out.lines).to.deep.equal([]);
+    // A fence: a conversation with `nobody` that this watcher must show. Once its line is there, the
+    // earlier events had reached this watcher too, so seeing only the fence's lines is the filter at work.
+    await bus.actor({ name: 'nobody' }).handle(echoQuery('nobody')).start();
+    const fence = requester.request('nobody', 'echo@1', { text: 'fence' });
+    await fence.result;
+    await otherModule.out.next(/completed/);
+    expect(otherModule.out.lines.length).to.be.greaterThan(0);
+    expect(otherModule.out.lines.every((l) => l.includes(fence.id)), otherModule.out.lines.join('\n')).to.equal(true);
   });
 
   it('finished conversations show no stale stage; stats has a text form and --json; logs stay off stdout', async () => {

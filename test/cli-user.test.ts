@@ -65,15 +65,27 @@ describe('comms user and comms creds (issue 12)', function () {
     const changed = lineOn(up, 'stderr', /credentials reloaded/);
     expect((await commsRun(['user', 'passwd', 'tutmod', '--password', 'new-secret-1', '--data', data])).code).to.equal(0);
     await changed;
+    // The running broker took the change: the new password logs in, the old one no longer does.
+    const renewed = new Actor({ name: 'tutmod', url, username: 'tutmod', password: 'new-secret-1' });
+    await renewed.start();
+    await renewed.stop();
+    const old = expectCliError(await commsRun(['ask', 'marker', 'pdf.requirements.query@1', '{}', '--url', url, '--username', 'tutmod', `--password=${password}`]), 'E_AUTH_FAILED');
+    expect(old.hint).to.contain('comms user');
     const stale = expectCliError(await commsRun(['ask', 'marker', 'pdf.requirements.query@1', '{}', '--url', url, '--username', 'client', '--password', 'wrong']), 'E_AUTH_FAILED');
     expect(stale.hint).to.contain('secrets.json').and.to.contain('comms user');
 
+    const removed = lineOn(up, 'stderr', /credentials reloaded/);
     expect((await commsRun(['user', 'remove', 'tutmod', '--data', data])).code).to.equal(0);
+    await removed;
+    expectCliError(await commsRun(['ask', 'marker', 'pdf.requirements.query@1', '{}', '--url', url, '--username', 'tutmod', '--password=new-secret-1']), 'E_AUTH_FAILED');
     const after = JSON.parse((await commsRun(['user', 'list', '--json', '--data', data])).stdout) as Array<{ username: string }>;
     expect(after.map((u) => u.username)).to.not.include('tutmod');
     expectCliError(await commsRun(['user', 'remove', 'tutmod', '--data', data]), 'E_NOT_FOUND');
     const badRole = expectCliError(await commsRun(['user', 'add', 'x', '--role', 'root', '--data', data]), 'E_USAGE');
     expect(badRole.message).to.contain('--role').and.to.contain('observer');
+    expectCliError(await commsRun(['user', 'passwd', 'nosuch', '--password', 'x-secret-1', '--data', data]), 'E_NOT_FOUND');
+    expectCliError(await commsRun(['creds', 'nosuch', '--data', data]), 'E_NOT_FOUND');
+    expectCliError(await commsRun(['user', 'add', 'marker', '--data', data]), 'E_CONFIG_INVALID');
   });
 
   it('`comms creds observer --mosquitto` prints flags the broker accepts for watching the whole bus', async () => {

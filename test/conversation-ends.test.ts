@@ -1,11 +1,50 @@
 import { expect } from 'chai';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { createRecorder } from '../actors/recorder/index.ts';
+import { createRecorder, type Recorder } from '../actors/recorder/index.ts';
 import { defineQuery, type HandlerContext } from '../actors/runtime/index.ts';
 import { createLogger } from '../logging/index.ts';
 import { FINAL_STATES, Topics } from '../protocol/index.ts';
 import { busFixture, EchoAnswer, EchoQuery, echoQuery, until } from './support/bus-fixture.ts';
+
+type Bus = Awaited<ReturnType<typeof busFixture>>;
+
+/** poll()'s first defined value, checked again after each message the recorder stores. */
+function whenRecorded<T>(recorder: Recorder, poll: () => T | undefined): Promise<T> {
+  return until(
+    (check) => {
+      recorder.events.on('recorded', check);
+      return () => recorder.events.off('recorded', check);
+    },
+    poll,
+  );
+}
+
+/** A `leaf` module whose handlers run until canceled; `running(n)` resolves once n requests are in them. */
+async function hangingLeaf(bus: Bus): Promise<{ contexts: HandlerContext[]; running: (n: number) => Promise<true> }> {
+  const contexts: HandlerContext[] = [];
+  const listeners = new Set<() => void>();
+  await bus
+    .actor({ name: 'leaf' })
+    .handle(echoQuery('leaf', { onStart: (ctx) => (contexts.push(ctx), listeners.forEach((f) => f())), gate: new Promise<void>(() => {}) }))
+    .start();
+  const running = (n: number) =>
+    until(
+      (check) => (listeners.add(check), () => listeners.delete(check)),
+      () => (contexts.length >= n ? (true as const) : undefined),
+    );
+  return { contexts, running };
+}
+
+/** Did the recorder store an empty retained payload (a clear) on this conversation's state topic? */
+function stateCleared(dbPath: string, id: string): boolean {
+  const reader = new BetterSqlite3(dbPath, { readonly: true });
+  try {
+    return (reader.prepare('SELECT count(*) AS n FROM messages WHERE topic = ? AND size = 0').get(Topics.conversationState(id)) as { n: number }).n > 0;
+  } finally {
+    reader.close();
+  }
+}
 
 describe('every conversation ends when its requester is lost', function () {
   this.timeout(60_000);
@@ -17,12 +56,7 @@ describe('every conversation ends when its requester is lost', function () {
     await recorder.start();
     try {
       // leaf works until canceled; middle relays to leaf as a child conversation.
-      const leafStarted: HandlerContext[] = [];
-      const onLeafStart = new Set<() => void>();
-      await bus
-        .actor({ name: 'leaf' })
-        .handle(echoQuery('leaf', { onStart: (ctx) => (leafStarted.push(ctx), onLeafStart.forEach((f) => f())), gate: new Promise<void>(() => {}) }))
-        .start();
+      const { contexts: leafStarted, running } = await hangingLeaf(bus);
       await bus
         .actor({ name: 'middle' })
         .handle(
@@ -41,18 +75,8 @@ describe('every conversation ends when its requester is lost', function () {
       const direct = client.request('leaf', 'echo@1', { text: 'direct' });
       void parent.result.catch(() => {});
       void direct.result.catch(() => {});
-      await until(
-        (check) => (onLeafStart.add(check), () => onLeafStart.delete(check)),
-        () => (leafStarted.length === 2 ? true : undefined),
-      );
-      const recorded = <T>(poll: () => T | undefined) =>
-        until(
-          (check) => {
-            recorder.events.on('recorded', check);
-            return () => recorder.events.off('recorded', check);
-          },
-          poll,
-        );
+      await running(2);
+      const recorded = <T>(poll: () => T | undefined) => whenRecorded(recorder, poll);
       const rows = () => recorder.queries.listConversations();
       const child = await recorded(() => rows().find((c) => c.parentId === parent.id && c.state === 'working'));
       await recorded(() => (rows().filter((c) => c.state === 'working').length === 3 ? true : undefined));
@@ -78,10 +102,7 @@ describe('every conversation ends when its requester is lost', function () {
       expect(ended.every((c) => c.endedAt !== null)).to.equal(true);
 
       // The recorder cleared the retained state snapshots of the requester's conversations.
-      const reader = new BetterSqlite3(dbPath, { readonly: true });
-      const cleared = (id: string) => (reader.prepare('SELECT count(*) AS n FROM messages WHERE topic = ? AND size = 0').get(Topics.conversationState(id)) as { n: number }).n > 0;
-      await recorded(() => (cleared(parent.id) && cleared(direct.id) ? true : undefined));
-      reader.close();
+      await recorded(() => (stateCleared(dbPath, parent.id) && stateCleared(dbPath, direct.id) ? true : undefined));
     } finally {
       await recorder.stop();
       await bus.close();
@@ -94,28 +115,12 @@ describe('every conversation ends when its requester is lost', function () {
     let recorder = createRecorder({ url: bus.broker.url, dbPath, logger: createLogger('recorder', 'silent') });
     await recorder.start();
     try {
-      const leafStarted: HandlerContext[] = [];
-      const started = new Set<() => void>();
-      await bus
-        .actor({ name: 'leaf' })
-        .handle(echoQuery('leaf', { onStart: (ctx) => (leafStarted.push(ctx), started.forEach((f) => f())), gate: new Promise<void>(() => {}) }))
-        .start();
+      const { running } = await hangingLeaf(bus);
       const client = await bus.actor({ name: 'client', requestDefaults: { timeoutMs: 600_000 } }).start();
       const open = client.request('leaf', 'echo@1', { text: 'x' });
       void open.result.catch(() => {});
-      await until(
-        (check) => (started.add(check), () => started.delete(check)),
-        () => (leafStarted.length === 1 ? true : undefined),
-      );
-      const working = () =>
-        until(
-          (check) => {
-            recorder.events.on('recorded', check);
-            return () => recorder.events.off('recorded', check);
-          },
-          () => (recorder.queries.listConversations().find((c) => c.id === open.id && c.state === 'working') ? true : undefined),
-        );
-      await working();
+      await running(1);
+      await whenRecorded(recorder, () => (recorder.queries.listConversations().find((c) => c.id === open.id && c.state === 'working') ? true : undefined));
       await recorder.actor.kill(); // the recorder crashes...
       await recorder.stop();
       const lostSeen = new Promise<void>((resolve) => bus.actors[0]?.on('peer-status', (m, s) => m === 'client' && s === 'lost' && resolve()));
@@ -124,13 +129,8 @@ describe('every conversation ends when its requester is lost', function () {
 
       recorder = createRecorder({ url: bus.broker.url, dbPath, logger: createLogger('recorder', 'silent') });
       await recorder.start(); // the retained `lost` status arrives with the subscription
-      const row = await until(
-        (check) => {
-          recorder.events.on('recorded', check);
-          return () => recorder.events.off('recorded', check);
-        },
-        () => recorder.queries.listConversations().find((c) => c.id === open.id && c.endedAt !== null),
-      );
+      const restarted = recorder;
+      const row = await whenRecorded(restarted, () => restarted.queries.listConversations().find((c) => c.id === open.id && c.endedAt !== null));
       expect(row.state).to.equal('canceled');
       expect(row.error?.code).to.equal('E_PEER_LOST');
     } finally {
@@ -145,13 +145,7 @@ describe('every conversation ends when its requester is lost', function () {
     const recorder = createRecorder({ url: bus.broker.url, dbPath, logger: createLogger('recorder', 'silent') });
     await recorder.start();
     try {
-      const started = new Set<() => void>();
-      const contexts: HandlerContext[] = [];
-      let count = 0;
-      await bus
-        .actor({ name: 'leaf' })
-        .handle(echoQuery('leaf', { onStart: (ctx) => (count++, contexts.push(ctx), started.forEach((f) => f())), gate: new Promise<void>(() => {}) }))
-        .start();
+      const { contexts, running } = await hangingLeaf(bus);
       // Two `comms ask`-style clients: module 'client', each its own client id.
       const a = await bus.actor({ name: 'client', clientId: 'client-a', requestDefaults: { timeoutMs: 600_000 } }).start();
       const b = await bus.actor({ name: 'client', clientId: 'client-b', requestDefaults: { timeoutMs: 600_000 } }).start();
@@ -159,18 +153,8 @@ describe('every conversation ends when its requester is lost', function () {
       const fromB = b.request('leaf', 'echo@1', { text: 'b' });
       void fromA.result.catch(() => {});
       void fromB.result.catch(() => {});
-      await until(
-        (check) => (started.add(check), () => started.delete(check)),
-        () => (count === 2 ? true : undefined),
-      );
-      const recorded = <T>(poll: () => T | undefined) =>
-        until(
-          (check) => {
-            recorder.events.on('recorded', check);
-            return () => recorder.events.off('recorded', check);
-          },
-          poll,
-        );
+      await running(2);
+      const recorded = <T>(poll: () => T | undefined) => whenRecorded(recorder, poll);
       await recorded(() => (recorder.queries.listConversations().filter((c) => c.state === 'working').length === 2 ? true : undefined));
       const ctxA = contexts.find((ctx) => ctx.request.conversationId === fromA.id) as HandlerContext;
       const ctxB = contexts.find((ctx) => ctx.request.conversationId === fromB.id) as HandlerContext;
@@ -200,19 +184,7 @@ describe('every conversation ends when its requester is lost', function () {
       await done.result;
       await done.flushed();
       await client.kill();
-      const reader = new BetterSqlite3(dbPath, { readonly: true });
-      try {
-        const cleared = () => (reader.prepare('SELECT count(*) AS n FROM messages WHERE topic = ? AND size = 0').get(Topics.conversationState(done.id)) as { n: number }).n > 0;
-        await until(
-          (check) => {
-            recorder.events.on('recorded', check);
-            return () => recorder.events.off('recorded', check);
-          },
-          () => (cleared() ? true : undefined),
-        );
-      } finally {
-        reader.close();
-      }
+      await whenRecorded(recorder, () => (stateCleared(dbPath, done.id) ? true : undefined));
     } finally {
       await recorder.stop();
       await bus.close();

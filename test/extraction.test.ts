@@ -4,20 +4,12 @@ import { readFileSync } from 'node:fs';
 import { CommsError, isErrorCode } from '../protocol/index.ts';
 import { buildPdfRequirements, validatePdfFormat, type BlockOf, type BlockType, type PdfDocument } from '../protocol/pdf/index.ts';
 import { extractPdf } from '../extraction/index.ts';
+import { rejection } from './support/rejection.ts';
 import { allSamples, makeSamplePdf, SAMPLE, SAMPLE_FILES, type SampleName } from '../samples/index.ts';
 
 // The generated samples (samples/make-sample-pdf.ts). Real-world files: eval/corpus (npm run eval:corpus).
 let files: Record<SampleName, string>;
 
-async function rejection(p: Promise<unknown>): Promise<CommsError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).to.be.instanceOf(CommsError);
-    return e as CommsError;
-  }
-  throw new Error('expected a rejection');
-}
 
 const ofType = <T extends BlockType>(d: PdfDocument, t: T): Array<BlockOf<T>> => d.blocks.filter((b): b is BlockOf<T> => b.blockType === t);
 const headers = (d: PdfDocument) => ofType(d, 'SectionHeader');

@@ -11,7 +11,8 @@ import {
   MemoryInstanceStore,
   type BackgroundInstanceOptions,
 } from '../instances/index.ts';
-import { rejectsWith, requirementsCard } from './fixtures/instance-cards.ts';
+import { requirementsCard } from './fixtures/instance-cards.ts';
+import { rejectsWith } from './support/rejection.ts';
 
 const fakeClaude = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'bin', 'claude');
 

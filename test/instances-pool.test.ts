@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import { once } from 'node:events';
 import { AnthropicBackend, InstancePool, MemoryInstanceStore, type InstancePoolOptions } from '../instances/index.ts';
 import { MessagesApiServer } from './fixtures/messages-api-server.ts';
-import { gate, rejectsWith, requirementsCard } from './fixtures/instance-cards.ts';
+import { gate, requirementsCard } from './fixtures/instance-cards.ts';
+import { rejectsWith } from './support/rejection.ts';
 
 describe('instances: InstancePool', () => {
   let server: MessagesApiServer;

@@ -6,7 +6,8 @@ import Database from 'better-sqlite3';
 import { AnthropicBackend, createBackgroundInstance, SqliteInstanceStore } from '../instances/index.ts';
 import { INSTANCE_HISTORY_MIGRATIONS } from '../storage/index.ts';
 import { MessagesApiServer } from './fixtures/messages-api-server.ts';
-import { rejectsWith, requirementsCard } from './fixtures/instance-cards.ts';
+import { requirementsCard } from './fixtures/instance-cards.ts';
+import { rejectsWith } from './support/rejection.ts';
 
 describe('instances: persistence in SQLite across restarts', () => {
   let dir: string;

@@ -18,7 +18,8 @@ import {
   type JsonSchemaObject,
 } from '../instances/index.ts';
 import { apiKeyOf, MessagesApiServer } from './fixtures/messages-api-server.ts';
-import { gate, rejectsWith, requirementsCard } from './fixtures/instance-cards.ts';
+import { gate, requirementsCard } from './fixtures/instance-cards.ts';
+import { rejectsWith } from './support/rejection.ts';
 
 const validRequirements = { schemaVersion: 1, fields: ['title', 'sections'] };
 

@@ -6,11 +6,11 @@ import {
   RecorderStatsQuery,
   RECORDER_QUERY_IDS,
   type ConversationListItem,
+  FINAL_STATES,
+  type ConversationStateName,
 } from '../../protocol/index.ts';
 import { defineQuery } from '../runtime/index.ts';
 
-/** States in which a conversation is still open. */
-const OPEN_STATES = ['submitted', 'working', 'input-required'];
 
 function toListItem(status: ConversationStatus): ConversationListItem {
   const { id, state, percent, stage, requester, responder, query, parentId, attempts, error, startedAt, updatedAt, endedAt } = status;
@@ -43,7 +43,7 @@ export function recorderStatsQuery(queries: CommsQueries) {
     handle: async () => {
       const stats = queries.getStats();
       const { byState, total, meanDurationMs } = stats.conversations;
-      const open = OPEN_STATES.reduce((sum, state) => sum + (byState[state] ?? 0), 0);
+      const open = Object.entries(byState).reduce((sum, [state, n]) => (FINAL_STATES.includes(state as ConversationStateName) ? sum : sum + n), 0);
       return {
         at: new Date().toISOString(),
         messages: { total: stats.messages.total, invalid: stats.messages.invalid, bytes: stats.messages.bytes },

@@ -37,11 +37,6 @@ export class StateSweeper {
     this.timers.set(topic, timer);
   }
 
-  /** Topics with a pending clear (for tests and diagnostics). */
-  get pending(): number {
-    return this.timers.size;
-  }
-
   stop(): void {
     for (const timer of this.timers.values()) clearTimeout(timer);
     this.timers.clear();

@@ -36,10 +36,10 @@ export interface QueryHandler<Req extends TSchema = TSchema, Res extends TSchema
 }
 
 /** Well under the broker's packet limit (16 MiB): a query that needs more says so on its definition. */
-export const DEFAULT_MAX_BODY_BYTES = 256 * 1024;
-export const DEFAULT_MAX_STRING_BYTES = 64 * 1024;
+const DEFAULT_MAX_BODY_BYTES = 256 * 1024;
+const DEFAULT_MAX_STRING_BYTES = 64 * 1024;
 /** Room for the envelope's own fields (ids, topics, timestamps) on top of the body. */
-export const ENVELOPE_ALLOWANCE_BYTES = 4 * 1024;
+const ENVELOPE_ALLOWANCE_BYTES = 4 * 1024;
 
 /** The pre-parse limits of one query's request messages (docs/security.md, Bounded work per message). */
 export function requestLimits(handler: Pick<QueryHandler, 'maxBodyBytes' | 'maxStringBytes' | 'maxDepth'>): JsonLimits {

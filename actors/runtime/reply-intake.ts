@@ -66,7 +66,7 @@ export class ReplyIntake {
     const { module, sessionId, replyTopic, log } = this.deps;
     const error = new CommsError('E_FORGED', `${envelope.kind} from ${envelope.from} to ${envelope.to} ignored: conversation ${conversation.id} is ${module}'s request to ${conversation.to}.`);
     log.warn({ code: error.code, id: envelope.id, from: envelope.from, conversationId: conversation.id }, error.message);
-    void Promise.resolve(deadLetterEnvelope(module, sessionId, replyTopic, payload, error, envelope.id))
+    void deadLetterEnvelope(module, sessionId, replyTopic, payload, error, envelope.id)
       .then((letter) => this.deps.publish(Topics.deadletter(module), letter))
       .catch((err: unknown) => log.error({ err }, 'dead letter not published'));
   }

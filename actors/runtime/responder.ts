@@ -10,6 +10,7 @@ import {
   Topics,
   type Envelope,
   type ErrorReply,
+  type JsonLimits,
   type JsonShape,
   type ProgressReport,
   type SchemaRegistry,
@@ -43,15 +44,25 @@ export interface ResponderDeps {
 export class Responder {
   private readonly jobs = new DedupeCache<Job>();
 
+  /** The inbox's scan limits, worked out once per set of handlers instead of per message. */
+  private limits?: { handlers: number; value: JsonLimits };
+
   constructor(private readonly deps: ResponderDeps) {}
+
+  private inboxLimits(): JsonLimits {
+    if (this.limits?.handlers !== this.deps.handlers.size) {
+      const loosest = inboxLimits(this.deps.handlers.values());
+      this.limits = { handlers: this.deps.handlers.size, value: { ...loosest, maxBytes: Math.min(loosest.maxBytes, this.deps.maxMessageBytes) } };
+    }
+    return this.limits.value;
+  }
 
   accept(topic: string, payload: Buffer): void {
     let envelope: Envelope;
     let shape: JsonShape;
     try {
       // Checked on the raw bytes before anything is parsed: a poison message costs a scan, not a stalled module.
-      const limits = inboxLimits(this.deps.handlers.values());
-      ({ envelope, shape } = inspectEnvelope(payload, { ...limits, maxBytes: Math.min(limits.maxBytes, this.deps.maxMessageBytes) }));
+      ({ envelope, shape } = inspectEnvelope(payload, this.inboxLimits()));
     } catch (err) {
       return this.refuse(topic, payload, toCommsError(err, 'E_SCHEMA_INVALID'), salvageFields(payload));
     }

@@ -4,6 +4,7 @@ import { CommsError, isErrorCode } from '../../protocol/index.ts';
 import { buildPdfRequirements, validatePdfFormat, type PdfDocument } from '../../protocol/pdf/index.ts';
 import { extractPdf } from '../../extraction/index.ts';
 import { corpusDir } from './corpus.ts';
+import { rejection } from '../../test/support/rejection.ts';
 
 // The real-world corpus (COMMS_CORPUS; in CI ../shared/corpus beside the repository).
 const CORPUS = corpusDir();
@@ -22,15 +23,6 @@ const manifest: ManifestRow[] = readFileSync(pdf('MANIFEST.tsv'), 'utf8')
     return { file: cols[0]!, pages: cols[2]! };
   });
 
-async function rejection(p: Promise<unknown>): Promise<CommsError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).to.be.instanceOf(CommsError);
-    return e as CommsError;
-  }
-  throw new Error('expected a rejection');
-}
 
 const headers = (d: PdfDocument) => d.blocks.filter((b) => b.blockType === 'SectionHeader');
 
