@@ -2,7 +2,8 @@ import type { Actor } from '../actors/runtime/index.ts';
 import { CommsError, decodeEnvelope, parseTopic, Topics, type ModuleStatus } from '../protocol/index.ts';
 
 /** Upper bound on waiting for the retained statuses when our own status never echoes back. */
-const RETAINED_WAIT_MS = 2_000;
+// Generous: a broker that echoes (aedes, mosquitto) ends the wait at once; only one that never does pays it.
+const RETAINED_WAIT_MS = 10_000;
 
 /**
  * Who is on the bus, from the retained module statuses, for a client that is about to ask a module.
