@@ -1,5 +1,5 @@
 /**
- * Child process of bench/pdf.ts, run as compiled JavaScript (dist/pdf-bench/pdf-child.js) so the
+ * Child process of bench/pdf.ts, run as compiled JavaScript (dist/bench/pdf-child.js) so the
  * numbers are those of the shipped code, not of tsx. Extracts each file given on the command line
  * (FILE or FILE::PASSWORD) and prints one JSON line per file, then one with the process's peak RSS
  * (worker threads included: they share the process).

@@ -1,7 +1,7 @@
 /**
  * PDF extraction benchmark: `npx tsx bench/pdf.ts [--corpus DIR | --pdf FILE]` (also step 3 of
  * `npm run bench`); without either it measures the generated sample article.
- * Builds the extractor to JavaScript (npm run build:pdf), then in one run measures
+ * Builds the extractor to JavaScript (npm run build), then in one run measures
  *  1. speed: pages/s of extractPdf over every readable corpus file, in one process with worker
  *     threads, against `pdftotext -layout` on the same files (ratio = ours / pdftotext);
  *  2. memory: peak RSS of a fresh process extracting the corpus's largest file (by pages),
@@ -26,7 +26,7 @@ if (only !== undefined && !existsSync(only)) {
   process.exit(2);
 }
 const dir = only !== undefined ? `${dirname(only)}/` : `${resolve(corpus as string)}/`;
-const CHILD = `${repo}dist/pdf-bench/pdf-child.js`;
+const CHILD = `${repo}dist/bench/pdf-child.js`;
 
 function passwords(): Map<string, string> {
   const out = new Map<string, string>();
@@ -71,9 +71,9 @@ function poppler(file: string, password?: string): { ms: number; cpuMs: number; 
   return { ms, cpuMs: m ? (Number(m[2]) + Number(m[3])) * 1000 : Number.NaN, rssMb: m ? Number(m[1]) / 1024 : Number.NaN };
 }
 
-const build = spawnSync('npm', ['run', '-s', 'build:pdf'], { cwd: repo, stdio: 'inherit' });
+const build = spawnSync(process.execPath, ['scripts/build.mjs', '--if-stale', '--quiet'], { cwd: repo, stdio: 'inherit' });
 if (build.status !== 0) {
-  console.error('bench/pdf: npm run build:pdf failed');
+  console.error('bench/pdf: npm run build failed');
   process.exit(1);
 }
 if (spawnSync('pdftotext', ['-v']).error) {

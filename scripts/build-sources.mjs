@@ -26,3 +26,9 @@ export function newestSource(repo) {
   for (const f of EXTRA_ENTRIES) newest = Math.max(newest, statSync(join(repo, f)).mtimeMs);
   return newest;
 }
+
+/** dist exists and its stamp is at least as new as every compiled source. */
+export function distIsFresh(repo) {
+  const stamp = join(repo, 'dist', STAMP);
+  return existsSync(stamp) && statSync(stamp).mtimeMs >= newestSource(repo);
+}

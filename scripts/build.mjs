@@ -6,16 +6,18 @@
  * hook, so tests never run a stale dist. Plain JavaScript on purpose: it must run before anything
  * is compiled. esbuild only strips types (one file at a time); `npm run typecheck` checks them.
  *
- * Usage: node scripts/build.mjs [--check]   (--check: exit 1 when dist is missing or stale, build nothing)
+ * Usage: node scripts/build.mjs [--check | --if-stale] [--quiet]
+ *   --check     exit 1 when dist is missing or stale, build nothing
+ *   --if-stale  build only when dist is missing or stale (the test suite's root hook)
  */
-import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { cpSync, existsSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
-import { SOURCE_DIRS, EXTRA_ENTRIES, STAMP, newestSource } from './build-sources.mjs';
+import { SOURCE_DIRS, EXTRA_ENTRIES, STAMP, distIsFresh } from './build-sources.mjs';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const dist = join(repo, 'dist');
+const quiet = process.argv.includes('--quiet');
 
 /** Every .ts file under the shipped folders (tests and type-only declaration files left out). */
 function entries() {
@@ -48,26 +50,37 @@ const keepModules = {
 };
 
 /** Non-TypeScript files a compiled module reads beside itself (the dashboard's page and scripts). */
-function copyAssets() {
+function copyAssets(out) {
   const src = join(repo, 'dashboard');
   for (const name of readdirSync(src)) {
-    if (!name.endsWith('.ts')) cpSync(join(src, name), join(dist, 'dashboard', name));
+    if (!name.endsWith('.ts')) cpSync(join(src, name), join(out, 'dashboard', name));
   }
 }
 
 if (process.argv.includes('--check')) {
-  const stamp = join(dist, STAMP);
-  const fresh = existsSync(stamp) && statSync(stamp).mtimeMs >= newestSource(repo);
+  const fresh = distIsFresh(repo);
   console.log(fresh ? 'dist is up to date' : 'dist is missing or older than the sources: run npm run build');
   process.exit(fresh ? 0 : 1);
+}
+if (process.argv.includes('--if-stale') && distIsFresh(repo)) process.exit(0);
+
+let esbuild;
+try {
+  esbuild = await import('esbuild');
+} catch {
+  // A production-only install has no esbuild: bin/comms.js then runs the TypeScript through tsx.
+  console.log('build: esbuild is not installed (dev dependency); skipped, comms will run the TypeScript through tsx');
+  process.exit(0);
 }
 
 const started = performance.now();
 const files = entries();
-rmSync(dist, { recursive: true, force: true });
-await build({
+// Build beside dist and swap it in, so a process reading dist never sees a half-written tree.
+const next = `${dist}.next-${process.pid}`;
+rmSync(next, { recursive: true, force: true });
+await esbuild.build({
   entryPoints: files,
-  outdir: dist,
+  outdir: next,
   outbase: repo,
   bundle: true,
   plugins: [keepModules],
@@ -77,9 +90,12 @@ await build({
   sourcemap: false,
   logLevel: 'error',
 });
-copyAssets();
-mkdirSync(dirname(join(dist, STAMP)), { recursive: true });
-writeFileSync(join(dist, STAMP), `${new Date().toISOString()}\n`);
-if (!process.argv.includes('--quiet')) {
+copyAssets(next);
+writeFileSync(join(next, STAMP), `${new Date().toISOString()}\n`);
+const old = `${dist}.old-${process.pid}`;
+if (existsSync(dist)) renameSync(dist, old);
+renameSync(next, dist);
+rmSync(old, { recursive: true, force: true });
+if (!quiet) {
   console.log(`build: ${files.length} files -> ${relative(repo, dist)}/ in ${Math.round(performance.now() - started)} ms`);
 }

@@ -36,7 +36,7 @@ type Fault = 'none' | 'recorder-kill' | 'broker-kill';
 type BrokerKind = 'embedded' | 'mosquitto';
 
 function tsx(args: string[], ready: RegExp): Promise<{ child: ChildProcess; line: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts', ...args], { cwd: repo, env: { ...process.env, COMMS_LOG_LEVEL: 'silent' }, stdio: ['ignore', 'pipe', 'ignore'] });
+  const child = spawn(process.execPath, [join(repo, 'bin', 'comms.js'), ...args], { cwd: repo, env: { ...process.env, COMMS_LOG_LEVEL: 'silent' }, stdio: ['ignore', 'pipe', 'ignore'] });
   return new Promise((resolve, reject) => {
     let out = '';
     child.stdout?.on('data', (chunk: Buffer) => {

@@ -16,7 +16,7 @@ const children = new Set<ChildProcess>();
 
 /** `comms broker` as a child process; resolves with its URL once it listens. */
 async function spawnBroker(statePath: string, port = 0): Promise<{ child: ChildProcess; url: string; port: number }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'broker', '--port', String(port), '--state', statePath], {
+  const child = spawn(process.execPath, [join(repo, 'bin', 'comms.js'), 'broker', '--port', String(port), '--state', statePath], {
     cwd: repo,
     env: { ...process.env, COMMS_LOG_LEVEL: 'silent' },
     stdio: ['ignore', 'pipe', 'ignore'],

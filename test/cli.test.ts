@@ -19,7 +19,7 @@ function comms(...args: string[]): Promise<{ stdout: string; stderr: string }> {
 }
 
 function commsWithEnv(env: Record<string, string>, ...args: string[]): Promise<{ stdout: string; stderr: string }> {
-  return run(process.execPath, ['--import', 'tsx', 'cli/main.ts', ...args], { cwd: repo, env: { ...process.env, COMMS_LOG_LEVEL: 'silent', ...env } });
+  return run(process.execPath, [join(repo, 'bin', 'comms.js'), ...args], { cwd: repo, env: { ...process.env, COMMS_LOG_LEVEL: 'silent', ...env } });
 }
 
 describe('comms CLI', function () {
@@ -84,7 +84,7 @@ describe('comms CLI', function () {
     execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost', '-keyout', key, '-out', cert], { stdio: 'ignore' });
     expectCliError(await commsRun(['broker', '--port', '0', '--tls-key', key]), 'E_CONFIG_INVALID');
 
-    const broker = spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'broker', '--state', 'memory', '--port', '0', '--tls-port', '0', '--tls-key', key, '--tls-cert', cert], { cwd: repo, env: { ...process.env, COMMS_LOG_LEVEL: 'silent' } });
+    const broker = spawn(process.execPath, [join(repo, 'bin', 'comms.js'), 'broker', '--state', 'memory', '--port', '0', '--tls-port', '0', '--tls-key', key, '--tls-cert', cert], { cwd: repo, env: { ...process.env, COMMS_LOG_LEVEL: 'silent' } });
     try {
       const line = await new Promise<string>((resolve, reject) => {
         broker.stdout.on('data', (chunk: Buffer) => resolve(chunk.toString()));

@@ -16,7 +16,7 @@ describe('npm start (comms up --demo)', function () {
   it('runs the flagship on the embedded defaults with security on, prints it and leaves the records behind', async () => {
     const data = mkdtempSync(join(tmpdir(), 'comms-demo-'));
     try {
-      const { stdout } = await run(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'up', '--demo', '--data', data, '--max-pages', '3'], {
+      const { stdout } = await run(process.execPath, [join(repo, 'bin', 'comms.js'), 'up', '--demo', '--data', data, '--max-pages', '3'], {
         cwd: repo,
         env: { ...process.env, COMMS_LOG_LEVEL: 'warn' },
       });

@@ -35,7 +35,7 @@ function recordedCompleted(recorder: Recorder, conversationId: string) {
 }
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
-const cliArgs = (args: string[]) => ['--import', 'tsx', 'cli/main.ts', ...args];
+const cliArgs = (args: string[]) => [join(repo, 'bin', 'comms.js'), ...args];
 const cliEnv = { ...process.env, COMMS_LOG_LEVEL: 'silent' };
 
 /** Start a long-running `comms` command; resolves with the process once a stdout line matches `ready`. */

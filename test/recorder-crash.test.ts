@@ -13,7 +13,7 @@ import { createLogger } from '../logging/index.ts';
 const repo = fileURLToPath(new URL('..', import.meta.url));
 
 function startRecorderProcess(url: string, db: string): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'recorder', '--url', url, '--db', db], {
+  return spawn(process.execPath, [join(repo, 'bin', 'comms.js'), 'recorder', '--url', url, '--db', db], {
     cwd: repo,
     env: { ...process.env, COMMS_LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'ignore', 'inherit'],
