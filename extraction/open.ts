@@ -54,6 +54,9 @@ export async function openPdf(path: string, password?: string, given?: Uint8Arra
     cMapPacked: true,
     verbosity: VerbosityLevel.ERRORS,
     stopAtErrors: false,
+    // Text extraction never needs pixels: pdf.js drops images before decoding them, and
+    // image-boxes.ts finds where they were painted from the graphics state left behind.
+    maxImageSize: 0,
   });
   try {
     const doc = await task.promise;

@@ -1,46 +1,10 @@
-import { AnnotationMode, OPS, type PDFDocumentProxy } from 'pdfjs-dist/legacy/build/pdf.mjs';
+import { AnnotationMode, type PDFDocumentProxy } from 'pdfjs-dist/legacy/build/pdf.mjs';
 import type { FontStyles } from './fonts.ts';
-import { apply, boxOfPoints, multiply, type Box, type Matrix } from './geometry.ts';
+import type { Box, Matrix } from './geometry.ts';
+import { imageBoxes } from './image-boxes.ts';
 import { figureBoxes, layoutPage } from './layout.ts';
 import { buildSegments } from './segments.ts';
 import type { PageLayout } from './types.ts';
-
-const IMAGE_OPS = new Set<number>([
-  OPS.paintImageXObject,
-  OPS.paintInlineImageXObject,
-  OPS.paintInlineImageXObjectGroup,
-  OPS.paintImageXObjectRepeat,
-  OPS.paintImageMaskXObject,
-  OPS.paintImageMaskXObjectGroup,
-  OPS.paintImageMaskXObjectRepeat,
-  OPS.paintSolidColorImageMask,
-]);
-
-/** Where images are painted: each image fills the unit square of the current transform. */
-function imageBoxes(fnArray: number[], argsArray: unknown[], viewportTransform: Matrix): Box[] {
-  let ctm: Matrix = [1, 0, 0, 1, 0, 0];
-  const stack: Matrix[] = [];
-  const boxes: Box[] = [];
-  for (let i = 0; i < fnArray.length; i++) {
-    const fn = fnArray[i]!;
-    if (fn === OPS.save) stack.push(ctm);
-    else if (fn === OPS.restore) ctm = stack.pop() ?? ctm;
-    else if (fn === OPS.transform) {
-      const a = argsArray[i] as number[] | null;
-      if (Array.isArray(a) && a.length >= 6) ctm = multiply(ctm, a);
-    } else if (fn === OPS.paintFormXObjectBegin) {
-      stack.push(ctm);
-      const a = argsArray[i] as unknown[] | null;
-      const m = Array.isArray(a) ? a[0] : undefined;
-      if (Array.isArray(m) && m.length >= 6) ctm = multiply(ctm, m as number[]);
-    } else if (fn === OPS.paintFormXObjectEnd) ctm = stack.pop() ?? ctm;
-    else if (IMAGE_OPS.has(fn)) {
-      const m = multiply(viewportTransform, ctm);
-      boxes.push(boxOfPoints([apply(m, 0, 0), apply(m, 1, 0), apply(m, 0, 1), apply(m, 1, 1)]));
-    }
-  }
-  return boxes;
-}
 
 /**
  * Read one page into blocks. The operator list is needed for images and to load fonts (their
