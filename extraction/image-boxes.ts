@@ -12,6 +12,8 @@ import { apply, boxOfPoints, multiply, type Box, type Matrix } from './geometry.
  * nothing (no text, path, shading or image; clipping paths and state changes are not painting)
  * marks a dropped image, and the unit square under its transform is the image's box. Small inline
  * images, which pdf.js still decodes, are taken from their paint operators as before.
+ * Limit: a group that scales by 8 or more and paints nothing looks exactly like a dropped image and
+ * is counted as one; no corpus page has one.
  * Evidence: on all 843 pages of the visible corpus these boxes (8 pt or more a side) equal the
  * boxes of a full decode.
  */
