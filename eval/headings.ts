@@ -21,6 +21,7 @@ import { openPdf } from '../extraction/open.ts';
 import { readOutline } from '../extraction/outline.ts';
 import { CommsError } from '../protocol/errors.ts';
 import { matchHeadings, type FoundHeading, type TruthEntry } from './match.ts';
+import { splitPrinted } from './printed.ts';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 
@@ -71,6 +72,11 @@ interface FileRecord {
   recall: number;
   precision: number;
   textChars: number;
+  /** Entries whose title is printed on their page +-1 (see printed.ts), and how many of them matched. */
+  printed: number;
+  printedMatched: number;
+  notInText: number;
+  noTextLayer: number;
   missed?: TruthEntry[];
   spurious?: FoundHeading[];
 }
@@ -86,7 +92,7 @@ const files = readdirSync(dir)
   .sort();
 const records: FileRecord[] = [];
 console.log(`Heading eval against PDF outlines (outline ignored by the extractor), corpus ${dir}`);
-console.log(`${pad('file', 42)}${lpad('outline', 8)}${lpad('found', 7)}${lpad('matched', 8)}${lpad('recall', 8)}${lpad('precision', 10)}`);
+console.log(`${pad('file', 42)}${lpad('outline', 8)}${lpad('found', 7)}${lpad('matched', 8)}${lpad('recall', 8)}${lpad('precision', 10)}${lpad('printed', 9)}${lpad('recall/printed', 16)}`);
 for (const f of files) {
   const path = join(dir, f);
   let gt: Awaited<ReturnType<typeof groundTruth>>;
@@ -106,6 +112,11 @@ for (const f of files) {
     found.push(h);
   }
   const m = matchHeadings(gt.truth, found);
+  const pageText = (doc.pages ?? []).map(() => '');
+  for (const b of doc.blocks) if (b.page < pageText.length) pageText[b.page] += ` ${b.text}`;
+  const split = splitPrinted(gt.truth, pageText);
+  const printedSet = new Set(split.printed);
+  const printedMatched = m.matched.filter((x) => printedSet.has(gt.truth[x.truth]!)).length;
   const rec: FileRecord = {
     file: f,
     outline: gt.truth.length,
@@ -115,11 +126,15 @@ for (const f of files) {
     recall: gt.truth.length ? m.matched.length / gt.truth.length : 0,
     precision: found.length ? m.matched.length / found.length : 0,
     textChars: (doc.pages ?? []).reduce((n, p) => n + p.textChars, 0),
+    printed: split.printed.length,
+    printedMatched,
+    notInText: split.notInText.length,
+    noTextLayer: split.noTextLayer.length,
     missed: m.unmatchedTruth.map((i) => gt.truth[i]!),
     spurious: m.unmatchedFound.map((i) => found[i]!),
   };
   records.push(rec);
-  console.log(`${pad(f, 42)}${lpad(rec.outline, 8)}${lpad(rec.found, 7)}${lpad(rec.matched, 8)}${lpad(pct(rec.matched, rec.outline), 8)}${lpad(pct(rec.matched, rec.found), 10)}`);
+  console.log(`${pad(f, 42)}${lpad(rec.outline, 8)}${lpad(rec.found, 7)}${lpad(rec.matched, 8)}${lpad(pct(rec.matched, rec.outline), 8)}${lpad(pct(rec.matched, rec.found), 10)}${lpad(rec.printed, 9)}${lpad(pct(rec.printedMatched, rec.printed), 16)}`);
   if (args.verbose) {
     for (const t of rec.missed ?? []) console.log(`    missed  p${t.page + 1} ${t.title}`);
     for (const h of (rec.spurious ?? []).slice(0, 40)) console.log(`    extra   p${h.page + 1} ${h.text.slice(0, 100)}`);
@@ -128,13 +143,22 @@ for (const f of files) {
 const total = records.reduce((n, r) => n + r.outline, 0);
 const found = records.reduce((n, r) => n + r.found, 0);
 const matched = records.reduce((n, r) => n + r.matched, 0);
-console.log(`${pad('MICRO', 42)}${lpad(total, 8)}${lpad(found, 7)}${lpad(matched, 8)}${lpad(pct(matched, total), 8)}${lpad(pct(matched, found), 10)}`);
-const zero = records.filter((r) => r.matched === 0 && r.textChars > 0).map((r) => r.file);
-if (zero.length) console.log(`files at 0 recall with a text layer: ${zero.join(', ')}`);
+const printed = records.reduce((n, r) => n + r.printed, 0);
+const printedMatched = records.reduce((n, r) => n + r.printedMatched, 0);
+console.log(
+  `${pad('MICRO', 42)}${lpad(total, 8)}${lpad(found, 7)}${lpad(matched, 8)}${lpad(pct(matched, total), 8)}${lpad(pct(matched, found), 10)}${lpad(printed, 9)}${lpad(pct(printedMatched, printed), 16)}`,
+);
+for (const r of records.filter((x) => x.matched === 0 && x.textChars > 0)) {
+  const why = [
+    r.notInText ? `${r.notInText} of ${r.outline} outline titles are not printed on their page +-1` : '',
+    r.noTextLayer ? `${r.noTextLayer} of ${r.outline} point at pages without a text layer` : '',
+  ].filter(Boolean);
+  console.log(`0 recall: ${r.file}${why.length ? ` (${why.join('; ')})` : ''}`);
+}
 const out = args.out ?? join(repo, 'eval', 'out', 'headings.json');
 mkdirSync(dirname(out), { recursive: true });
 writeFileSync(
   out,
-  JSON.stringify({ corpus: dir, at: new Date().toISOString(), micro: { outline: total, found, matched, recall: total ? matched / total : 0, precision: found ? matched / found : 0 }, files: records }, null, 2),
+  JSON.stringify({ corpus: dir, at: new Date().toISOString(), micro: { outline: total, found, matched, recall: total ? matched / total : 0, precision: found ? matched / found : 0, printed, printedMatched }, files: records }, null, 2),
 );
 console.log(`run record: ${out}`);
