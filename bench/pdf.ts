@@ -5,7 +5,9 @@
  *  1. speed: pages/s of extractPdf over every readable corpus file, in one process with worker
  *     threads, against `pdftotext -layout` on the same files (ratio = ours / pdftotext);
  *  2. memory: peak RSS of a fresh process extracting the corpus's largest file (by pages),
- *     against pdftotext's on the same file.
+ *     against pdftotext's on the same file;
+ *  3. start-up: wall time and peak RSS of `comms --help` and of a fresh extraction of one small
+ *     file, compiled JavaScript (dist/) against the same code run through tsx (median of 3).
  * Heading quality is measured by `npm run eval`.
  */
 import { spawnSync } from 'node:child_process';
@@ -128,4 +130,32 @@ if (biggest) {
   const name = biggest.file.slice(dir.length);
   console.log(`\n2. Memory on the largest file, ${name} (${biggest.pages} pages), fresh process`);
   console.log(`peak RSS: extractPdf ${mem.maxRssMb.toFixed(0)} MB, pdftotext -layout ${p ? p.rssMb.toFixed(0) : 'n/a'} MB (target <= 300 MB on a 1,400-page file).`);
+}
+
+/** Median wall ms and peak RSS (MB, GNU time when present) of `node ARGS` over three runs. */
+function startup(nodeArgs: string[], env: NodeJS.ProcessEnv = {}): { ms: number; rssMb: number } {
+  const timeBin = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
+  const runs: Array<{ ms: number; rssMb: number }> = [];
+  for (let i = 0; i < 3; i++) {
+    const t0 = performance.now();
+    const r = timeBin
+      ? spawnSync(timeBin, ['-f', '%M', process.execPath, ...nodeArgs], { cwd: repo, encoding: 'utf8', env: { ...process.env, COMMS_LOG_LEVEL: 'silent', ...env } })
+      : spawnSync(process.execPath, nodeArgs, { cwd: repo, encoding: 'utf8', env: { ...process.env, COMMS_LOG_LEVEL: 'silent', ...env } });
+    const m = /(\d+)\s*$/.exec(r.stderr ?? '');
+    runs.push({ ms: performance.now() - t0, rssMb: m ? Number(m[1]) / 1024 : Number.NaN });
+  }
+  runs.sort((a, b) => a.ms - b.ms);
+  return runs[1]!;
+}
+
+const small = only ?? `${dir}${files.find((f) => f.startsWith('misc_tagged')) ?? files[0]}`;
+const cases: Array<[string, string[], string[], NodeJS.ProcessEnv?]> = [
+  ['comms --help', ['bin/comms.js', '--help'], ['bin/comms.js', '--help'], { COMMS_RUN_SOURCE: '1' }],
+  [`extract ${basename(small)}`, [CHILD, small], ['--import', 'tsx', 'bench/pdf-child.ts', small]],
+];
+console.log('\n3. Start-up, fresh process (median of 3): compiled JavaScript in dist/ against the same code through tsx');
+for (const [name, compiled, source, env] of cases) {
+  const c = startup(compiled);
+  const t = startup(source, env);
+  console.log(`${pad(name, 42)} compiled ${(c.ms / 1000).toFixed(2)} s ${c.rssMb.toFixed(0)} MB; tsx ${(t.ms / 1000).toFixed(2)} s ${t.rssMb.toFixed(0)} MB; ${(t.ms / c.ms).toFixed(2)}x faster`);
 }
