@@ -3,6 +3,7 @@ import type { TextItem, TextStyle } from 'pdfjs-dist/types/src/display/api';
 import { decodeRun } from './decode.ts';
 import type { FontStyles } from './fonts.ts';
 import { multiply, toFrame } from './geometry.ts';
+import { crossesGutter, findGutters, type Gutter } from './gutters.ts';
 import type { Segment } from './types.ts';
 
 /** One text item placed in its direction's frame. */
@@ -100,9 +101,10 @@ export function buildSegments(
   let lineId = 0;
   for (const [key, g] of [...byAngle.entries()].sort((a, b) => b[1].items.length - a[1].items.length)) {
     const lines = groupLines(g.items);
+    const gutters = findGutters(lines);
     const segments: Segment[] = [];
     for (const line of lines) {
-      for (const seg of splitLine(line)) segments.push(toSegment(seg, lineId));
+      for (const seg of splitLine(line, gutters)) segments.push(toSegment(seg, lineId));
       lineId++;
     }
     groups.push({ angle: (key * Math.PI) / 180, cos: g.cos, sin: g.sin, segments });
@@ -139,14 +141,14 @@ function groupLines(items: Placed[]): Placed[][] {
   return lines.map((l) => l.items.sort((a, b) => a.x0 - b.x0));
 }
 
-function splitLine(items: Placed[]): Placed[][] {
+function splitLine(items: Placed[], gutters: readonly Gutter[]): Placed[][] {
   const out: Placed[][] = [];
   let cur: Placed[] = [];
   let right = -Infinity;
   for (const it of items) {
     const em = Math.max(it.size, cur.length ? cur[cur.length - 1]!.size : 0);
     const gap = it.x0 - right;
-    if (cur.length > 0 && gap > 0.9 * em) {
+    if (cur.length > 0 && (gap > 0.9 * em || (gap > 0 && crossesGutter(right, it.x0, gutters)))) {
       const soFar = cur.map((c) => c.text).join('').trim();
       // A bullet or number set apart by a tab still belongs to its item.
       if (!(LIST_MARKER.test(soFar) && gap < 5 * em)) {
