@@ -1,9 +1,6 @@
 import { expect } from 'chai';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import PDFDocument from 'pdfkit';
 import { extractPdf } from '../extraction/index.ts';
+import { generatedPdfs } from './support/generated-pdf.ts';
 
 /**
  * Two columns under a full-width title, every line placed explicitly (each names its column and
@@ -12,13 +9,8 @@ import { extractPdf } from '../extraction/index.ts';
  * column cut keeps the whole left column first. `gutter` is the white space between the longest
  * left line and the right column.
  */
-function twoColumnPdf(gutter: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const doc = new PDFDocument({ size: 'A4', margin: 50, compress: false, info: { CreationDate: new Date(0) } });
-    const chunks: Buffer[] = [];
-    doc.on('data', (c: Buffer) => chunks.push(c));
-    doc.on('end', () => resolve(Buffer.concat(chunks)));
-    doc.on('error', reject);
+function drawTwoColumns(gutter: number): (doc: PDFKit.PDFDocument) => void {
+  return (doc) => {
     const line = (name: string, i: number) => `${name}${i} alpha beta gamma delta epsilon zeta eta.`;
     doc.font('Helvetica').fontSize(10);
     doc.text('A Title Set Across Both Columns', 50, 50, { width: 495, align: 'center', lineBreak: false });
@@ -27,22 +19,16 @@ function twoColumnPdf(gutter: number): Promise<Buffer> {
       doc.text(line('Left', i), 50, 80 + i * 12 + (i >= 12 ? 12 : 0), { lineBreak: false });
       doc.text(line('Right', i), rightX, 80 + i * 12, { lineBreak: false });
     }
-    doc.end();
-  });
+  };
 }
 
 describe('reading order of two columns', function () {
   this.timeout(60_000);
-  let dir: string;
-  before(() => {
-    dir = mkdtempSync(join(tmpdir(), 'comms-columns-'));
-  });
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  const pdfs = generatedPdfs('comms-columns-');
 
   for (const gutter of [7, 12, 24]) {
     it(`reads the left column to its end before the right one (gutter ${gutter} pt under a full-width title)`, async () => {
-      const path = join(dir, `columns-${gutter}.pdf`);
-      writeFileSync(path, await twoColumnPdf(gutter));
+      const path = await pdfs.write(`columns-${gutter}.pdf`, drawTwoColumns(gutter));
       const d = await extractPdf(path, { workers: 0 });
       const text = d.blocks.map((b) => b.text).join('\n');
       const order = [...text.matchAll(/\b(Left|Right)(\d+)\b/g)].map((m) => `${m[1]}${m[2]}`);

@@ -1,36 +1,14 @@
 import { expect } from 'chai';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import PDFDocument from 'pdfkit';
 import { extractPdf } from '../extraction/index.ts';
 import { chartPng, scanPng } from '../samples/png.ts';
-
-/** A one-page PDF drawn by `draw` (pdfkit, letter size, no compression so it stays readable). */
-function pdfOf(draw: (doc: PDFKit.PDFDocument) => void): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const doc = new PDFDocument({ size: 'LETTER', margin: 0, compress: false, info: { CreationDate: new Date(0) } });
-    const chunks: Buffer[] = [];
-    doc.on('data', (c: Buffer) => chunks.push(c));
-    doc.on('end', () => resolve(Buffer.concat(chunks)));
-    doc.on('error', reject);
-    draw(doc);
-    doc.end();
-  });
-}
+import { generatedPdfs } from './support/generated-pdf.ts';
 
 describe('image boxes without decoding images', function () {
   this.timeout(60_000);
-  let dir: string;
-  before(() => {
-    dir = mkdtempSync(join(tmpdir(), 'comms-images-'));
-  });
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  const pdfs = generatedPdfs('comms-images-');
 
   async function extract(name: string, draw: (doc: PDFKit.PDFDocument) => void) {
-    const path = join(dir, name);
-    writeFileSync(path, await pdfOf(draw));
-    return extractPdf(path, { workers: 0 });
+    return extractPdf(await pdfs.write(name, draw, 'LETTER'), { workers: 0 });
   }
 
   it('places each painted image where it is drawn, and counts no empty transformed group as one', async () => {
