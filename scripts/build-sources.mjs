@@ -1,12 +1,21 @@
 /**
  * What `scripts/build.mjs` compiles, and the staleness test shared by the build and bin/comms.js:
- * dist is stale when any file under these folders (or package.json) is newer than dist's stamp.
+ * dist is stale when any file under these folders (or package.json, tsconfig.json) is newer than dist's stamp.
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-/** Folders whose code runs in the shipped system (tests, eval, docs tooling and scripts excluded). */
-export const SOURCE_DIRS = ['actors', 'broker', 'cli', 'conversion', 'dashboard', 'extraction', 'ingest', 'instances', 'logging', 'protocol', 'samples', 'security', 'state-machines', 'storage', 'system'];
+/** Folders of tsconfig.json's `include` that hold no shipped code (tests, measurements, examples). */
+const NOT_SHIPPED = new Set(['test', 'bench', 'eval', 'examples', 'docs', 'scripts']);
+
+/**
+ * Folders whose code runs in the shipped system: every folder tsconfig.json type-checks, minus
+ * tests and tools, so a new top-level folder is compiled without touching this file.
+ */
+export const SOURCE_DIRS = (JSON.parse(readFileSync(fileURLToPath(new URL('../tsconfig.json', import.meta.url)), 'utf8')).include ?? []).filter(
+  (d) => !NOT_SHIPPED.has(d),
+);
 /** Single files compiled besides those folders: the benchmark's extraction child. */
 export const EXTRA_ENTRIES = ['bench/pdf-child.ts'];
 /** Written last by a successful build. */
@@ -14,7 +23,7 @@ export const STAMP = '.build-stamp';
 
 /** Newest modification time (ms) among the compiled sources and package.json. */
 export function newestSource(repo) {
-  let newest = statSync(join(repo, 'package.json')).mtimeMs;
+  let newest = Math.max(statSync(join(repo, 'package.json')).mtimeMs, statSync(join(repo, 'tsconfig.json')).mtimeMs);
   const walk = (dir) => {
     for (const e of readdirSync(dir, { withFileTypes: true })) {
       const p = join(dir, e.name);
