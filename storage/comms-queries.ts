@@ -1,6 +1,8 @@
 import type { Database } from 'better-sqlite3';
 import { CommsError, Topics, type ConversationEvent, type ConversationStateName, type ErrorReply } from '../protocol/index.ts';
 import { openReader } from './database.ts';
+import { topicOf } from './log-keys.ts';
+import { decodePayload } from './payload-codec.ts';
 import { conversationPageWhere, type ConversationPageFilter } from './conversation-page.ts';
 
 export interface ConversationStatus {
@@ -39,8 +41,10 @@ export interface RecordedMessage {
   errorMessage: string | null;
   retained: boolean;
   receivedAt: string;
-  /** The payload parsed as JSON when it is JSON, else its UTF-8 text (or base64 when not text). */
+  /** The payload parsed as JSON when it is JSON, else its UTF-8 text (or base64 when not text); null when elided. */
   payload: unknown;
+  /** A conversation state snapshot whose bytes were not kept: it repeats the event of the same seq (docs/storage.md). */
+  elided?: true;
 }
 
 export interface CommsStats {
@@ -131,16 +135,22 @@ interface ConversationRow {
 
 interface MessageRow {
   seq: number;
-  topic: string;
+  topic_name: string;
+  conversation_id: string | null;
   message_id: string | null;
   kind: string | null;
   valid: number;
   error_code: string | null;
   error_message: string | null;
   retained: number;
-  received_at: string;
-  payload: Buffer;
+  received_at: number;
+  payload: Buffer | null;
 }
+
+/** message_log with its interned topic and conversation id (docs/storage.md, Tables). */
+const MESSAGE_ROWS = `SELECT l.seq, t.name AS topic_name, k.id AS conversation_id, l.message_id, l.kind, l.valid, l.error_code, l.error_message,
+  l.retained, l.received_at, l.payload FROM message_log l JOIN topics t ON t.id = l.topic LEFT JOIN conversation_keys k ON k.n = l.conv`;
+const CONV = '(SELECT n FROM conversation_keys WHERE id = ?)';
 
 /**
  * The read side of the recorder's database: status, listings, events since a seq, stats and
@@ -187,14 +197,14 @@ export class CommsQueries {
   /** Events with seq greater than `afterSeq`, in order: a watcher that reconnects asks for these, so it sees no gap. */
   getConversationEvents(conversationId: string, afterSeq = 0): RecordedEvent[] {
     const rows = this.db
-      .prepare('SELECT seq, message_id, at, body FROM conversation_events WHERE conversation_id = ? AND seq > ? ORDER BY seq')
-      .all(conversationId, afterSeq) as Array<{ seq: number; message_id: string; at: string; body: string }>;
-    return rows.map((r) => ({ seq: r.seq, messageId: r.message_id, at: r.at, event: JSON.parse(r.body) as ConversationEvent }));
+      .prepare(`SELECT e.seq, l.message_id, l.received_at, l.payload FROM conversation_log e JOIN message_log l ON l.seq = e.message_seq WHERE e.conv = ${CONV} AND e.seq > ? ORDER BY e.seq`)
+      .all(conversationId, afterSeq) as Array<{ seq: number; message_id: string; received_at: number; payload: Buffer }>;
+    return rows.map((r) => ({ seq: r.seq, messageId: r.message_id, at: isoOf(r.received_at), event: envelopeBody(r.payload) as ConversationEvent }));
   }
 
   /** Every recorded message of a conversation (requests, progress, replies, events), in arrival order. */
   getConversationMessages(conversationId: string): RecordedMessage[] {
-    const rows = this.db.prepare('SELECT * FROM messages WHERE conversation_id = ? ORDER BY seq').all(conversationId) as MessageRow[];
+    const rows = this.db.prepare(`${MESSAGE_ROWS} WHERE l.conv = ${CONV} ORDER BY l.seq`).all(conversationId) as MessageRow[];
     return rows.map(toMessage);
   }
 
@@ -202,8 +212,8 @@ export class CommsQueries {
   listMessages(options: { afterSeq?: number; limit?: number; topicPrefix?: string; invalidOnly?: boolean } = {}): RecordedMessage[] {
     const rows = this.db
       .prepare(
-        `SELECT * FROM messages WHERE seq > @after ${options.topicPrefix ? 'AND substr(topic, 1, length(@prefix)) = @prefix' : ''}
-         ${options.invalidOnly ? 'AND valid = 0' : ''} ORDER BY seq LIMIT @limit`,
+        `${MESSAGE_ROWS} WHERE l.seq > @after ${options.topicPrefix ? `AND substr(${TOPIC_TEXT}, 1, length(@prefix)) = @prefix` : ''}
+         ${options.invalidOnly ? 'AND l.valid = 0' : ''} ORDER BY l.seq LIMIT @limit`,
       )
       .all({ after: options.afterSeq ?? 0, limit: options.limit ?? 1000, prefix: options.topicPrefix ?? '' }) as MessageRow[];
     return rows.map(toMessage);
@@ -219,11 +229,11 @@ export class CommsQueries {
   }
 
   getStats(): CommsStats {
-    const totals = this.db.prepare('SELECT COUNT(*) AS total, COALESCE(SUM(valid = 0), 0) AS invalid, COALESCE(SUM(size), 0) AS bytes FROM messages').get() as { total: number; invalid: number; bytes: number };
-    const byKind = Object.fromEntries((this.db.prepare("SELECT COALESCE(kind, 'invalid-or-clear') AS k, COUNT(*) AS n FROM messages GROUP BY k").all() as Array<{ k: string; n: number }>).map((r) => [r.k, r.n]));
+    const totals = this.db.prepare('SELECT COUNT(*) AS total, COALESCE(SUM(valid = 0), 0) AS invalid, COALESCE(SUM(size), 0) AS bytes FROM message_log').get() as { total: number; invalid: number; bytes: number };
+    const byKind = Object.fromEntries((this.db.prepare("SELECT COALESCE(kind, 'invalid-or-clear') AS k, COUNT(*) AS n FROM message_log GROUP BY k").all() as Array<{ k: string; n: number }>).map((r) => [r.k, r.n]));
     const byState = Object.fromEntries((this.db.prepare('SELECT state, COUNT(*) AS n FROM conversations GROUP BY state').all() as Array<{ state: string; n: number }>).map((r) => [r.state, r.n]));
     const duration = this.db.prepare("SELECT AVG((julianday(ended_at) - julianday(started_at)) * 86400000.0) AS ms FROM conversations WHERE ended_at IS NOT NULL").get() as { ms: number | null };
-    const deadLetters = (this.db.prepare('SELECT COUNT(*) AS n FROM messages WHERE substr(topic, 1, length(?)) = ?').get(Topics.deadLetterPrefix, Topics.deadLetterPrefix) as { n: number }).n;
+    const deadLetters = (this.db.prepare('SELECT COUNT(*) AS n FROM message_log l JOIN topics t ON t.id = l.topic WHERE substr(t.name, 1, length(?)) = ?').get(Topics.deadLetterPrefix, Topics.deadLetterPrefix) as { n: number }).n;
     const total = Object.values(byState).reduce((a, b) => a + b, 0);
     return {
       messages: { ...totals, byKind },
@@ -288,8 +298,8 @@ export class CommsQueries {
   private toStatus(row: ConversationRow, withResult = true): ConversationStatus {
     let result: unknown = null;
     if (withResult && row.result_message_id) {
-      const reply = this.db.prepare("SELECT payload FROM messages WHERE message_id = ? AND kind = 'reply'").get(row.result_message_id) as { payload: Buffer } | undefined;
-      if (reply) result = (JSON.parse(reply.payload.toString('utf8')) as { body: unknown }).body;
+      const reply = this.db.prepare(`SELECT payload FROM message_log WHERE conv = ${CONV} AND message_id = ? AND kind = 'reply'`).get(row.id, row.result_message_id) as { payload: Buffer | null } | undefined;
+      if (reply?.payload) result = envelopeBody(reply.payload);
     }
     return {
       id: row.id,
@@ -311,24 +321,38 @@ export class CommsQueries {
   }
 }
 
+const TOPIC_TEXT = "CASE WHEN k.id IS NULL THEN t.name ELSE replace(t.name, '+', k.id) END";
+
+function isoOf(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+function envelopeBody(stored: Buffer): unknown {
+  return (JSON.parse(decodePayload(stored).toString('utf8')) as { body: unknown }).body;
+}
+
 function toMessage(row: MessageRow): RecordedMessage {
-  const text = row.payload.toString('utf8');
-  let payload: unknown;
-  try {
-    payload = JSON.parse(text);
-  } catch {
-    payload = Buffer.from(text, 'utf8').equals(row.payload) ? text : row.payload.toString('base64');
-  }
-  return {
+  const base = {
     seq: row.seq,
-    topic: row.topic,
+    topic: topicOf(row.topic_name, row.conversation_id),
     messageId: row.message_id,
     kind: row.kind,
     valid: row.valid === 1,
     errorCode: row.error_code,
     errorMessage: row.error_message,
     retained: row.retained === 1,
-    receivedAt: row.received_at,
-    payload,
+    receivedAt: isoOf(row.received_at),
   };
+  if (row.payload === null) return { ...base, payload: null, elided: true };
+  return { ...base, payload: readablePayload(decodePayload(row.payload)) };
+}
+
+/** JSON when it parses, else UTF-8 text when it round-trips, else base64. */
+function readablePayload(bytes: Buffer): unknown {
+  const text = bytes.toString('utf8');
+  try {
+    return JSON.parse(text);
+  } catch {
+    return Buffer.from(text, 'utf8').equals(bytes) ? text : bytes.toString('base64');
+  }
 }

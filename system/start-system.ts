@@ -72,6 +72,8 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     const recorder = createRecorder({
       url: broker.url,
       dbPath,
+      // In this process: record in the broker's publish path, a group commit before the PUBACKs (docs/architecture.md).
+      ...(embedded ? { broker: embedded } : {}),
       ...login('recorder'),
       ...(options.retentionDays ? { retention: { maxAgeMs: options.retentionDays * 86_400_000 } } : {}),
       logger: logger.child({ module: 'recorder' }),
