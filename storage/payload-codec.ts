@@ -26,7 +26,8 @@ const DICTIONARY = Buffer.from(
   ].join(''),
 );
 const OPTIONS = { dictionary: DICTIONARY, level: 9, windowBits: 10, memLevel: 2 } as const;
-const INFLATE = { dictionary: DICTIONARY, windowBits: 10 } as const;
+// Inflating with the largest window reads any window size; the dictionary is under 1 KiB, so both sides use all of it.
+const INFLATE = { dictionary: DICTIONARY, windowBits: 15 } as const;
 
 export function encodePayload(payload: Buffer): Buffer {
   if (payload.length >= MIN_COMPRESS) {

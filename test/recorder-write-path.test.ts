@@ -156,7 +156,9 @@ describe('the recorder write path', function () {
     const db = openWriter(join(dir, 'size.db'));
     const recorder = new MessageRecorder(db);
     recorder.record({ topic: Topics.conversationEvents('open'), payload: event('open', 1, 'working'), retained: false, receivedAt: '2020-01-01T00:00:00.000Z' });
-    const group = Array.from({ length: 3000 }, (_, i) => ({ topic: Topics.conversationEvents(`done-${i}`), payload: event(`done-${i}`, 1, 'completed'), retained: false }));
+    // One conversation a second, oldest first.
+    const at = (i: number) => new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString();
+    const group = Array.from({ length: 3000 }, (_, i) => ({ topic: Topics.conversationEvents(`done-${i}`), payload: event(`done-${i}`, 1, 'completed'), retained: false, receivedAt: at(i) }));
     recorder.recordBatch(group);
     const before = usedBytes(db);
     const limit = Math.floor(before / 3);
@@ -165,11 +167,13 @@ describe('the recorder write path', function () {
     expect(usedBytes(db)).to.be.at.most(limit);
     const queries = new CommsQueries(db);
     expect(queries.getConversationEvents('open')).to.have.length(1);
-    expect(queries.getTaskStatus(`done-2999`).state).to.equal('completed');
+    // Oldest first: the newest conversation is still whole, the oldest is gone.
+    expect(queries.getConversationEvents('done-2999').map((e) => e.event.state)).to.deep.equal(['completed']);
+    expect(() => queries.getTaskStatus('done-0')).to.throw('no conversation done-0');
     // The recorder still records after keys were pruned under it.
     recorder.record({ topic: Topics.conversationEvents('done-0'), payload: event('done-0', 2, 'completed'), retained: false });
     expect(queries.getConversationEvents('done-0').map((e) => e.seq)).to.deep.equal([2]);
-    expect(pruneRecords(db, { maxAgeMs: 365 * 86_400_000 }).messages).to.equal(0);
+    expect(pruneRecords(db, { maxAgeMs: 3650 * 86_400_000 }).messages).to.equal(0);
     db.close();
   });
 });
