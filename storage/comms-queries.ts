@@ -199,7 +199,7 @@ export class CommsQueries {
     const rows = this.db
       .prepare(`SELECT e.seq, l.message_id, l.received_at, l.payload FROM conversation_log e JOIN message_log l ON l.seq = e.message_seq WHERE e.conv = ${CONV} AND e.seq > ? ORDER BY e.seq`)
       .all(conversationId, afterSeq) as Array<{ seq: number; message_id: string; received_at: number; payload: Buffer }>;
-    return rows.map((r) => ({ seq: r.seq, messageId: r.message_id, at: isoOf(r.received_at), event: envelopeBody(r.payload) as ConversationEvent }));
+    return rows.map((r) => ({ seq: r.seq, messageId: r.message_id, at: isoOf(r.received_at), event: envelopeBody(r.payload, conversationId) as ConversationEvent }));
   }
 
   /** Every recorded message of a conversation (requests, progress, replies, events), in arrival order. */
@@ -299,7 +299,7 @@ export class CommsQueries {
     let result: unknown = null;
     if (withResult && row.result_message_id) {
       const reply = this.db.prepare(`SELECT payload FROM message_log WHERE conv = ${CONV} AND message_id = ? AND kind = 'reply'`).get(row.id, row.result_message_id) as { payload: Buffer | null } | undefined;
-      if (reply?.payload) result = envelopeBody(reply.payload);
+      if (reply?.payload) result = envelopeBody(reply.payload, row.id);
     }
     return {
       id: row.id,
@@ -327,8 +327,8 @@ function isoOf(ms: number): string {
   return new Date(ms).toISOString();
 }
 
-function envelopeBody(stored: Buffer): unknown {
-  return (JSON.parse(decodePayload(stored).toString('utf8')) as { body: unknown }).body;
+function envelopeBody(stored: Buffer, conversationId: string): unknown {
+  return (JSON.parse(decodePayload(stored, conversationId).toString('utf8')) as { body: unknown }).body;
 }
 
 function toMessage(row: MessageRow): RecordedMessage {
@@ -344,7 +344,7 @@ function toMessage(row: MessageRow): RecordedMessage {
     receivedAt: isoOf(row.received_at),
   };
   if (row.payload === null) return { ...base, payload: null, elided: true };
-  return { ...base, payload: readablePayload(decodePayload(row.payload)) };
+  return { ...base, payload: readablePayload(decodePayload(row.payload, row.conversation_id)) };
 }
 
 /** JSON when it parses, else UTF-8 text when it round-trips, else base64. */

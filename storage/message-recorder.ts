@@ -16,7 +16,7 @@ import {
 import { ConversationReaper } from './conversation-reaper.ts';
 import { ConversationRows } from './conversation-rows.ts';
 import { LogKeys } from './log-keys.ts';
-import { encodePayload } from './payload-codec.ts';
+import { encodeEnvelopePayload, encodeRawPayload } from './payload-codec.ts';
 import { pruneRecords, type PruneResult, type RetentionPolicy } from './retention.ts';
 import { SenderCheck } from './sender-check.ts';
 import { WorkflowRows } from './workflow-rows.ts';
@@ -127,14 +127,14 @@ export class MessageRecorder {
       envelope = decodeEnvelope(payload, { maxBytes: Number.MAX_SAFE_INTEGER });
     } catch (err) {
       const error = toCommsError(err, 'E_SCHEMA_INVALID');
-      this.insertLog.run(null, null, this.keys.topic(topic, null), null, retained, 0, error.code, error.message, payload.length, encodePayload(payload), receivedMs);
+      this.insertLog.run(null, null, this.keys.topic(topic, null), null, retained, 0, error.code, error.message, payload.length, encodeRawPayload(payload), receivedMs);
       return { stored: true, valid: false };
     }
     const parsed = parseTopic(topic);
     const conv = this.keys.conversation(envelope.conversationId);
     // A state snapshot repeats the conversation's event of the same seq: once applied, its bytes are not kept (docs/storage.md).
     const elided = parsed?.kind === 'conversation-state' && envelope.schema === 'conversation.state@1';
-    const stored = elided ? null : encodePayload(payload);
+    const stored = elided ? null : encodeEnvelopePayload(payload, envelope.conversationId);
     const inserted = this.insertLog.run(conv, envelope.id, this.keys.topic(topic, envelope.conversationId), envelope.kind, retained, 1, null, null, payload.length, stored, receivedMs);
     if (inserted.changes === 0) return { stored: false, valid: true, envelope };
     try {
@@ -147,7 +147,7 @@ export class MessageRecorder {
       if (isStorageFailure(err)) throw err;
       const error = toCommsError(err, 'E_SCHEMA_INVALID');
       this.markInvalid.run(error.code, error.message, inserted.lastInsertRowid);
-      if (elided) this.restorePayload.run(encodePayload(payload), inserted.lastInsertRowid);
+      if (elided) this.restorePayload.run(encodeEnvelopePayload(payload, envelope.conversationId), inserted.lastInsertRowid);
       return { stored: true, valid: false };
     }
   }

@@ -110,7 +110,7 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX workflow_steps_conversation ON workflow_steps(conversation_id);
   `,
   // 3: the compact log (docs/storage.md, Tables): topic names and conversation ids interned, payloads
-  // compressed (storage/payload-codec.ts), received_at in ms, event rows pointing at their message
+  // token-coded (storage/payload-codec.ts), received_at in ms, event rows pointing at their message
   // instead of copying its body, no received_at index (retention bisects seq), and `messages` kept
   // as a read-only view with the old columns for scripts and the sqlite3 shell.
   `
@@ -134,7 +134,7 @@ export const MIGRATIONS: readonly string[] = [
   INSERT OR IGNORE INTO conversation_keys (id) SELECT DISTINCT conversation_id FROM messages WHERE conversation_id IS NOT NULL;
   INSERT INTO message_log (seq, conv, message_id, topic, kind, retained, valid, error_code, error_message, size, payload, received_at)
     SELECT m.seq, k.n, m.message_id, t.id, m.kind, m.retained, m.valid, m.error_code, m.error_message, m.size,
-      CASE WHEN substr(m.payload, 1, 1) IN (x'00', x'01') THEN CAST(x'00' || m.payload AS BLOB) ELSE m.payload END,
+      CASE WHEN substr(m.payload, 1, 1) IN (x'00', x'02') THEN CAST(x'00' || m.payload AS BLOB) ELSE m.payload END,
       CAST(round((julianday(m.received_at) - 2440587.5) * 86400000) AS INTEGER)
     FROM messages m JOIN topics t ON t.name = m.topic LEFT JOIN conversation_keys k ON k.id = m.conversation_id;
   UPDATE sqlite_sequence SET seq = (SELECT COALESCE(MAX(seq), 0) FROM message_log) WHERE name = 'message_log';

@@ -1,48 +1,85 @@
-import { deflateRawSync, inflateRawSync } from 'node:zlib';
-
 /**
- * How `message_log.payload` holds a payload (docs/storage.md, Payloads): the exact bytes, or, for
- * payloads of at least MIN_COMPRESS bytes, a 0x01 marker and the raw-deflate of the bytes against
- * a preset dictionary of envelope text. A JSON payload never starts with 0x01 (control characters
- * are not JSON), and a non-JSON payload that does is stored behind a 0x00 marker, so every stored
- * value decodes to exactly the bytes received.
+ * How `message_log.payload` holds a payload (docs/storage.md, Tables): the exact bytes, or, for a
+ * valid envelope, its JSON with the envelope's recurring text replaced by one-byte tokens and its
+ * conversation id (which the row already has) by another. JSON never holds a raw byte below 0x20
+ * other than whitespace (tab, LF, CR, which are never tokens), so every token in the stored text
+ * came from a replacement, and decoding gives back the exact bytes. It costs two native regex
+ * passes, a fraction of a zlib call, and shrinks a typical ~370 B event to ~150 B.
+ *
+ * First byte of the stored value: 0x02 token-coded; 0x00 an escape before raw bytes that would
+ * otherwise start with 0x00 or 0x02; anything else the raw bytes.
  */
-const DEFLATED = 0x01;
+const TOKENS = 0x02;
 const ESCAPED = 0x00;
-const MIN_COMPRESS = 96;
 
-// Envelope fragments in the order they appear, most frequent last (deflate finds near matches cheaper).
-const DICTIONARY = Buffer.from(
-  [
-    '"deadline":"","replyTo":"comms/v1/replies/","correlationId":"","kind":"request","kind":"reply","kind":"progress",',
-    '"schema":"progress@1","body":{"percent":0,"stage":"accepted"}}',
-    '"schema":"module.status@1","body":{"state":"online","sessionId":"","clientId":"","at":""}}',
-    '"schema":"conversation.state@1","body":{"state":"working","seq":1,"percent":0,"attempts":1,"startedAt":"","updatedAt":""',
-    '"result":{"schema":"","messageId":""}}}',
-    '"error":{"code":"E_","message":""}',
-    '"progress":{"percent":0,"stage":""}}}',
-    '"schema":"conversation.event@1","body":{"type":"state","state":"completed","requester":"","responder":"","query":"","requestId":"","attempt":1',
-    '{"v":1,"id":"01","sentAt":"2026-01-01T00:00:00.000Z","kind":"event","to":"*","from":"","conversationId":"","seq":1,',
-  ].join(''),
+/** The conversation id's token. */
+const CONVERSATION = '\u001f';
+
+// Never change or reorder this list: stored rows refer to it by position. Append only while bytes are free.
+const FRAGMENTS = [
+  '{"v":1,"id":"',
+  '","sentAt":"',
+  '","kind":"event","to":"*","from":"',
+  '","kind":"request","from":"',
+  '","kind":"reply","from":"',
+  '","kind":"progress","from":"',
+  '","to":"',
+  '","conversationId":"',
+  '","seq":',
+  ',"schema":"conversation.event@1","body":{"type":"',
+  ',"schema":"conversation.state@1","body":{"state":"',
+  ',"schema":"',
+  '","correlationId":"',
+  '","replyTo":"comms/v1/replies/',
+  '","deadline":"',
+  '","requester":"',
+  '","responder":"',
+  '","query":"',
+  '","requestId":"',
+  '","attempt":',
+  ',"progress":{"percent":',
+  ',"stage":"',
+  '","state":"',
+  ',"result":{"schema":"',
+  '","messageId":"',
+  '"module.status@1","body":{"state":"online","sessionId":"',
+  '","clientId":"',
+];
+/** Token bytes: 0x01..0x1e without tab, LF, CR and the markers' 0x02; 0x1f is the conversation id. */
+const TOKEN_CHARS = [1, 3, 4, 5, 6, 7, 8, 0x0b, 0x0c, 0x0e, 0x0f, 0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18, 0x19, 0x1a, 0x1b, 0x1c, 0x1d, 0x1e, 0x00].map((c) =>
+  String.fromCharCode(c),
 );
-const OPTIONS = { dictionary: DICTIONARY, level: 9, windowBits: 10, memLevel: 2 } as const;
-// Inflating with the largest window reads any window size; the dictionary is under 1 KiB, so both sides use all of it.
-const INFLATE = { dictionary: DICTIONARY, windowBits: 15 } as const;
 
-export function encodePayload(payload: Buffer): Buffer {
-  if (payload.length >= MIN_COMPRESS) {
-    const packed = deflateRawSync(payload, OPTIONS);
-    if (packed.length + 1 < payload.length) return Buffer.concat([MARK_DEFLATED, packed], packed.length + 1);
-  }
-  return payload.length > 0 && (payload[0] === DEFLATED || payload[0] === ESCAPED) ? Buffer.concat([MARK_ESCAPED, payload]) : payload;
+const toToken = new Map(FRAGMENTS.map((f, i) => [f, TOKEN_CHARS[i] as string]));
+const toFragment = new Map(FRAGMENTS.map((f, i) => [TOKEN_CHARS[i] as string, f]));
+const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+// Longest first, so a fragment that contains another wins.
+const ENCODE = new RegExp([...FRAGMENTS].sort((a, b) => b.length - a.length).map(escapeRegex).join('|'), 'g');
+const DECODE = new RegExp(`[${TOKEN_CHARS.map((c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`).join('')}]`, 'g');
+
+/** Stored form of a valid envelope's payload; `conversationId` is the one recorded in the same row. */
+export function encodeEnvelopePayload(payload: Buffer, conversationId: string): Buffer {
+  // latin1 maps bytes to chars one to one, so multi-byte UTF-8 passes through untouched.
+  let text = payload.toString('latin1');
+  if (conversationId.length >= 4) text = text.replaceAll(conversationId, CONVERSATION);
+  text = text.replace(ENCODE, (fragment) => toToken.get(fragment) as string);
+  const stored = Buffer.allocUnsafe(text.length + 1);
+  stored[0] = TOKENS;
+  stored.write(text, 1, 'latin1');
+  return stored.length < payload.length ? stored : encodeRawPayload(payload);
 }
 
-export function decodePayload(stored: Buffer): Buffer {
+/** Stored form of any other payload: the bytes, escaped only when they would look like a stored form. */
+export function encodeRawPayload(payload: Buffer): Buffer {
+  return payload.length > 0 && (payload[0] === TOKENS || payload[0] === ESCAPED) ? Buffer.concat([Buffer.from([ESCAPED]), payload]) : payload;
+}
+
+/** The bytes as received; `conversationId` is the row's (needed for token-coded envelopes). */
+export function decodePayload(stored: Buffer, conversationId: string | null): Buffer {
   if (stored.length === 0) return stored;
-  if (stored[0] === DEFLATED) return inflateRawSync(stored.subarray(1), INFLATE);
   if (stored[0] === ESCAPED) return stored.subarray(1);
-  return stored;
+  if (stored[0] !== TOKENS) return stored;
+  let text = stored.toString('latin1', 1).replace(DECODE, (token) => toFragment.get(token) as string);
+  if (conversationId !== null) text = text.replaceAll(CONVERSATION, conversationId);
+  return Buffer.from(text, 'latin1');
 }
-
-const MARK_DEFLATED = Buffer.from([DEFLATED]);
-const MARK_ESCAPED = Buffer.from([ESCAPED]);
