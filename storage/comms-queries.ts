@@ -2,9 +2,9 @@ import type { Database } from 'better-sqlite3';
 import { CommsError, Topics, type ConversationEvent, type ConversationStateName, type ErrorReply } from '../protocol/index.ts';
 import { openReader } from './database.ts';
 import { CONV, envelopeBody, isoOf, MESSAGE_ROWS, TOPIC_TEXT, toMessage, type MessageRow, type RecordedMessage } from './recorded-message.ts';
+import { conversationPageWhere, type ConversationPageFilter } from './conversation-page.ts';
 
 export type { RecordedMessage } from './recorded-message.ts';
-import { conversationPageWhere, type ConversationPageFilter } from './conversation-page.ts';
 
 export interface ConversationStatus {
   id: string;
