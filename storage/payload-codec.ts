@@ -14,6 +14,12 @@ const ESCAPED = 0x00;
 
 /** The conversation id's token. */
 const CONVERSATION = '\u001f';
+/**
+ * The token of the conversation id's first 8 characters: ULIDs made within the same ~1 s share them
+ * (the message id, request id, correlation id of the conversation's messages).
+ */
+const ID_PREFIX = '\u0002';
+const PREFIX_LENGTH = 8;
 
 // Never change or reorder this list: stored rows refer to it by position. Append only while bytes are free.
 const FRAGMENTS = [
@@ -45,7 +51,7 @@ const FRAGMENTS = [
   '"module.status@1","body":{"state":"online","sessionId":"',
   '","clientId":"',
 ];
-/** Token bytes: 0x01..0x1e without tab, LF, CR and the markers' 0x02; 0x1f is the conversation id. */
+/** Token bytes: 0x00..0x1e without tab, LF, CR and 0x02; 0x1f is the conversation id, 0x02 its prefix (in the text, after the marker byte). */
 const TOKEN_CHARS = [1, 3, 4, 5, 6, 7, 8, 0x0b, 0x0c, 0x0e, 0x0f, 0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18, 0x19, 0x1a, 0x1b, 0x1c, 0x1d, 0x1e, 0x00].map((c) =>
   String.fromCharCode(c),
 );
@@ -62,6 +68,7 @@ export function encodeEnvelopePayload(payload: Buffer, conversationId: string): 
   // latin1 maps bytes to chars one to one, so multi-byte UTF-8 passes through untouched.
   let text = payload.toString('latin1');
   if (conversationId.length >= 4) text = text.replaceAll(conversationId, CONVERSATION);
+  if (conversationId.length > PREFIX_LENGTH + 4) text = text.replaceAll(conversationId.slice(0, PREFIX_LENGTH), ID_PREFIX);
   text = text.replace(ENCODE, (fragment) => toToken.get(fragment) as string);
   const stored = Buffer.allocUnsafe(text.length + 1);
   stored[0] = TOKENS;
@@ -80,6 +87,10 @@ export function decodePayload(stored: Buffer, conversationId: string | null): Bu
   if (stored[0] === ESCAPED) return stored.subarray(1);
   if (stored[0] !== TOKENS) return stored;
   let text = stored.toString('latin1', 1).replace(DECODE, (token) => toFragment.get(token) as string);
-  if (conversationId !== null) text = text.replaceAll(CONVERSATION, conversationId);
+  if (conversationId !== null) {
+    // The reverse order of encoding: the prefix token stood for text left after the whole id was replaced.
+    if (conversationId.length > PREFIX_LENGTH + 4) text = text.replaceAll(ID_PREFIX, conversationId.slice(0, PREFIX_LENGTH));
+    text = text.replaceAll(CONVERSATION, conversationId);
+  }
   return Buffer.from(text, 'latin1');
 }

@@ -8,7 +8,7 @@ import { createRecorder, type Recorder } from '../actors/recorder/index.ts';
 import { startBroker } from '../broker/index.ts';
 import { createLogger } from '../logging/index.ts';
 import { createEnvelope, encodeEnvelope, Topics } from '../protocol/index.ts';
-import { CommsQueries, MIGRATIONS, MessageRecorder, migrate, openWriter, pruneRecords, usedBytes } from '../storage/index.ts';
+import { CommsQueries, decodePayload, MIGRATIONS, MessageRecorder, migrate, openWriter, pruneRecords, usedBytes } from '../storage/index.ts';
 import { busFixture, echoQuery, until } from './support/bus-fixture.ts';
 
 function whenRecorded<T>(recorder: Recorder, poll: () => T | undefined): Promise<T> {
@@ -149,6 +149,25 @@ describe('the recorder write path', function () {
     const messages = new CommsQueries(db).getConversationMessages('c9');
     expect(Buffer.from(JSON.stringify(messages[0]?.payload)).equals(payload)).to.equal(true);
     expect(messages[1]).to.include({ payload: null, elided: true, topic: Topics.conversationState('c9') });
+    db.close();
+  });
+
+  it('token-codes envelopes exactly, whatever ids, text and bytes they carry', () => {
+    const conversationId = '01m8tkc63tarb3bhrxta2q23cp';
+    const samples = [
+      createEnvelope({ kind: 'request', from: 'a', to: 'b', conversationId, schema: 'q@1', replyTo: 'comms/v1/replies/a', body: { text: 'é 日本 \u0001 "quoted" \n', id: '01m8tkc6xxxx' } }),
+      createEnvelope({ kind: 'reply', from: 'b', to: 'a', conversationId, correlationId: '01m8tkc64qar7vennfp7m5y4nd', schema: 'q.answer@1', body: { same: conversationId, prefix: conversationId.slice(0, 8) } }),
+      createEnvelope({ kind: 'event', from: 'a', to: '*', conversationId: 'c', seq: 3, schema: 'conversation.event@1', body: { c: 'c', cc: 'ccc' } }),
+    ];
+    const db = openWriter(join(dir, 'tokens.db'));
+    const recorder = new MessageRecorder(db);
+    for (const envelope of samples) {
+      const payload = Buffer.from(JSON.stringify(envelope, null, envelope.kind === 'reply' ? 2 : undefined));
+      recorder.record({ topic: Topics.moduleInbox('b'), payload, retained: false });
+      const stored = db.prepare('SELECT payload FROM message_log ORDER BY seq DESC LIMIT 1').pluck().get() as Buffer;
+      expect(stored.length).to.be.lessThan(payload.length);
+      expect(decodePayload(stored, envelope.conversationId).equals(payload)).to.equal(true);
+    }
     db.close();
   });
 
