@@ -3,9 +3,10 @@
  *  1. recorded throughput: QoS 1 messages/s the recorder commits to SQLite, vs raw aedes delivery
  *     and raw better-sqlite3 inserts;
  *  2. request/reply: Actor ask() conversations/s and latency, vs a hand-rolled mqtt.js round trip;
+ *     and the SQLite bytes a small conversation costs (bench/bus/storage-footprint.ts);
  *  3. the PDF extraction benchmark (bench/pdf.ts), on by default when pdftotext is on PATH.
  *
- * Flags: --messages N (20000)  --requests M (2000)  --concurrency 1,32  --window W (256 PUBACKs in flight)
+ * Flags: --messages N (20000)  --conversations K (300, for bytes per conversation)  --requests M (2000)  --concurrency 1,32  --window W (256 PUBACKs in flight)
  *        --pdf / --no-pdf  --pdf-corpus DIR  --only recorded,rpc,pdf  --timeout SECONDS (600, whole run)
  * All traffic is on 127.0.0.1 (embedded brokers on free ports); temp files are removed at the end.
  */
@@ -17,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { recordedThroughput, type ThroughputResult } from './bus/recorded-throughput.ts';
 import { requestReply, type RequestReplyResult } from './bus/request-reply.ts';
+import { storageFootprint, type FootprintResult } from './bus/storage-footprint.ts';
 import { fmtMs, fmtRate, fmtRatio, table } from './bus/support.ts';
 
 process.env.COMMS_LOG_LEVEL = 'silent';
@@ -27,6 +29,7 @@ const { values: args } = parseArgs({
   options: {
     messages: { type: 'string', default: '20000' },
     requests: { type: 'string', default: '2000' },
+    conversations: { type: 'string', default: '300' },
     concurrency: { type: 'string', default: '1,32' },
     window: { type: 'string', default: '256' },
     pdf: { type: 'boolean' },
@@ -40,7 +43,7 @@ const { values: args } = parseArgs({
 });
 
 if (args.help) {
-  console.log('usage: npm run bench -- [--messages N] [--requests M] [--concurrency 1,32] [--window W] [--pdf|--no-pdf] [--pdf-corpus DIR] [--only recorded,rpc,pdf] [--timeout S]');
+  console.log('usage: npm run bench -- [--messages N] [--conversations K] [--requests M] [--concurrency 1,32] [--window W] [--pdf|--no-pdf] [--pdf-corpus DIR] [--only recorded,rpc,pdf] [--timeout S]');
   process.exit(0);
 }
 
@@ -55,6 +58,7 @@ function positiveInt(name: string, raw: string): number {
 
 const messages = positiveInt('messages', args.messages);
 const requests = positiveInt('requests', args.requests);
+const footprintConversations = positiveInt('conversations', args.conversations);
 const window = positiveInt('window', args.window);
 const timeoutS = positiveInt('timeout', args.timeout);
 const concurrency = args.concurrency.split(',').map((c) => positiveInt('concurrency', c.trim()));
@@ -78,18 +82,33 @@ function printRecorded(r: ThroughputResult): void {
     table(
       ['case', 'rate', 'unit', 'recorded / this'],
       [
-        ['recorder: raw publisher -> aedes -> recorder Actor -> SQLite commit', fmtRate(r.recordedPerSec), 'msg/s', ''],
+        ['recorder: raw publisher -> aedes publish path -> SQLite group commit -> PUBACK', fmtRate(r.recordedPerSec), 'msg/s', ''],
+        ['(info) recorder as MQTT subscriber (external brokers), commit per message', fmtRate(r.subscriberPerSec), 'msg/s', fmtRatio(r.recordedPerSec / r.subscriberPerSec)],
         ['baseline A: raw aedes, raw publisher -> raw QoS 1 subscriber', fmtRate(r.rawAedesPerSec), 'msg/s', fmtRatio(r.recordedPerSec / r.rawAedesPerSec)],
         ['baseline B: raw SQLite, 1 row per transaction (WAL, sync=NORMAL)', fmtRate(r.sqlitePerRowPerSec), 'rows/s', fmtRatio(r.recordedPerSec / r.sqlitePerRowPerSec)],
         ['baseline B: raw SQLite, 1000 rows per transaction', fmtRate(r.sqliteBatchedPerSec), 'rows/s', fmtRatio(r.recordedPerSec / r.sqliteBatchedPerSec)],
-        ['(info) MessageRecorder.record() direct, no MQTT', fmtRate(r.directRecorderPerSec), 'msg/s', fmtRatio(r.recordedPerSec / r.directRecorderPerSec)],
+        ['(info) MessageRecorder.record() direct, no MQTT, 1 per transaction', fmtRate(r.directRecorderPerSec), 'msg/s', fmtRatio(r.recordedPerSec / r.directRecorderPerSec)],
+        ['(info) MessageRecorder.recordBatch() direct, no MQTT, 1000 per transaction', fmtRate(r.directBatchedPerSec), 'msg/s', fmtRatio(r.recordedPerSec / r.directBatchedPerSec)],
       ],
     ),
   );
   if (r.invalid > 0) console.log(`WARNING: the recorder stored ${r.invalid} of the benchmark messages as invalid.`);
+  console.log(`Group commit: ${r.messages.toLocaleString('en-US')} messages in ${r.recordedGroups.toLocaleString('en-US')} transactions (${(r.messages / Math.max(1, r.recordedGroups)).toFixed(1)} a commit).`);
   console.log(
     `Summary: the recorder commits ${fmtRate(r.recordedPerSec)} msg/s = ${fmtRatio(r.recordedPerSec / r.rawAedesPerSec)} raw aedes delivery (${fmtRate(r.rawAedesPerSec)} msg/s) ` +
       `and ${fmtRatio(r.recordedPerSec / r.sqlitePerRowPerSec)} raw SQLite per-row commits (${fmtRate(r.sqlitePerRowPerSec)} rows/s; batched: ${fmtRate(r.sqliteBatchedPerSec)} rows/s).`,
+  );
+}
+
+function printFootprint(r: FootprintResult): void {
+  const top = Object.entries(r.byObject)
+    .filter(([, bytes]) => bytes > 0)
+    .sort((a, b) => b[1] - a[1])
+    .map(([name, bytes]) => `${name} ${bytes}`)
+    .join(', ');
+  console.log(
+    `Storage: ${fmtRate(r.bytesPerConversation)} bytes of SQLite per small conversation (echo ask(), ${r.messagesPerConversation.toFixed(1)} messages each, ` +
+      `difference of ${r.conversations} and a tenth of them; target <= 2,048): ${top}.`,
   );
 }
 
@@ -150,6 +169,7 @@ async function main(): Promise<number> {
     if (only.has('recorded')) {
       try {
         printRecorded(await recordedThroughput({ messages, window, dir, phaseTimeoutMs: 60_000 }));
+        printFootprint(await storageFootprint({ conversations: footprintConversations, dir }));
       } catch (err) {
         failed = true;
         console.log(`\n1. Recorded throughput FAILED: ${(err as Error).stack ?? String(err)}`);

@@ -8,6 +8,7 @@ import type { AccessPolicy, Principal } from './access-policy.ts';
 import { SqliteBrokerPersistence } from '../storage/broker-state/index.ts';
 import { guardPacketSize } from './packet-size-guard.ts';
 import { topicFilterProblem, topicNameProblem } from './topic-rules.ts';
+import { PublishGroup, type PublishTap, type TappedPublish } from './publish-tap.ts';
 
 export interface BrokerOptions {
   host?: string;
@@ -38,6 +39,13 @@ export interface EmbeddedBroker {
   readonly url: string;
   readonly wsUrl?: string;
   readonly tlsUrl?: string;
+  /**
+   * Records every accepted publish in this process before its PUBACK (the recorder's publish-path
+   * design, docs/architecture.md); undefined detaches. Publishes are handed over in groups.
+   */
+  tap(tap: PublishTap | undefined): void;
+  /** The retained messages matching these filters, as stored now. */
+  retained(filters: string[]): Promise<TappedPublish[]>;
   close(): Promise<void>;
 }
 
@@ -73,21 +81,25 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Embedded
       : {}),
   });
   installRules(aedes, options.access, denied);
-  if (persistence) {
-    // aedes PUBACKs a QoS 1 PUBLISH before persisting it; authorizePublish runs before the PUBACK, so persist there.
-    const authorize = aedes.authorizePublish;
-    aedes.authorizePublish = (client, packet, done) =>
-      authorize(client, packet, (err) => {
-        if (err || !client || packet.qos !== 1) return done(err);
+  const group = new PublishGroup();
+  // aedes PUBACKs a QoS 1 PUBLISH right after authorizePublish calls back: recording and persisting happen there.
+  const authorize = aedes.authorizePublish;
+  aedes.authorizePublish = (client, packet, done) =>
+    authorize(client, packet, (err) => {
+      if (err) return done(err);
+      const persist = (failure: Error | null) => {
+        if (failure || !persistence || !client || packet.qos !== 1) return done(failure);
         try {
           persistence.persistBeforeAck(packet as unknown as Parameters<typeof persistence.persistBeforeAck>[0]);
-        } catch (failure) {
+        } catch (problem) {
           // Not durable, so not acknowledged: the client is disconnected and resends.
-          return done(failure as Error);
+          return done(problem as Error);
         }
         done(null);
-      });
-  }
+      };
+      if (!group.active) return persist(null);
+      group.add({ topic: packet.topic, payload: toBuffer(packet.payload), retained: packet.retain === true }, persist);
+    });
 
   const onSocket = (socket: Socket) => {
     socket.setNoDelay(true);
@@ -126,6 +138,16 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Embedded
     url: `mqtt://${host}:${tcpPort}`,
     wsUrl,
     tlsUrl,
+    tap: (tap) => group.setTap(tap),
+    async retained(filters) {
+      const found: TappedPublish[] = [];
+      // aedes' own persistence (memory or SQLite); its type is not exported by aedes 1.x.
+      const store = (aedes as unknown as { persistence: { createRetainedStreamCombi(p: string[]): AsyncIterable<{ topic: string; payload: Buffer | string }> } }).persistence;
+      for await (const packet of store.createRetainedStreamCombi(filters)) {
+        found.push({ topic: packet.topic, payload: toBuffer(packet.payload), retained: true });
+      }
+      return found;
+    },
     async close() {
       for (const close of closers) close();
       await new Promise<void>((resolve) => aedes.close(() => resolve()));

@@ -1,2 +1,3 @@
 export { startBroker, type BrokerOptions, type EmbeddedBroker } from './embedded-broker.ts';
 export type { AccessPolicy, Principal } from './access-policy.ts';
+export type { PublishTap, TappedPublish } from './publish-tap.ts';

@@ -1,7 +1,10 @@
 import type { Database } from 'better-sqlite3';
 import { CommsError, Topics, type ConversationEvent, type ConversationStateName, type ErrorReply } from '../protocol/index.ts';
 import { openReader } from './database.ts';
+import { CONV, envelopeBody, isoOf, MESSAGE_ROWS, TOPIC_TEXT, toMessage, type MessageRow, type RecordedMessage } from './recorded-message.ts';
 import { conversationPageWhere, type ConversationPageFilter } from './conversation-page.ts';
+
+export type { RecordedMessage } from './recorded-message.ts';
 
 export interface ConversationStatus {
   id: string;
@@ -27,20 +30,6 @@ export interface RecordedEvent {
   messageId: string;
   at: string;
   event: ConversationEvent;
-}
-
-export interface RecordedMessage {
-  seq: number;
-  topic: string;
-  messageId: string | null;
-  kind: string | null;
-  valid: boolean;
-  errorCode: string | null;
-  errorMessage: string | null;
-  retained: boolean;
-  receivedAt: string;
-  /** The payload parsed as JSON when it is JSON, else its UTF-8 text (or base64 when not text). */
-  payload: unknown;
 }
 
 export interface CommsStats {
@@ -129,19 +118,6 @@ interface ConversationRow {
   ended_at: string | null;
 }
 
-interface MessageRow {
-  seq: number;
-  topic: string;
-  message_id: string | null;
-  kind: string | null;
-  valid: number;
-  error_code: string | null;
-  error_message: string | null;
-  retained: number;
-  received_at: string;
-  payload: Buffer;
-}
-
 /**
  * The read side of the recorder's database: status, listings, events since a seq, stats and
  * export. Opens its own read-only connection, so it never competes with the recorder's writes.
@@ -187,14 +163,14 @@ export class CommsQueries {
   /** Events with seq greater than `afterSeq`, in order: a watcher that reconnects asks for these, so it sees no gap. */
   getConversationEvents(conversationId: string, afterSeq = 0): RecordedEvent[] {
     const rows = this.db
-      .prepare('SELECT seq, message_id, at, body FROM conversation_events WHERE conversation_id = ? AND seq > ? ORDER BY seq')
-      .all(conversationId, afterSeq) as Array<{ seq: number; message_id: string; at: string; body: string }>;
-    return rows.map((r) => ({ seq: r.seq, messageId: r.message_id, at: r.at, event: JSON.parse(r.body) as ConversationEvent }));
+      .prepare(`SELECT e.seq, l.message_id, l.received_at, l.payload FROM conversation_log e JOIN message_log l ON l.seq = e.message_seq WHERE e.conv = ${CONV} AND e.seq > ? ORDER BY e.seq`)
+      .all(conversationId, afterSeq) as Array<{ seq: number; message_id: string; received_at: number; payload: Buffer }>;
+    return rows.map((r) => ({ seq: r.seq, messageId: r.message_id, at: isoOf(r.received_at), event: envelopeBody(r.payload, conversationId) as ConversationEvent }));
   }
 
   /** Every recorded message of a conversation (requests, progress, replies, events), in arrival order. */
   getConversationMessages(conversationId: string): RecordedMessage[] {
-    const rows = this.db.prepare('SELECT * FROM messages WHERE conversation_id = ? ORDER BY seq').all(conversationId) as MessageRow[];
+    const rows = this.db.prepare(`${MESSAGE_ROWS} WHERE l.conv = ${CONV} ORDER BY l.seq`).all(conversationId) as MessageRow[];
     return rows.map(toMessage);
   }
 
@@ -202,8 +178,8 @@ export class CommsQueries {
   listMessages(options: { afterSeq?: number; limit?: number; topicPrefix?: string; invalidOnly?: boolean } = {}): RecordedMessage[] {
     const rows = this.db
       .prepare(
-        `SELECT * FROM messages WHERE seq > @after ${options.topicPrefix ? 'AND substr(topic, 1, length(@prefix)) = @prefix' : ''}
-         ${options.invalidOnly ? 'AND valid = 0' : ''} ORDER BY seq LIMIT @limit`,
+        `${MESSAGE_ROWS} WHERE l.seq > @after ${options.topicPrefix ? `AND substr(${TOPIC_TEXT}, 1, length(@prefix)) = @prefix` : ''}
+         ${options.invalidOnly ? 'AND l.valid = 0' : ''} ORDER BY l.seq LIMIT @limit`,
       )
       .all({ after: options.afterSeq ?? 0, limit: options.limit ?? 1000, prefix: options.topicPrefix ?? '' }) as MessageRow[];
     return rows.map(toMessage);
@@ -219,11 +195,11 @@ export class CommsQueries {
   }
 
   getStats(): CommsStats {
-    const totals = this.db.prepare('SELECT COUNT(*) AS total, COALESCE(SUM(valid = 0), 0) AS invalid, COALESCE(SUM(size), 0) AS bytes FROM messages').get() as { total: number; invalid: number; bytes: number };
-    const byKind = Object.fromEntries((this.db.prepare("SELECT COALESCE(kind, 'invalid-or-clear') AS k, COUNT(*) AS n FROM messages GROUP BY k").all() as Array<{ k: string; n: number }>).map((r) => [r.k, r.n]));
+    const totals = this.db.prepare('SELECT COUNT(*) AS total, COALESCE(SUM(valid = 0), 0) AS invalid, COALESCE(SUM(size), 0) AS bytes FROM message_log').get() as { total: number; invalid: number; bytes: number };
+    const byKind = Object.fromEntries((this.db.prepare("SELECT COALESCE(kind, 'invalid-or-clear') AS k, COUNT(*) AS n FROM message_log GROUP BY k").all() as Array<{ k: string; n: number }>).map((r) => [r.k, r.n]));
     const byState = Object.fromEntries((this.db.prepare('SELECT state, COUNT(*) AS n FROM conversations GROUP BY state').all() as Array<{ state: string; n: number }>).map((r) => [r.state, r.n]));
     const duration = this.db.prepare("SELECT AVG((julianday(ended_at) - julianday(started_at)) * 86400000.0) AS ms FROM conversations WHERE ended_at IS NOT NULL").get() as { ms: number | null };
-    const deadLetters = (this.db.prepare('SELECT COUNT(*) AS n FROM messages WHERE substr(topic, 1, length(?)) = ?').get(Topics.deadLetterPrefix, Topics.deadLetterPrefix) as { n: number }).n;
+    const deadLetters = (this.db.prepare('SELECT COUNT(*) AS n FROM message_log l JOIN topics t ON t.id = l.topic WHERE substr(t.name, 1, length(?)) = ?').get(Topics.deadLetterPrefix, Topics.deadLetterPrefix) as { n: number }).n;
     const total = Object.values(byState).reduce((a, b) => a + b, 0);
     return {
       messages: { ...totals, byKind },
@@ -288,8 +264,8 @@ export class CommsQueries {
   private toStatus(row: ConversationRow, withResult = true): ConversationStatus {
     let result: unknown = null;
     if (withResult && row.result_message_id) {
-      const reply = this.db.prepare("SELECT payload FROM messages WHERE message_id = ? AND kind = 'reply'").get(row.result_message_id) as { payload: Buffer } | undefined;
-      if (reply) result = (JSON.parse(reply.payload.toString('utf8')) as { body: unknown }).body;
+      const reply = this.db.prepare(`SELECT payload FROM message_log WHERE conv = ${CONV} AND message_id = ? AND kind = 'reply'`).get(row.id, row.result_message_id) as { payload: Buffer | null } | undefined;
+      if (reply?.payload) result = envelopeBody(reply.payload, row.id);
     }
     return {
       id: row.id,
@@ -311,24 +287,3 @@ export class CommsQueries {
   }
 }
 
-function toMessage(row: MessageRow): RecordedMessage {
-  const text = row.payload.toString('utf8');
-  let payload: unknown;
-  try {
-    payload = JSON.parse(text);
-  } catch {
-    payload = Buffer.from(text, 'utf8').equals(row.payload) ? text : row.payload.toString('base64');
-  }
-  return {
-    seq: row.seq,
-    topic: row.topic,
-    messageId: row.message_id,
-    kind: row.kind,
-    valid: row.valid === 1,
-    errorCode: row.error_code,
-    errorMessage: row.error_message,
-    retained: row.retained === 1,
-    receivedAt: row.received_at,
-    payload,
-  };
-}

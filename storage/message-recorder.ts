@@ -2,7 +2,6 @@ import type { Database, Statement } from 'better-sqlite3';
 import {
   checkBody,
   decodeEnvelope,
-  FINAL_STATES,
   parseTopic,
   RECORDER_QUERY_IDS,
   toCommsError,
@@ -10,16 +9,23 @@ import {
   type Envelope,
   type ModuleCard,
   type ModuleStatus,
+  type ParsedTopic,
   type WorkflowEvent,
   type WorkflowStateSnapshot,
-  isFinalWorkflowState,
 } from '../protocol/index.ts';
+import { ConversationReaper } from './conversation-reaper.ts';
+import { ConversationRows } from './conversation-rows.ts';
+import { LogKeys } from './log-keys.ts';
+import { encodeEnvelopePayload, encodeRawPayload } from './payload-codec.ts';
+import { pruneRecords, type PruneResult, type RetentionPolicy } from './retention.ts';
 import { SenderCheck } from './sender-check.ts';
+import { WorkflowRows } from './workflow-rows.ts';
 
 export interface IncomingMessage {
   topic: string;
   payload: Buffer;
   retained: boolean;
+  /** ISO time; default now (one clock read per batch). */
   receivedAt?: string;
 }
 
@@ -27,56 +33,38 @@ export interface RecordOutcome {
   /** false when the same message id on the same topic was already recorded (a QoS 1 redelivery). */
   stored: boolean;
   valid: boolean;
+  /** The envelope as decoded for recording (valid messages only), so callers never parse the payload again. */
+  envelope?: Envelope;
+  /** Conversations this message ended (a module's status ended its requester's open conversations), when any: their retained snapshots are to be cleared. */
+  reaped?: string[];
 }
 
 /**
- * Writes every message exactly as received into `messages`, and keeps the derived tables
- * (conversations, their events, modules) current. Each call is one transaction, so a message and
- * everything derived from it are committed together or not at all.
+ * Writes every message as received into `message_log` and keeps the derived tables current
+ * (docs/architecture.md, The recorder and ack-after-commit). The write path does each thing once a
+ * message: one decode (whose envelope the reaper and the caller reuse), prepared statements, one
+ * transaction per call of `recordBatch`, so a group of messages and everything derived from them
+ * commit together or not at all.
  */
 export class MessageRecorder {
-  private readonly insertMessage: Statement;
-  private readonly insertEvent: Statement;
-  private readonly upsertFromEvent: Statement;
-  private readonly insertRequested: Statement;
-  private readonly setResult: Statement;
+  private readonly insertLog: Statement;
+  private readonly restorePayload: Statement;
   private readonly upsertCard: Statement;
   private readonly upsertStatus: Statement;
-  private readonly upsertWorkflow: Statement;
-  private readonly upsertWorkflowStep: Statement;
   private readonly markInvalid: Statement;
+  private readonly keys: LogKeys;
+  private readonly conversations: ConversationRows;
+  private readonly workflows: WorkflowRows;
+  private readonly reaper: ConversationReaper;
   private readonly senders: SenderCheck;
-  private readonly deriveOne: (topic: string, envelope: Envelope, at: string, retained: boolean) => void;
-  private readonly recordOne: (message: IncomingMessage) => RecordOutcome;
+  private readonly deriveOne: (topic: ParsedTopic | undefined, envelope: Envelope, conv: number, seq: number | bigint, at: string, retained: boolean) => string[] | undefined;
+  private readonly writeBatch: (messages: readonly IncomingMessage[]) => RecordOutcome[];
 
   constructor(private readonly db: Database) {
-    this.insertMessage = db.prepare(`
-      INSERT OR IGNORE INTO messages (message_id, topic, kind, schema, from_module, to_module, conversation_id, correlation_id,
-        parent_id, conversation_seq, retained, valid, error_code, error_message, size, payload, received_at)
-      VALUES (@messageId, @topic, @kind, @schema, @from, @to, @conversationId, @correlationId, @parentId, @seq, @retained, @valid,
-        @errorCode, @errorMessage, @size, @payload, @receivedAt)`);
-    this.insertEvent = db.prepare(`
-      INSERT OR IGNORE INTO conversation_events (conversation_id, seq, message_id, type, state, body, at)
-      VALUES (?, ?, ?, ?, ?, ?, ?)`);
-    // Events may arrive out of order after a reconnect: only a higher seq moves the row forward.
-    this.upsertFromEvent = db.prepare(`
-      INSERT INTO conversations (id, requester, responder, query, parent_id, request_id, state, percent, stage, attempts, last_seq,
-        error_code, error_message, result_message_id, started_at, updated_at, ended_at)
-      VALUES (@id, @requester, @responder, @query, @parentId, @requestId, @state, @percent, @stage, @attempts, @seq,
-        @errorCode, @errorMessage, @resultMessageId, @at, @at, @endedAt)
-      ON CONFLICT(id) DO UPDATE SET
-        requester = excluded.requester, responder = excluded.responder, query = excluded.query,
-        parent_id = COALESCE(excluded.parent_id, parent_id), request_id = excluded.request_id,
-        state = excluded.state, percent = MAX(percent, excluded.percent), stage = COALESCE(excluded.stage, stage),
-        attempts = MAX(attempts, excluded.attempts), last_seq = excluded.last_seq,
-        error_code = COALESCE(excluded.error_code, error_code), error_message = COALESCE(excluded.error_message, error_message),
-        result_message_id = COALESCE(excluded.result_message_id, result_message_id),
-        updated_at = excluded.updated_at, ended_at = COALESCE(ended_at, excluded.ended_at)
-      WHERE excluded.last_seq > conversations.last_seq`);
-    this.insertRequested = db.prepare(`
-      INSERT OR IGNORE INTO conversations (id, requester, responder, query, parent_id, request_id, state, started_at, updated_at)
-      VALUES (?, ?, ?, ?, ?, ?, 'submitted', ?, ?)`);
-    this.setResult = db.prepare(`UPDATE conversations SET result_message_id = COALESCE(result_message_id, ?) WHERE id = ?`);
+    this.insertLog = db.prepare(`
+      INSERT OR IGNORE INTO message_log (conv, message_id, topic, kind, retained, valid, error_code, error_message, size, payload, received_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    this.restorePayload = db.prepare('UPDATE message_log SET payload = ? WHERE seq = ?');
     this.upsertCard = db.prepare(`
       INSERT INTO modules (name, card, client_id, updated_at) VALUES (?, ?, ?, ?)
       ON CONFLICT(name) DO UPDATE SET card = excluded.card, client_id = excluded.client_id, updated_at = excluded.updated_at`);
@@ -84,75 +72,74 @@ export class MessageRecorder {
       INSERT INTO modules (name, status, session_id, client_id, updated_at) VALUES (?, ?, ?, ?, ?)
       ON CONFLICT(name) DO UPDATE SET status = excluded.status, session_id = excluded.session_id,
         client_id = excluded.client_id, updated_at = excluded.updated_at`);
-    // Workflow snapshots and events carry the workflow's seq: only a newer one moves a row forward.
-    this.upsertWorkflow = db.prepare(`
-      INSERT INTO workflows (id, name, state, seq, orchestrator, definition, snapshot, error_code, error_message, started_at, updated_at, ended_at)
-      VALUES (@id, @name, @state, @seq, @orchestrator, @definition, @snapshot, @errorCode, @errorMessage, @startedAt, @at, @endedAt)
-      ON CONFLICT(id) DO UPDATE SET
-        name = excluded.name, state = excluded.state, seq = excluded.seq, orchestrator = excluded.orchestrator,
-        definition = excluded.definition, snapshot = excluded.snapshot, error_code = excluded.error_code,
-        error_message = excluded.error_message, started_at = COALESCE(started_at, excluded.started_at),
-        updated_at = excluded.updated_at, ended_at = COALESCE(ended_at, excluded.ended_at)
-      WHERE excluded.seq >= workflows.seq`);
-    this.upsertWorkflowStep = db.prepare(`
-      INSERT INTO workflow_steps (workflow_id, step_id, state, seq, module, query, conversation_id, attempts, output, error_code, error_message, updated_at)
-      VALUES (@workflowId, @stepId, @state, @seq, @module, @query, @conversationId, @attempts, @output, @errorCode, @errorMessage, @at)
-      ON CONFLICT(workflow_id, step_id) DO UPDATE SET
-        state = excluded.state, seq = excluded.seq, module = COALESCE(excluded.module, module), query = COALESCE(excluded.query, query),
-        conversation_id = COALESCE(excluded.conversation_id, conversation_id), attempts = MAX(attempts, excluded.attempts),
-        output = COALESCE(excluded.output, output), error_code = excluded.error_code, error_message = excluded.error_message,
-        updated_at = excluded.updated_at
-      WHERE excluded.seq >= workflow_steps.seq`);
-    this.markInvalid = db.prepare('UPDATE messages SET valid = 0, error_code = ?, error_message = ? WHERE seq = ?');
+    this.markInvalid = db.prepare('UPDATE message_log SET valid = 0, error_code = ?, error_message = ? WHERE seq = ?');
+    this.keys = new LogKeys(db);
+    this.conversations = new ConversationRows(db);
+    this.workflows = new WorkflowRows(db);
+    this.reaper = new ConversationReaper(db);
     this.senders = new SenderCheck(db);
-    // Nested in the message's transaction this is a SAVEPOINT: a body that cannot be applied rolls back only its derived rows.
-    this.deriveOne = db.transaction((topic: string, envelope: Envelope, at: string, retained: boolean) => this.derive(topic, envelope, at, retained));
-    this.recordOne = db.transaction((message: IncomingMessage) => this.write(message));
+    // Nested in the batch's transaction this is a SAVEPOINT: a body that cannot be applied rolls back only its derived rows.
+    this.deriveOne = db.transaction((topic, envelope, conv, seq, at, retained) => this.derive(topic, envelope, conv, seq, at, retained));
+    this.writeBatch = db.transaction((messages: readonly IncomingMessage[]) => {
+      const now = Date.now();
+      const iso = new Date(now).toISOString();
+      const outcomes: RecordOutcome[] = new Array(messages.length);
+      for (let i = 0; i < messages.length; i++) outcomes[i] = this.write(messages[i] as IncomingMessage, now, iso);
+      return outcomes;
+    });
   }
 
   record(message: IncomingMessage): RecordOutcome {
-    return this.recordOne(message);
+    return this.recordBatch([message])[0] as RecordOutcome;
   }
 
-  /** Several messages in one transaction (imports, benchmarks). */
-  recordMany(messages: IncomingMessage[]): RecordOutcome[] {
-    return this.db.transaction(() => messages.map((m) => this.write(m)))();
+  /** Several messages in one transaction: the group commit of the broker's publish path, imports, benchmarks. */
+  recordBatch(messages: readonly IncomingMessage[]): RecordOutcome[] {
+    try {
+      return this.writeBatch(messages);
+    } catch (err) {
+      this.keys.forget(); // the rollback may have taken interned keys with it
+      throw err;
+    }
   }
 
-  private write(message: IncomingMessage): RecordOutcome {
-    const receivedAt = message.receivedAt ?? new Date().toISOString();
-    const base = { topic: message.topic, retained: message.retained ? 1 : 0, size: message.payload.length, payload: message.payload, receivedAt };
-    if (message.payload.length === 0) {
+  /** Retention on this recorder's database (storage/retention.ts); interned keys may go with the rows, so the caches are dropped. */
+  prune(policy: RetentionPolicy, now = Date.now()): PruneResult {
+    try {
+      return pruneRecords(this.db, policy, now);
+    } finally {
+      this.keys.forget();
+    }
+  }
+
+  private write(message: IncomingMessage, now: number, iso: string): RecordOutcome {
+    const at = message.receivedAt ?? iso;
+    const receivedMs = message.receivedAt === undefined ? now : Date.parse(message.receivedAt);
+    const { topic, payload } = message;
+    const retained = message.retained ? 1 : 0;
+    if (payload.length === 0) {
       // An empty retained payload clears a retained topic: a valid MQTT act, not an envelope.
-      this.insertMessage.run({ ...base, ...NO_ENVELOPE, valid: 1, errorCode: null, errorMessage: null });
+      this.insertLog.run(null, null, this.keys.topic(topic, null), null, retained, 1, null, null, 0, payload, receivedMs);
       return { stored: true, valid: true };
     }
     let envelope: Envelope;
     try {
-      envelope = decodeEnvelope(message.payload, { maxBytes: Number.MAX_SAFE_INTEGER });
+      envelope = decodeEnvelope(payload, { maxBytes: Number.MAX_SAFE_INTEGER });
     } catch (err) {
       const error = toCommsError(err, 'E_SCHEMA_INVALID');
-      this.insertMessage.run({ ...base, ...NO_ENVELOPE, valid: 0, errorCode: error.code, errorMessage: error.message });
+      this.insertLog.run(null, null, this.keys.topic(topic, null), null, retained, 0, error.code, error.message, payload.length, encodeRawPayload(payload), receivedMs);
       return { stored: true, valid: false };
     }
-    const inserted = this.insertMessage.run({
-      ...base,
-      messageId: envelope.id,
-      kind: envelope.kind,
-      schema: envelope.schema,
-      from: envelope.from,
-      to: envelope.to,
-      conversationId: envelope.conversationId,
-      correlationId: envelope.correlationId ?? null,
-      parentId: envelope.parentId ?? null,
-      seq: envelope.seq ?? null,
-      valid: 1,
-      errorCode: null,
-      errorMessage: null,
-    });
-    if (inserted.changes === 0) return { stored: false, valid: true };
+    const parsed = parseTopic(topic);
+    const conv = this.keys.conversation(envelope.conversationId);
+    // A state snapshot repeats the conversation's event of the same seq: once applied, its bytes are not kept (docs/storage.md).
+    const elided = parsed?.kind === 'conversation-state' && envelope.schema === 'conversation.state@1';
+    const stored = elided ? null : encodeEnvelopePayload(payload, envelope.conversationId);
+    const inserted = this.insertLog.run(conv, envelope.id, this.keys.topic(topic, envelope.conversationId), envelope.kind, retained, 1, null, null, payload.length, stored, receivedMs);
+    if (inserted.changes === 0) return { stored: false, valid: true, envelope };
     try {
-      this.deriveOne(message.topic, envelope, receivedAt, message.retained);
+      const reaped = this.deriveOne(parsed, envelope, conv, inserted.lastInsertRowid, at, message.retained);
+      return reaped && reaped.length > 0 ? { stored: true, valid: true, envelope, reaped } : { stored: true, valid: true, envelope };
     } catch (err) {
       // A well-formed envelope with a body the derived tables cannot take (null, missing fields, unknown
       // state), or from a sender who may not say it (E_FORGED), is kept as an invalid message; throwing would
@@ -160,127 +147,50 @@ export class MessageRecorder {
       if (isStorageFailure(err)) throw err;
       const error = toCommsError(err, 'E_SCHEMA_INVALID');
       this.markInvalid.run(error.code, error.message, inserted.lastInsertRowid);
+      if (elided) this.restorePayload.run(encodeEnvelopePayload(payload, envelope.conversationId), inserted.lastInsertRowid);
       return { stored: true, valid: false };
     }
-    return { stored: true, valid: true };
   }
 
-  private derive(topic: string, envelope: Envelope, at: string, retained: boolean): void {
-    const parsed = parseTopic(topic);
+  private derive(parsed: ParsedTopic | undefined, envelope: Envelope, conv: number, seq: number | bigint, at: string, retained: boolean): string[] | undefined {
     if (parsed && DERIVED_SCHEMAS.has(envelope.schema)) checkBody(envelope.schema, envelope.body);
     // A message from someone who may not say it is kept as evidence (valid = 0, E_FORGED) and never applied.
     const forged = this.senders.problem(parsed, envelope, retained);
     if (forged) throw forged;
     switch (parsed?.kind) {
       case 'conversation-events':
-        if (envelope.schema === 'conversation.event@1' && envelope.seq !== undefined) this.applyEvent(envelope as Envelope<ConversationEvent>, at);
-        break;
+        if (envelope.schema === 'conversation.event@1' && envelope.seq !== undefined) this.conversations.applyEvent(envelope as Envelope<ConversationEvent>, conv, seq, at);
+        return undefined;
       case 'module-inbox':
         // History reads (a dashboard polls them) are kept as messages but are no conversations of their own.
         if (envelope.kind === 'request' && envelope.schema !== 'conversation.input@1' && envelope.to === parsed.subject && !RECORDER_QUERY_IDS.includes(envelope.schema)) {
-          this.insertRequested.run(envelope.conversationId, envelope.from, envelope.to, envelope.schema, envelope.parentId ?? null, envelope.id, at, at);
+          this.conversations.requested(envelope, at);
         }
-        break;
+        return undefined;
       case 'replies':
-        if (envelope.kind === 'reply') this.setResult.run(envelope.id, envelope.conversationId);
-        break;
+        if (envelope.kind === 'reply') this.conversations.replied(envelope);
+        return undefined;
       case 'module-card':
         this.upsertCard.run(parsed.subject, JSON.stringify(envelope.body), (envelope.body as ModuleCard).clientId, at);
-        break;
-      case 'module-status': {
-        const status = envelope.body as ModuleStatus;
-        this.upsertStatus.run(parsed.subject, status.state, status.sessionId, status.clientId, at);
-        break;
-      }
+        return undefined;
+      case 'module-status':
+        return this.applyStatus(parsed.subject, envelope.body as ModuleStatus, at);
       case 'workflow-state':
-        if (envelope.schema === 'workflow.state@1') this.applyWorkflowState(envelope as Envelope<WorkflowStateSnapshot>, at);
-        break;
+        if (envelope.schema === 'workflow.state@1') this.workflows.applyState(envelope as Envelope<WorkflowStateSnapshot>, at);
+        return undefined;
       case 'workflow-events':
-        if (envelope.schema === 'workflow.event@1' && envelope.seq !== undefined) this.applyWorkflowEvent(envelope as Envelope<WorkflowEvent>, at);
-        break;
+        if (envelope.schema === 'workflow.event@1' && envelope.seq !== undefined) this.workflows.applyEvent(envelope as Envelope<WorkflowEvent>, at);
+        return undefined;
       default:
-        break;
+        return undefined;
     }
   }
 
-  private applyWorkflowState(envelope: Envelope<WorkflowStateSnapshot>, at: string): void {
-    const body = envelope.body;
-    const seq = envelope.seq ?? body.seq;
-    const final = isFinalWorkflowState(body.state);
-    this.upsertWorkflow.run({
-      id: body.workflowId,
-      name: body.name,
-      state: body.state,
-      seq,
-      orchestrator: envelope.from,
-      definition: JSON.stringify(body.definition),
-      snapshot: JSON.stringify(body),
-      errorCode: body.error?.code ?? null,
-      errorMessage: body.error?.message ?? null,
-      startedAt: body.startedAt ?? null,
-      at,
-      endedAt: final ? at : null,
-    });
-    const queries = new Map(body.definition.steps.map((s) => [s.id, s.query]));
-    for (const [stepId, step] of Object.entries(body.steps)) {
-      this.upsertWorkflowStep.run({
-        workflowId: body.workflowId,
-        stepId,
-        state: step.state,
-        seq,
-        module: step.module ?? null,
-        query: queries.get(stepId) ?? null,
-        conversationId: step.conversationId ?? null,
-        attempts: step.attempts,
-        output: step.output === undefined ? null : JSON.stringify(step.output),
-        errorCode: step.error?.code ?? null,
-        errorMessage: step.error?.message ?? null,
-        at,
-      });
-    }
-  }
-
-  private applyWorkflowEvent(envelope: Envelope<WorkflowEvent>, at: string): void {
-    const event = envelope.body;
-    if (event.type !== 'step' || !event.stepId || !event.stepState) return;
-    this.upsertWorkflowStep.run({
-      workflowId: event.workflowId,
-      stepId: event.stepId,
-      state: event.stepState,
-      seq: envelope.seq as number,
-      module: event.module ?? null,
-      query: null,
-      conversationId: event.conversationId ?? null,
-      attempts: event.attempt ?? 0,
-      output: null,
-      errorCode: event.error?.code ?? null,
-      errorMessage: event.error?.message ?? null,
-      at,
-    });
-  }
-
-  private applyEvent(envelope: Envelope<ConversationEvent>, at: string): void {
-    const event = envelope.body;
-    const seq = envelope.seq as number;
-    this.insertEvent.run(envelope.conversationId, seq, envelope.id, event.type, event.state, JSON.stringify(event), at);
-    this.upsertFromEvent.run({
-      id: envelope.conversationId,
-      requester: event.requester,
-      responder: event.responder,
-      query: event.query,
-      parentId: envelope.parentId ?? null,
-      requestId: event.requestId,
-      state: event.state,
-      percent: event.progress?.percent ?? (event.state === 'completed' ? 100 : 0),
-      stage: event.progress?.stage ?? null,
-      attempts: event.attempt,
-      seq,
-      errorCode: event.error?.code ?? null,
-      errorMessage: event.error?.message ?? null,
-      resultMessageId: event.result?.messageId ?? null,
-      at,
-      endedAt: FINAL_STATES.includes(event.state) ? at : null,
-    });
+  /** Conversations whose requester is gone end here, in the status's own transaction (docs/storage.md). */
+  private applyStatus(module: string, status: ModuleStatus, at: string): string[] {
+    const reaped = this.reaper.onStatus(module, status, at);
+    this.upsertStatus.run(module, status.state, status.sessionId, status.clientId, at);
+    return reaped;
   }
 }
 
@@ -292,5 +202,3 @@ function isStorageFailure(err: unknown): boolean {
   const code = (err as { code?: unknown }).code;
   return typeof code === 'string' && code.startsWith('SQLITE_') && !code.startsWith('SQLITE_CONSTRAINT') && code !== 'SQLITE_MISMATCH';
 }
-
-const NO_ENVELOPE = { messageId: null, kind: null, schema: null, from: null, to: null, conversationId: null, correlationId: null, parentId: null, seq: null };

@@ -8,6 +8,7 @@ import type { Actor } from '../actors/runtime/index.ts';
 import type { ArangoTarget } from '../ingest/index.ts';
 import { stopWithin } from './bounded-stop.ts';
 import { createLogger, type Logger } from '../logging/index.ts';
+import type { RetentionPolicy } from '../storage/index.ts';
 
 export interface SystemOptions {
   /** An external broker (e.g. mosquitto from `comms mosquitto-config`): no broker is started, the listener options are ignored. */
@@ -29,6 +30,8 @@ export interface SystemOptions {
   inputRoots?: readonly string[];
   /** Delete records older than this (the database must not grow without bound). */
   retentionDays?: number;
+  /** The recorder's retention by age and/or size; wins over retentionDays (docs/storage.md, Retention). */
+  retention?: RetentionPolicy;
   /** The broker's state file (sessions, queued messages, retained, wills); default {dataDir}/broker.db; 'memory' keeps it in memory. */
   brokerState?: string;
   logger?: Logger;
@@ -72,8 +75,10 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     const recorder = createRecorder({
       url: broker.url,
       dbPath,
+      // In this process: record in the broker's publish path, a group commit before the PUBACKs (docs/architecture.md).
+      ...(embedded ? { broker: embedded } : {}),
       ...login('recorder'),
-      ...(options.retentionDays ? { retention: { maxAgeMs: options.retentionDays * 86_400_000 } } : {}),
+      ...recorderRetention(options),
       logger: logger.child({ module: 'recorder' }),
     });
     stops.push(() => stopWithin('recorder', () => recorder.stop(), logger));
@@ -107,4 +112,9 @@ function startEmbeddedBroker(options: SystemOptions, logger: Logger): Promise<Em
     onDenied: (what) => logger.warn({ what }, 'broker denied'),
     statePath: options.brokerState === 'memory' ? undefined : (options.brokerState ?? join(options.dataDir, 'broker.db')),
   });
+}
+
+function recorderRetention(options: SystemOptions): { retention?: RetentionPolicy } {
+  if (options.retention) return { retention: options.retention };
+  return options.retentionDays ? { retention: { maxAgeMs: options.retentionDays * 86_400_000 } } : {};
 }

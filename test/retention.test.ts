@@ -87,7 +87,7 @@ describe('storage retention and migrations', () => {
     expect(db.prepare('SELECT COUNT(*) AS n FROM conversations').get()).to.deep.equal({ n: 0 });
     expect(db.prepare('SELECT COUNT(*) AS n FROM modules').get()).to.deep.equal({ n: 0 });
     // A valid event afterwards is still applied.
-    expect(recorder.record({ topic: Topics.conversationEvents('c1'), payload: event('c1', 2, 'working'), retained: false })).to.deep.equal({ stored: true, valid: true });
+    expect(recorder.record({ topic: Topics.conversationEvents('c1'), payload: event('c1', 2, 'working'), retained: false })).to.include({ stored: true, valid: true });
     expect((db.prepare('SELECT state FROM conversations WHERE id = ?').get('c1') as { state: string }).state).to.equal('working');
     db.close();
   });

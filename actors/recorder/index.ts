@@ -1,56 +1,72 @@
 import { EventEmitter } from 'node:events';
-import { openWriter, CommsQueries, MessageRecorder, pruneRecords, openReader, type RecordOutcome, type RetentionPolicy } from '../../storage/index.ts';
+import { openWriter, CommsQueries, MessageRecorder, openReader, type RetentionPolicy } from '../../storage/index.ts';
 import { Topics } from '../../protocol/index.ts';
-import type { Logger } from '../../logging/index.ts';
 import { Actor, connectionOptions, defineQuery, type ModuleConnectionOptions } from '../runtime/index.ts';
-import { reapOnStatus } from './conversation-reaper.ts';
 import { StateSweeper } from './state-sweeper.ts';
 import { ConversationEventsAnswer, ConversationEventsQuery, ConversationStatusAnswer, ConversationStatusQuery } from '../../protocol/index.ts';
 import { conversationListQuery, recorderStatsQuery } from './history-queries.ts';
+import { RecorderIntake, type RecorderEvents } from './recorder-intake.ts';
+import { startRetention, type RetentionSchedule } from './retention-schedule.ts';
+
+/**
+ * The embedded broker of this process, when the recorder may record inside its publish path
+ * (structurally `EmbeddedBroker`: the recorder does not depend on broker/).
+ */
+export interface InProcessBroker {
+  tap(tap: ((group: ReadonlyArray<{ topic: string; payload: Buffer; retained: boolean }>) => void) | undefined): void;
+  retained(filters: string[]): Promise<Array<{ topic: string; payload: Buffer; retained: boolean }>>;
+}
 
 /** The client id stays `recorder` unless given: stable, so the broker keeps the session and queues messages while the recorder is down. */
 export interface RecorderOptions extends ModuleConnectionOptions {
   /** SQLite file; created with its folder when missing. */
   dbPath: string;
+  /** Age and/or size limits, checked on start and every `everyMs` (default 10 minutes). */
   retention?: RetentionPolicy & { everyMs?: number };
   /** How long an ended conversation's retained state snapshot stays before the recorder clears it. Default 60 s. */
   stateRetentionMs?: number;
+  /**
+   * Record inside this embedded broker's publish path (group commit before each PUBACK) instead of
+   * subscribing to comms/v1/# (docs/architecture.md, The recorder and ack-after-commit).
+   */
+  broker?: InProcessBroker;
 }
 
 export interface Recorder {
   readonly actor: Actor;
   readonly queries: CommsQueries;
-  /** 'recorded' fires after each message is committed (topic, outcome). */
-  readonly events: EventEmitter<{ recorded: [string, RecordOutcome] }>;
+  /** 'recorded' fires after each message is committed (topic, outcome); 'committed' once per transaction (messages in it). */
+  readonly events: RecorderEvents;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
 
+/** Retained topics the recorder reads at start: cards and statuses (the reaper reconciles) and conversation snapshots (the sweeper clears). */
+const RETAINED_AT_START = [Topics.filters.allCards, Topics.filters.allStatus, Topics.filters.allConversationStates];
+
 /**
- * The recorder: subscribes to comms/v1/#, and writes each message to SQLite before the PUBACK
- * goes back (the Actor holds the ack until the listener returns), with a persistent session so
- * that messages published while it is down wait in the broker. It is the database's only writer;
- * it also answers status and events-since-seq queries for watchers that reconnect.
+ * The recorder, the database's only writer. With an in-process embedded broker it records each
+ * group of publishes inside the broker's publish path, before their PUBACKs; with any other broker
+ * it subscribes to comms/v1/# with a persistent session and acknowledges each delivery after its
+ * commit. It also answers status, events-since-seq, list and stats queries.
  */
 export function createRecorder(options: RecorderOptions): Recorder {
   const db = openWriter(options.dbPath);
   const recorder = new MessageRecorder(db);
   const queries = new CommsQueries(options.dbPath === ':memory:' ? db : openReader(options.dbPath));
+  const attached = options.broker;
   const actor = new Actor({
     name: 'recorder',
     ...connectionOptions(options),
-    persistentSession: true,
+    // Attached, nothing waits for it in the broker: a persistent session would only collect what the tap already has.
+    persistentSession: attached === undefined,
     description: 'Records every message on comms/v1/# in SQLite and answers status and history queries.',
   });
-  const events = new EventEmitter<{ recorded: [string, RecordOutcome] }>();
-  const sweeper = new StateSweeper((topic) => actor.publishRaw(topic, Buffer.alloc(0), { retain: true }), options.stateRetentionMs ?? 60_000);
-  actor.subscribe(Topics.all, (topic, payload, packet) => {
-    // Conversations whose requester is gone end here, not in the requester (see conversation-reaper.ts).
-    for (const id of reapOnStatus(db, topic, payload)) void actor.publishRaw(Topics.conversationState(id), Buffer.alloc(0), { retain: true }).catch(() => {});
-    sweeper.observe(topic, payload);
-    const outcome = recorder.record({ topic, payload, retained: packet.retain ?? false });
-    events.emit('recorded', topic, outcome);
-  });
+  const events: RecorderEvents = new EventEmitter();
+  const clearState = (topic: string) => actor.publishRaw(topic, Buffer.alloc(0), { retain: true });
+  const sweeper = new StateSweeper(clearState, options.stateRetentionMs ?? 60_000);
+  const intake = new RecorderIntake(recorder, sweeper, events, clearState);
+  if (!attached) actor.subscribe(Topics.all, (topic, payload, packet) => intake.record([{ topic, payload, retained: packet.retain ?? false }]));
   actor.handle(
     defineQuery({
       schema: 'conversation.events.query@1',
@@ -76,28 +92,23 @@ export function createRecorder(options: RecorderOptions): Recorder {
   );
   actor.handle(conversationListQuery(queries));
   actor.handle(recorderStatsQuery(queries));
-  let pruneTimer: NodeJS.Timeout | undefined;
+  let retention: RetentionSchedule | undefined;
   return {
     actor,
     queries,
     events,
     async start() {
+      attached?.tap((group) => intake.record(group));
       await actor.start();
-      if (options.retention) {
-        const policy = options.retention;
-        const prune = () => {
-          const removed = pruneRecords(db, policy);
-          if (removed.messages + removed.conversations > 0) actor.log.info(removed, 'pruned old records');
-        };
-        prune();
-        pruneTimer = setInterval(prune, policy.everyMs ?? 3_600_000);
-        pruneTimer.unref();
-      }
+      // What the broker retained before the tap (e.g. from broker.db after a restart): a no-op when already recorded.
+      if (attached) intake.record(await attached.retained(RETAINED_AT_START));
+      if (options.retention) retention = startRetention(recorder, options.retention, actor.log);
     },
     async stop() {
-      clearInterval(pruneTimer);
+      retention?.stop();
       sweeper.stop();
       await actor.stop();
+      attached?.tap(undefined);
       if (options.dbPath !== ':memory:') queries.close();
       db.close();
     },

@@ -1,10 +1,11 @@
-import { decodeEnvelope, FINAL_STATES, parseTopic, type ConversationStateName } from '../../protocol/index.ts';
+import { FINAL_STATES, type ConversationStateName, type Envelope } from '../../protocol/index.ts';
 
 /**
  * Clears the retained state snapshot of a conversation that ended, `retentionMs` after its final
  * state was sent: the system's job, so snapshots do not outlive a requester that died or whose
  * own timer never ran. A retained final snapshot seen at (re)subscription that is already older
- * than that is cleared at once. Timers are unref'd and cleared on stop.
+ * than that is cleared at once. Timers are unref'd and cleared on stop. It reads the envelope the
+ * recorder already decoded.
  */
 export class StateSweeper {
   private readonly timers = new Map<string, NodeJS.Timeout>();
@@ -14,20 +15,13 @@ export class StateSweeper {
     private readonly retentionMs: number,
   ) {}
 
-  observe(topic: string, payload: Buffer): void {
-    if (parseTopic(topic)?.kind !== 'conversation-state') return;
+  /** A message on a conversation's state topic: an empty payload (cleared) has no envelope. */
+  observe(topic: string, envelope: Envelope | undefined): void {
     this.forget(topic);
-    if (payload.length === 0) return;
-    let state: ConversationStateName;
-    let sentAt: number;
-    try {
-      const envelope = decodeEnvelope(payload);
-      state = (envelope.body as { state: ConversationStateName }).state;
-      sentAt = Date.parse(envelope.sentAt);
-    } catch {
-      return;
-    }
-    if (!FINAL_STATES.includes(state)) return;
+    if (!envelope) return;
+    const state = (envelope.body as { state?: ConversationStateName } | null)?.state;
+    if (state === undefined || !FINAL_STATES.includes(state)) return;
+    const sentAt = Date.parse(envelope.sentAt);
     const delay = Math.max(0, this.retentionMs - (Date.now() - (Number.isNaN(sentAt) ? Date.now() : sentAt)));
     const timer = setTimeout(() => {
       this.timers.delete(topic);

@@ -28,9 +28,15 @@ export interface ThroughputOptions {
 export interface ThroughputResult {
   messages: number;
   payloadBytes: number;
+  /** The recorder in the embedded broker's publish path (comms up). */
   recordedPerSec: number;
+  /** Transactions the attached recorder committed for the measured messages. */
+  recordedGroups: number;
+  /** The recorder as an MQTT subscriber (external brokers). */
+  subscriberPerSec: number;
   rawAedesPerSec: number;
   directRecorderPerSec: number;
+  directBatchedPerSec: number;
   sqlitePerRowPerSec: number;
   sqliteBatchedPerSec: number;
   invalid: number;
@@ -60,10 +66,16 @@ function makeMessages(count: number, prefix: string): Outgoing[] {
   return out;
 }
 
-/** Publish to the embedded broker while the recorder records; msgs/s until the last one is committed. */
-async function recorded(options: ThroughputOptions, warmup: Outgoing[], messages: Outgoing[]): Promise<{ perSec: number; invalid: number }> {
+/**
+ * Publish to the embedded broker while the recorder records; msgs/s until the last one is committed
+ * (and, attached, acknowledged: each PUBACK waits for its group's commit). `attached`: the recorder
+ * records in the broker's publish path, as `comms up` runs it; otherwise it is an MQTT subscriber,
+ * as with an external broker.
+ */
+async function recorded(options: ThroughputOptions, warmup: Outgoing[], messages: Outgoing[], attached: boolean): Promise<{ perSec: number; invalid: number; groups: number }> {
   const broker = await startBroker({ port: 0 });
-  const recorder = createRecorder({ url: broker.url, dbPath: join(options.dir, 'recorded.db'), logger: createLogger('recorder', 'silent') });
+  const dbPath = join(options.dir, attached ? 'recorded-attached.db' : 'recorded-subscriber.db');
+  const recorder = createRecorder({ url: broker.url, dbPath, logger: createLogger('recorder', 'silent'), ...(attached ? { broker } : {}) });
   let publisher: Awaited<ReturnType<typeof rawClient>> | undefined;
   try {
     await recorder.start();
@@ -90,8 +102,12 @@ async function recorded(options: ThroughputOptions, warmup: Outgoing[], messages
     };
     await phase('warm', warmup);
     await settle();
+    let groups = 0;
+    const countGroup = () => groups++;
+    recorder.events.on('committed', countGroup);
     const ms = await phase('rec', messages);
-    return { perSec: messages.length / (ms / 1000), invalid };
+    recorder.events.off('committed', countGroup);
+    return { perSec: messages.length / (ms / 1000), invalid, groups };
   } finally {
     await publisher?.endAsync().catch(() => {});
     await recorder.stop().catch(() => {});
@@ -134,13 +150,14 @@ async function rawAedes(options: ThroughputOptions, warmup: Outgoing[], messages
   }
 }
 
-/** MessageRecorder.record() per message on the recorder's own schema, no MQTT: the storage share of the recorder's cost. */
-function directRecorder(dir: string, messages: Outgoing[]): number {
-  const db = openWriter(join(dir, 'direct.db'));
+/** MessageRecorder without MQTT, `batch` messages per transaction: the storage share of the recorder's cost. */
+function directRecorder(dir: string, messages: Outgoing[], batch: number): number {
+  const db = openWriter(join(dir, `direct-${batch}.db`));
   try {
     const recorder = new MessageRecorder(db);
+    const incoming = messages.map((m) => ({ topic: m.topic, payload: m.payload, retained: false }));
     const t0 = performance.now();
-    for (const m of messages) recorder.record({ topic: m.topic, payload: m.payload, retained: false });
+    for (let i = 0; i < incoming.length; i += batch) recorder.recordBatch(incoming.slice(i, i + batch));
     return messages.length / ((performance.now() - t0) / 1000);
   } finally {
     db.close();
@@ -174,19 +191,24 @@ export async function recordedThroughput(options: ThroughputOptions): Promise<Th
   const payloadBytes = Math.round(messages.reduce((n, m) => n + m.payload.length, 0) / messages.length);
 
   const rawAedesPerSec = await rawAedes(options, warmup, messages);
-  const rec = await recorded(options, warmup, messages);
-  const directRecorderPerSec = directRecorder(options.dir, messages);
+  const rec = await recorded(options, warmup, messages, true);
+  const sub = await recorded(options, warmup, messages, false);
+  const directRecorderPerSec = directRecorder(options.dir, messages, 1);
+  const directBatchedPerSec = directRecorder(options.dir, messages, 1000);
   const sqlitePerRowPerSec = rawSqlite(join(options.dir, 'raw-per-row.db'), messages, 1);
   const sqliteBatchedPerSec = rawSqlite(join(options.dir, 'raw-batched.db'), messages, 1000);
   return {
     messages: options.messages,
     payloadBytes,
     recordedPerSec: rec.perSec,
+    recordedGroups: rec.groups,
+    subscriberPerSec: sub.perSec,
     rawAedesPerSec,
     directRecorderPerSec,
+    directBatchedPerSec,
     sqlitePerRowPerSec,
     sqliteBatchedPerSec,
-    invalid: rec.invalid,
+    invalid: rec.invalid + sub.invalid,
   };
 }
 

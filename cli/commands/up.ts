@@ -11,12 +11,13 @@ import { positiveInteger } from '../flag-values.ts';
 import { DEFAULT_DATA, withTls } from '../options.ts';
 import { tlsListener } from '../tls-listener.ts';
 import { untilSignal } from '../until-signal.ts';
+import { retentionPolicy, withRetention } from '../retention-options.ts';
 
 export const upCommand = defineCommand(
   'up',
   'start the embedded broker, the recorder, marker and arangodb in one process',
   (y) =>
-    withTls(y)
+    withRetention(withTls(y), 30)
       .option('port', { type: 'number', default: 1883 })
       .option('ws-port', { type: 'number', default: 8083, describe: 'MQTT over WebSocket (dashboards, browsers)' })
       .option('host', { type: 'string', default: '127.0.0.1' })
@@ -26,7 +27,6 @@ export const upCommand = defineCommand(
       .option('insecure', { type: 'boolean', default: false, describe: 'run the broker without authentication and ACLs' })
       .option('dashboard-port', { type: 'number', default: 8080, describe: 'read-only dashboard web page; 0 = free port' })
       .option('dashboard', { type: 'boolean', default: true, describe: 'serve the dashboard (over the WebSocket listener)' })
-      .option('retention-days', { type: 'number', default: 30, describe: 'delete recorded messages and ended conversations older than this' })
       .option('broker-state', { type: 'string', describe: "broker state SQLite file (default DATA/broker.db); 'memory' keeps it in memory" })
       .option('demo', { type: 'boolean', default: false, describe: 'run the flagship demo, print it, and exit' })
       .option('pdf', { type: 'string', describe: 'PDF for the demo (default: the generated sample, <data>/samples/sample.pdf); marker may read its folder' })
@@ -45,7 +45,7 @@ export const upCommand = defineCommand(
       dataDir: argv.data,
       access: security?.access,
       credentials: security?.logins,
-      retentionDays: argv.retentionDays,
+      retention: retentionPolicy(argv),
       brokerState: argv.brokerState,
       inputRoots: inputRoots(argv),
       logger,
