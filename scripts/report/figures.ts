@@ -1,6 +1,8 @@
 import type { Figure, FigurePattern } from './types.ts';
 
 const ANSI = /\x1b\[[0-9;?]*[A-Za-z]/g;
+/** A passing mocha test whose title names a failure it checks for is not a finding. */
+const PASSED_TEST = /^(✔|✓)/;
 const FINDING = /\b(FAILED|failing|failed|skipped|not run|WARNING|warning|timed out|error E_[A-Z_]+)\b/;
 
 export function stripAnsi(text: string): string {
@@ -24,7 +26,7 @@ export function extractFigures(output: string, patterns: readonly FigurePattern[
     for (const match of matches) {
       names.forEach((name, i) => {
         const raw = match[i + 1];
-        if (raw === undefined || Number.isNaN(toNumber(raw))) return;
+        if (!name || raw === undefined || Number.isNaN(toNumber(raw))) return;
         figures.push({ name: named(name, match), raw, value: toNumber(raw), ...(units?.[i] ? { unit: units[i] } : {}) });
       });
     }
@@ -49,6 +51,6 @@ export function extractFindings(output: string): string[] {
   const lines = output
     .split('\n')
     .map((l) => l.trim())
-    .filter((l) => l !== '' && FINDING.test(l));
+    .filter((l) => l !== '' && FINDING.test(l) && !PASSED_TEST.test(l));
   return [...new Set(lines)].slice(0, 20);
 }

@@ -6,6 +6,8 @@ export function machineRecord(repo: string): MachineRecord {
   let gitCommit = 'unknown';
   try {
     gitCommit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: repo, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: repo, encoding: 'utf8' }).trim() !== '';
+    if (dirty) gitCommit += ' (with uncommitted changes)';
   } catch {
     // Not a checkout (e.g. an unpacked tarball): the report says so.
   }

@@ -73,6 +73,11 @@ export const STEPS: ReportStep[] = [
     title: 'Fault tests (npm run chaos)',
     capabilities: ['progress-tracking'],
     command: (ctx) => ['npm', 'run', 'chaos', '--', ...(ctx.short ? ['--runs', '1', '--messages', '500'] : [])],
+    figures: [
+      { pattern: /(\d+) run\(s\) x (\d+) QoS 1 messages per scenario/, names: ['runs per scenario', 'messages per run'] },
+      // One row per broker and fault; the missing count is a figure when one run was made (else a list, kept in the output).
+      { pattern: /^\| (embedded|mosquitto) \| ([a-z-]+) \| (\d+) \| (\d+) \|$/gm, names: ['', '', 'acked but missing from SQLite ({1}, {2})', 'acked ({1}, {2})'] },
+    ],
   },
   { id: 'test-instances', title: 'Instance tests', capabilities: ['instances'], command: () => mocha(['test/instances.test.ts', 'test/instances-pool.test.ts', 'test/instances-store.test.ts', 'test/instance-backed-actor.test.ts', 'test/instances-claude-code.test.ts']) },
   { id: 'test-conversations', title: 'Conversation tests', capabilities: ['progress-tracking'], command: () => mocha(['test/conversation.test.ts', 'test/conversation-ends.test.ts', 'test/recorder-crash.test.ts']) },
