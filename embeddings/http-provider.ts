@@ -1,5 +1,5 @@
 import { CommsError } from '../protocol/index.ts';
-import { buildPdfRequirements } from '../protocol/pdf/index.ts';
+import { buildPdfRequirements, type EmbeddingSpec } from '../protocol/pdf/index.ts';
 import { API_SHAPES, endpointOf } from './api-shapes.ts';
 import type { EmbeddingApi, EmbeddingProviderConfig } from './provider-config.ts';
 import { checkVectors } from './vectors.ts';
@@ -14,8 +14,15 @@ export interface EmbeddingProvider {
   embed(texts: readonly string[], signal?: AbortSignal): Promise<number[][]>;
 }
 
-/** An embedding provider over HTTP speaking one of the three APIs (docs/embeddings.md); vectors must have the dimension the requirements advertise. */
-export function createEmbeddingProvider(config: EmbeddingProviderConfig, dimensions: number = buildPdfRequirements().embedding.dimensions): EmbeddingProvider {
+/**
+ * An embedding provider over HTTP speaking one of the three APIs (docs/embeddings.md); vectors must
+ * have the dimension the requirements advertise, and are normalised when they say so.
+ */
+export function createEmbeddingProvider(
+  config: EmbeddingProviderConfig,
+  expected: Pick<EmbeddingSpec, 'dimensions' | 'normalize'> = buildPdfRequirements().embedding,
+): EmbeddingProvider {
+  const { dimensions, normalize } = expected;
   const endpoint = endpointOf(config);
   const source = `embedding provider ${config.api} at ${endpoint}`;
   return {
@@ -28,7 +35,7 @@ export function createEmbeddingProvider(config: EmbeddingProviderConfig, dimensi
       for (let i = 0; i < texts.length; i += config.batchSize) {
         const batch = texts.slice(i, i + config.batchSize);
         const raw = await post(config, endpoint, batch, source, signal);
-        out.push(...checkVectors(raw, batch.length, dimensions, source));
+        out.push(...checkVectors(raw, { count: batch.length, dimensions, normalize }, source));
       }
       return out;
     },

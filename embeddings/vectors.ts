@@ -2,11 +2,13 @@ import { CommsError } from '../protocol/index.ts';
 
 /**
  * Check what a provider answered: one vector per text, each of `dimensions` finite numbers and not
- * all zero, then scale each to unit length (the requirements' `normalize: true` with the cosine metric).
+ * all zero; with `normalize` (the requirements' `normalize: true`) scale each to unit length,
+ * whatever the server did, so cosine equals the dot product for every consumer.
  */
-export function checkVectors(raw: unknown[], expected: number, dimensions: number, source: string): number[][] {
-  if (raw.length !== expected) {
-    throw new CommsError('E_EMBEDDING_FAILED', `${source} answered ${raw.length} vector(s) for ${expected} text(s); check that the server is an embedding endpoint.`, { expected, got: raw.length });
+export function checkVectors(raw: unknown[], expected: { count: number; dimensions: number; normalize: boolean }, source: string): number[][] {
+  const { count, dimensions } = expected;
+  if (raw.length !== count) {
+    throw new CommsError('E_EMBEDDING_FAILED', `${source} answered ${raw.length} vector(s) for ${count} text(s); check that the server is an embedding endpoint.`, { expected: count, got: raw.length });
   }
   return raw.map((vector, i) => {
     if (!Array.isArray(vector) || !vector.every((x) => typeof x === 'number' && Number.isFinite(x))) {
@@ -19,7 +21,7 @@ export function checkVectors(raw: unknown[], expected: number, dimensions: numbe
         { expected: dimensions, got: vector.length },
       );
     }
-    return normalize(vector as number[], source, i);
+    return expected.normalize ? normalize(vector as number[], source, i) : (vector as number[]);
   });
 }
 

@@ -188,6 +188,17 @@ describe('embeddings: HTTP providers through the arangodb actor (docs/embeddings
     expect(escape.code).to.equal('E_NOT_FOUND');
   });
 
+  it('normalises only when the spec says normalize, and batches by ?batch=N', async () => {
+    const http = await server('ollama');
+    const config = parseEmbeddingSpec(`ollama:${http.url}?model=all-minilm&batch=2`, {});
+    const texts = ['alpha', 'beta', 'gamma'];
+    const raw = await createEmbeddingProvider(config, { dimensions: 384, normalize: false }).embed(texts);
+    expect(raw).to.deep.equal(texts.map((t) => fakeVector(t, 384)));
+    const unit = await createEmbeddingProvider(config).embed(texts);
+    unit.forEach((v, i) => expect(v[5]).to.be.closeTo(raw[i]![5]! / norm(raw[i]!), 1e-12));
+    expect(http.requests.map((r) => (r.body['input'] as string[]).length)).to.deep.equal([2, 1, 2, 1]);
+  });
+
   it('a malformed provider spec is an E_CONFIG_INVALID naming what is wrong', () => {
     const bad = (spec: string) => {
       try {
