@@ -1,5 +1,5 @@
 import type { Argv } from 'yargs';
-import { parseEmbeddingSpec, type EmbeddingProviderConfig } from '../embeddings/index.ts';
+import { embeddingSpecFromEnv, parseEmbeddingSpec, type EmbeddingProviderConfig } from '../embeddings/index.ts';
 
 /** `--embeddings API:URL?model=NAME`, for the commands that run arangodb. */
 export function withEmbeddings<T>(y: Argv<T>) {
@@ -11,6 +11,5 @@ export function withEmbeddings<T>(y: Argv<T>) {
 
 /** The provider named by the flag, else by COMMS_EMBEDDINGS; undefined = none (ingest writes no embeddings, and says so). */
 export function embeddingsConfig(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): EmbeddingProviderConfig | undefined {
-  const spec = flag ?? env['COMMS_EMBEDDINGS'];
-  return spec ? parseEmbeddingSpec(spec, env) : undefined;
+  return flag ? parseEmbeddingSpec(flag, env) : embeddingSpecFromEnv(env);
 }

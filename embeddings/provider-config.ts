@@ -71,3 +71,9 @@ export function parseEmbeddingSpec(spec: string, env: NodeJS.ProcessEnv = proces
   config.url = url.toString().replace(/\/+$/, '');
   return config;
 }
+
+/** The provider COMMS_EMBEDDINGS names, or undefined: what every entry point uses when no flag or option says otherwise. */
+export function embeddingSpecFromEnv(env: NodeJS.ProcessEnv = process.env): EmbeddingProviderConfig | undefined {
+  const spec = env['COMMS_EMBEDDINGS'];
+  return spec ? parseEmbeddingSpec(spec, env) : undefined;
+}

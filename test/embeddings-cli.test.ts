@@ -63,6 +63,19 @@ describe('embeddings in the running system: comms up --embeddings and comms embe
     expect(missing.message).to.contain('no-such-document');
   });
 
+  it('npm start (comms up --demo) takes the provider from COMMS_EMBEDDINGS: the flagship ingest asks it for vectors', async () => {
+    const demoServer = await startEmbeddingServer('tei');
+    try {
+      const run = await commsRun(['up', '--demo', '--data', join(dir, 'demo')], { env: { COMMS_EMBEDDINGS: `tei:${demoServer.url}` } });
+      expect(run.code, run.stderr).to.equal(0);
+      expect(run.stdout).to.contain('validation: valid');
+      expect(demoServer.requests.length).to.be.greaterThan(0);
+      expect(demoServer.requests.every((r) => r.path === '/embed' && Array.isArray(r.body['inputs']))).to.equal(true);
+    } finally {
+      await demoServer.close();
+    }
+  });
+
   it('a malformed --embeddings stops comms up with E_CONFIG_INVALID naming the problem', async () => {
     const run = await commsRun(['up', '--insecure', '--data', join(dir, 'bad'), '--port', '0', '--ws-port', '0', '--no-dashboard', '--embeddings', 'cohere:http://127.0.0.1:1']);
     expect(expectCliError(run, 'E_CONFIG_INVALID').message).to.contain('unknown API "cohere"');
