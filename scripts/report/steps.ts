@@ -83,6 +83,6 @@ export const STEPS: ReportStep[] = [
   { id: 'test-conversations', title: 'Conversation tests', capabilities: ['progress-tracking'], command: () => mocha(['test/conversation.test.ts', 'test/conversation-ends.test.ts', 'test/recorder-crash.test.ts']) },
   { id: 'test-orchestrator', title: 'Orchestrator tests', capabilities: ['orchestration'], command: () => mocha(['test/orchestrator.test.ts']) },
   { id: 'test-pdf', title: 'PDF protocol, extraction and embedding tests', capabilities: ['pdf-exchange-format'], command: () => mocha(['test/pdf-protocol.test.ts', 'test/extraction.test.ts', 'test/embeddings.test.ts']) },
-  { id: 'test-flagship', title: 'Flagship and ingest tests', capabilities: ['marker-to-arangodb'], command: () => mocha(['test/flagship.test.ts', 'test/ingest.test.ts', 'test/demo.test.ts']) },
+  { id: 'test-flagship', title: 'Flagship and ingest tests', capabilities: ['marker-to-arangodb'], command: () => mocha(['test/flagship.test.ts', 'test/ingest.test.ts', 'test/demo.test.ts', 'test/embeddings-cli.test.ts']) },
   { id: 'test-docs', title: 'Docs tests', capabilities: ['docs'], command: () => mocha(['test/docs.test.ts']) },
 ];
