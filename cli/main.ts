@@ -11,6 +11,7 @@ import {
   conversationsCommand,
   credsCommand,
   dashboardCommand,
+  embedCommand,
   eventsCommand,
   exportCommand,
   mosquittoConfigCommand,
@@ -61,6 +62,7 @@ await yargs(hideBin(process.argv))
   .command(conversationsCommand)
   .command(statusCommand)
   .command(eventsCommand)
+  .command(embedCommand)
   .command(statsCommand)
   .command(exportCommand)
   .command(watchCommand)

@@ -6,6 +6,7 @@ import { createRecorder, type Recorder } from '../actors/recorder/index.ts';
 import { createOrchestrator, type Orchestrator } from '../actors/orchestrator/index.ts';
 import type { Actor } from '../actors/runtime/index.ts';
 import type { ArangoTarget } from '../ingest/index.ts';
+import { createEmbeddingProvider, embeddingSpecFromEnv, type EmbeddingProviderConfig } from '../embeddings/index.ts';
 import { stopWithin } from './bounded-stop.ts';
 import { createLogger, type Logger } from '../logging/index.ts';
 import type { RetentionPolicy } from '../storage/index.ts';
@@ -23,6 +24,8 @@ export interface SystemOptions {
   outDir?: string;
   /** arangodb's ArangoDB target; default from ARANGO_* environment variables, false for JSONL only. */
   arango?: ArangoTarget | false;
+  /** arangodb's embedding provider (docs/embeddings.md); default from COMMS_EMBEDDINGS; false or none: the requirements and ingest results say no embeddings are written. */
+  embeddings?: EmbeddingProviderConfig | false;
   /** When set, the broker enforces it and each actor logs in with its own credentials. */
   access?: AccessPolicy;
   credentials?: Record<string, { username: string; password: string }>;
@@ -84,7 +87,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     stops.push(() => stopWithin('recorder', () => recorder.stop(), logger));
     await recorder.start();
     const actors = [
-      createArangodbActor({ url: broker.url, outDir, ...(options.arango !== undefined ? { arango: options.arango } : {}), ...login('arangodb'), logger: logger.child({ module: 'arangodb' }) }),
+      createArangodbActor({ url: broker.url, outDir, ...(options.arango !== undefined ? { arango: options.arango } : {}), ...arangodbEmbeddings(options.embeddings), ...login('arangodb'), logger: logger.child({ module: 'arangodb' }) }),
       createMarkerActor({ url: broker.url, inputRoots: [join(options.dataDir, 'inputs'), ...(options.inputRoots ?? [])], ...login('marker'), logger: logger.child({ module: 'marker' }) }),
     ];
     for (const actor of actors) {
@@ -100,6 +103,12 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     await stopStarted();
     throw err;
   }
+}
+
+/** arangodb's provider option: the one given, else COMMS_EMBEDDINGS's; none when false. */
+function arangodbEmbeddings(given: EmbeddingProviderConfig | false | undefined) {
+  const config = given === false ? undefined : (given ?? embeddingSpecFromEnv());
+  return config ? { embeddings: createEmbeddingProvider(config) } : {};
 }
 
 function startEmbeddedBroker(options: SystemOptions, logger: Logger): Promise<EmbeddedBroker> {

@@ -5,24 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { Actor } from '../actors/runtime/index.ts';
-import { commsBin, commsRun, expectCliError, repo } from './support/cli-process.ts';
-
-/** Wait for a line matching `pattern` on a child's stream (event-driven, no polling). */
-function lineOn(child: ChildProcess, stream: 'stdout' | 'stderr', pattern: RegExp): Promise<RegExpExecArray> {
-  return new Promise((resolve, reject) => {
-    let seen = '';
-    const onData = (chunk: Buffer) => {
-      seen += chunk.toString();
-      const match = pattern.exec(seen);
-      if (match) {
-        child[stream]?.off('data', onData);
-        resolve(match);
-      }
-    };
-    child[stream]?.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`comms exited ${code} before ${pattern}: ${seen}`)));
-  });
-}
+import { commsBin, commsRun, expectCliError, lineOn, repo } from './support/cli-process.ts';
 
 describe('comms user and comms creds (issue 12)', function () {
   this.timeout(120_000);

@@ -98,9 +98,9 @@ describe('flagship: marker asks arangodb (docs/flagship.md)', function () {
     expect(req.embedding.provided).to.equal(false);
     expect(req.embedding.reason).to.contain('no embedding provider configured').and.contain('writes no embeddings');
     expect(req.required).to.include('blocks.bbox');
-    // The card advertises both queries.
+    // The card advertises its queries.
     const card = arangodb.card();
-    expect(card.queries.map((q) => q.schema)).to.have.members(['pdf.requirements.query@1', 'document.ingest@1']);
+    expect(card.queries.map((q) => q.schema)).to.have.members(['pdf.requirements.query@1', 'document.ingest@1', 'document.embed@1']);
   });
 
   it('converts, validates and ingests the sample PDF to JSONL whose edges resolve, with live progress', async () => {

@@ -2,14 +2,19 @@ import { dirname, resolve } from 'node:path';
 import { Actor, connectionOptions, defineQuery, type HandlerContext, type ModuleConnectionOptions } from '../runtime/index.ts';
 import { toCollections, validateArangoTarget, writeJsonl, writeToArango, type ArangoTarget } from '../../ingest/index.ts';
 import { CommsError } from '../../protocol/index.ts';
+import type { EmbeddingProvider } from '../../embeddings/index.ts';
+import { embedDocument, embedForIngest } from './embed-document.ts';
 import {
   buildPdfRequirements,
+  DOCUMENT_EMBED_RESULT_SCHEMA_ID,
+  DOCUMENT_EMBED_SCHEMA_ID,
+  DocumentEmbed,
+  DocumentEmbedResult,
   DOCUMENT_INGEST_RESULT_SCHEMA_ID,
   DOCUMENT_INGEST_SCHEMA_ID,
   DocumentIngest,
   DocumentIngestResult,
   isCompatibleVersion,
-  NO_EMBEDDING_PROVIDER_REASON,
   PDF_REQUIREMENTS_QUERY_SCHEMA_ID,
   PDF_REQUIREMENTS_SCHEMA_ID,
   PDF_REQUIREMENTS_VERSION,
@@ -24,6 +29,8 @@ export interface ArangodbActorOptions extends ModuleConnectionOptions {
   outDir: string;
   /** Live ArangoDB to import into as well. Default: from ARANGO_URL/ARANGO_DATABASE/ARANGO_USERNAME/ARANGO_PASSWORD; `false` = JSONL only. */
   arango?: ArangoTarget | false;
+  /** Computes the requirements' embeddings at ingest and for `document.embed@1`; without one none are written (docs/embeddings.md). */
+  embeddings?: EmbeddingProvider;
 }
 
 /** The ArangoDB target from the environment, or undefined when ARANGO_URL is not set. */
@@ -47,10 +54,11 @@ export function createArangodbActor(options: ArangodbActorOptions): Actor {
   const target = options.arango === false ? undefined : (options.arango ?? arangoTargetFromEnv());
   if (target) validateArangoTarget(target);
   const outDir = resolve(options.outDir);
+  const provider = options.embeddings;
   const actor = new Actor({
     name: 'arangodb',
     ...connectionOptions(options),
-    description: `Tells producers the pdf.document format it ingests (requirements ${PDF_REQUIREMENTS_VERSION}) and ingests documents as documents/sections/blocks plus contains/next/references edges${target ? ` into ArangoDB at ${target.url}` : ''} and JSONL files.`,
+    description: `Tells producers the pdf.document format it ingests (requirements ${PDF_REQUIREMENTS_VERSION}) and ingests documents as documents/sections/blocks plus contains/next/references edges${target ? ` into ArangoDB at ${target.url}` : ''} and JSONL files${provider ? `, with ${provider.model} embeddings` : ''}.`,
     backend: { kind: 'code' },
   });
 
@@ -61,7 +69,7 @@ export function createArangodbActor(options: ArangodbActorOptions): Actor {
       request: PdfRequirementsQuery,
       responseSchemaId: PDF_REQUIREMENTS_SCHEMA_ID,
       response: PdfRequirements,
-      handle: async (body) => buildPdfRequirements(body),
+      handle: async (body) => buildPdfRequirements(body, provider),
     }),
   );
 
@@ -75,14 +83,25 @@ export function createArangodbActor(options: ArangodbActorOptions): Actor {
       // A whole converted document: far more than the 256 KiB default, still under the 16 MiB packet limit.
       maxBodyBytes: 12 * 1024 * 1024,
       maxStringBytes: 1024 * 1024,
-      handle: (body, ctx) => ingest(body, ctx, outDir, target),
+      handle: (body, ctx) => ingest(body, ctx, outDir, target, provider),
+    }),
+  );
+
+  actor.handle(
+    defineQuery({
+      schema: DOCUMENT_EMBED_SCHEMA_ID,
+      description: 'Add the requirements embeddings to an already-ingested document (by documentKey), rewriting its JSONL (and ArangoDB records when configured).',
+      request: DocumentEmbed,
+      responseSchemaId: DOCUMENT_EMBED_RESULT_SCHEMA_ID,
+      response: DocumentEmbedResult,
+      handle: (body, ctx) => embedDocument(body, ctx, { outDir, target, provider }),
     }),
   );
   return actor;
 }
 
-async function ingest(body: DocumentIngest, ctx: HandlerContext, outDir: string, target: ArangoTarget | undefined): Promise<DocumentIngestResult> {
-  const requirements = buildPdfRequirements();
+async function ingest(body: DocumentIngest, ctx: HandlerContext, outDir: string, target: ArangoTarget | undefined, provider: EmbeddingProvider | undefined): Promise<DocumentIngestResult> {
+  const requirements = buildPdfRequirements({}, provider);
   if (!isCompatibleVersion(body.requirementsVersion, requirements.version)) {
     throw new CommsError(
       'E_VERSION_UNSUPPORTED',
@@ -107,6 +126,9 @@ async function ingest(body: DocumentIngest, ctx: HandlerContext, outDir: string,
   const collections = toCollections(document);
   const documentKey = collections.documents[0]?._key;
   if (!documentKey) throw new CommsError('E_HANDLER_FAILED', 'toCollections produced no document record');
+  if (ctx.signal.aborted) throw new CommsError('E_CANCELED', 'ingest was canceled');
+
+  const embeddings = await embedForIngest(collections, provider, ctx);
   if (ctx.signal.aborted) throw new CommsError('E_CANCELED', 'ingest was canceled');
 
   const docDir = resolve(outDir, documentKey);
@@ -141,8 +163,7 @@ async function ingest(body: DocumentIngest, ctx: HandlerContext, outDir: string,
     },
     outputs,
     arango,
-    // No provider exists yet: say so instead of leaving the requirements' embedding spec to imply vectors.
-    embeddings: { written: 0, reason: NO_EMBEDDING_PROVIDER_REASON },
+    embeddings,
     ...(warnings.length > 0 ? { warnings } : {}),
   };
 }

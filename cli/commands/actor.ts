@@ -7,18 +7,20 @@ import { resolveDataDir } from '../data-dir.ts';
 import { defineCommand } from '../define-command.ts';
 import { withBus, withData } from '../options.ts';
 import { untilSignal } from '../until-signal.ts';
+import { createEmbeddingProvider } from '../../embeddings/index.ts';
+import { embeddingsConfig, withEmbeddings } from '../embeddings-flag.ts';
 
 export const actorCommand = defineCommand(
   'actor <name>',
   'run one actor in its own process (marker, arangodb, orchestrator)',
   (y) =>
-    withData(withBus(y))
+    withEmbeddings(withData(withBus(y)))
       .positional('name', { choices: ['marker', 'arangodb', 'orchestrator'] as const, demandOption: true })
       .option('out', { type: 'string', describe: 'arangodb: JSONL output folder (default DATA/ingest)' })
       .option('inputs', { type: 'string', array: true, describe: 'marker: a folder it may read PDFs from by path, besides DATA/inputs (repeatable)' }),
   async (argv) => {
     const auth = { url: argv.url, username: argv.username, password: argv.password };
-    const actor = argv.name === 'marker' ? createMarkerActor({ ...auth, inputRoots: [join(resolveDataDir(argv.data).path, 'inputs'), ...(argv.inputs ?? [])] }) : argv.name === 'arangodb' ? createArangodbActor({ ...auth, outDir: argv.out ?? join(resolveDataDir(argv.data).path, 'ingest') }) : undefined;
+    const actor = argv.name === 'marker' ? createMarkerActor({ ...auth, inputRoots: [join(resolveDataDir(argv.data).path, 'inputs'), ...(argv.inputs ?? [])] }) : argv.name === 'arangodb' ? createArangodbActor({ ...auth, outDir: argv.out ?? join(resolveDataDir(argv.data).path, 'ingest'), ...arangodbEmbeddings(argv.embeddings) }) : undefined;
     // The orchestrator keeps its workflows in DATA/workflows.db, where `comms up` keeps them: running it alone resumes them.
     const orchestrator = argv.name === 'orchestrator' ? createOrchestrator({ ...auth, statePath: workflowsDb(argv.data) }) : undefined;
     const running = actor ?? orchestrator;
@@ -36,4 +38,10 @@ function workflowsDb(dataFlag: string | undefined): string {
   const data = resolveDataDir(dataFlag).path;
   mkdirSync(data, { recursive: true });
   return join(data, 'workflows.db');
+}
+
+/** arangodb's provider from --embeddings / COMMS_EMBEDDINGS, as an option to spread. */
+function arangodbEmbeddings(flag: string | undefined) {
+  const config = embeddingsConfig(flag);
+  return config ? { embeddings: createEmbeddingProvider(config) } : {};
 }

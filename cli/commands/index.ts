@@ -5,6 +5,7 @@ export { brokerCommand } from './broker.ts';
 export { conversationsCommand } from './conversations.ts';
 export { credsCommand } from './creds.ts';
 export { dashboardCommand } from './dashboard.ts';
+export { embedCommand } from './embed.ts';
 export { eventsCommand } from './events.ts';
 export { exportCommand } from './export.ts';
 export { mosquittoConfigCommand } from './mosquitto-config.ts';

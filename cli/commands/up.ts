@@ -9,6 +9,7 @@ import { SYSTEM_MODULES } from '../system-users.ts';
 import { defineCommand } from '../define-command.ts';
 import { positiveInteger } from '../flag-values.ts';
 import { DEFAULT_DATA, withTls } from '../options.ts';
+import { embeddingsConfig, withEmbeddings } from '../embeddings-flag.ts';
 import { tlsListener } from '../tls-listener.ts';
 import { untilSignal } from '../until-signal.ts';
 import { retentionPolicy, withRetention } from '../retention-options.ts';
@@ -17,7 +18,7 @@ export const upCommand = defineCommand(
   'up',
   'start the embedded broker, the recorder, marker and arangodb in one process',
   (y) =>
-    withRetention(withTls(y), 30)
+    withEmbeddings(withRetention(withTls(y), 30))
       .option('port', { type: 'number', default: 1883 })
       .option('ws-port', { type: 'number', default: 8083, describe: 'MQTT over WebSocket (dashboards, browsers)' })
       .option('host', { type: 'string', default: '127.0.0.1' })
@@ -46,6 +47,7 @@ export const upCommand = defineCommand(
       access: security?.access,
       credentials: security?.logins,
       retention: retentionPolicy(argv),
+      embeddings: embeddingsConfig(argv.embeddings),
       brokerState: argv.brokerState,
       inputRoots: inputRoots(argv),
       logger,

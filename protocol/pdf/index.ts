@@ -33,6 +33,7 @@ export {
   DOCUMENT_KINDS,
   KNOWN_FIELDS,
   NO_EMBEDDING_PROVIDER_REASON,
+  type EmbeddingIngester,
   PDF_REQUIREMENTS_QUERY_SCHEMA_ID,
   PDF_REQUIREMENTS_SCHEMA_ID,
   buildPdfRequirements,
@@ -51,4 +52,5 @@ export {
   PDF_CONVERT_RESULT_SCHEMA_ID,
   PDF_CONVERT_MAX_BODY_BYTES,
 } from './convert-query.ts';
+export { DocumentEmbed, DocumentEmbedResult, DOCUMENT_EMBED_SCHEMA_ID, DOCUMENT_EMBED_RESULT_SCHEMA_ID } from './embed-query.ts';
 export { PDF_SCHEMAS } from './schemas.ts';

@@ -43,6 +43,7 @@ export const DocumentIngestResult = Type.Object(
     embeddings: Type.Object(
       {
         written: Type.Integer({ minimum: 0, description: 'records that got an embedding vector' }),
+        model: Type.Optional(Type.String({ description: 'the model that computed them, when a provider is configured' })),
         reason: Type.Optional(Type.String({ description: 'why none were written, when written is 0' })),
       },
       { description: 'what the ingester did about the embedding the requirements describe' },

@@ -120,8 +120,13 @@ const MAPPING_NOTES: Record<string, string> = {
   'blocks.PageFooter': 'Running footer or page number at the bottom.',
 };
 
-/** Why the ingester writes no vectors: no embedding provider exists yet (issue 11 §4), so the spec says so rather than promise them. */
-export const NO_EMBEDDING_PROVIDER_REASON = 'no embedding provider configured (none is built in yet): the ingester writes no embeddings';
+/** Why the ingester writes no vectors when it runs without a provider: the spec says so rather than promise them (docs/embeddings.md). */
+export const NO_EMBEDDING_PROVIDER_REASON = 'no embedding provider configured (start arangodb with --embeddings or COMMS_EMBEDDINGS): the ingester writes no embeddings';
+
+/** The ingester's embedding provider, when it has one: the spec then says vectors are provided, by this model. */
+export interface EmbeddingIngester {
+  model: string;
+}
 
 const EMBEDDING: EmbeddingSpec = {
   model: 'sentence-transformers/all-MiniLM-L6-v2',
@@ -140,6 +145,12 @@ export const KNOWN_FIELDS: readonly string[] = Object.freeze(
   [...new Set([...REQUIRED_FIELDS, ...Object.keys(MAPPING_NOTES)])].sort(),
 );
 
+function embeddingSpec(ingester: EmbeddingIngester | undefined): EmbeddingSpec {
+  if (!ingester) return { ...EMBEDDING, fields: [...EMBEDDING.fields] };
+  const { reason: _none, ...spec } = EMBEDDING;
+  return { ...spec, fields: [...EMBEDDING.fields], model: ingester.model, provided: true };
+}
+
 function fieldMatches(asked: string, field: string): boolean {
   return field === asked || field.startsWith(`${asked}.`) || asked.startsWith(`${field}.`);
 }
@@ -149,7 +160,7 @@ function fieldMatches(asked: string, field: string): boolean {
  * are an E_SCHEMA_INVALID so typos surface); the JSON Schema is always complete because a
  * document is validated as a whole.
  */
-export function buildPdfRequirements(query: PdfRequirementsQuery = {}): PdfRequirements {
+export function buildPdfRequirements(query: PdfRequirementsQuery = {}, ingester?: EmbeddingIngester): PdfRequirements {
   if (query.acceptVersions && query.acceptVersions.length > 0) {
     const majors = query.acceptVersions.map((v) => {
       try {
@@ -203,7 +214,7 @@ export function buildPdfRequirements(query: PdfRequirementsQuery = {}): PdfRequi
     blockTypes: [...BLOCK_TYPES],
     documentKinds,
     mappingNotes,
-    embedding: { ...EMBEDDING, fields: [...EMBEDDING.fields] },
+    embedding: embeddingSpec(ingester),
     limits: { maxBlocks: 200_000, maxTextPerBlock: 100_000 },
   };
 }

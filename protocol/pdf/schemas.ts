@@ -1,6 +1,7 @@
 import type { TSchema } from '@sinclair/typebox';
 import { PDF_CONVERT_RESULT_SCHEMA_ID, PDF_CONVERT_SCHEMA_ID, PdfConvert, PdfConvertResult } from './convert-query.ts';
 import { DOCUMENT_INGEST_RESULT_SCHEMA_ID, DOCUMENT_INGEST_SCHEMA_ID, DocumentIngest, DocumentIngestResult } from './ingest.ts';
+import { DOCUMENT_EMBED_RESULT_SCHEMA_ID, DOCUMENT_EMBED_SCHEMA_ID, DocumentEmbed, DocumentEmbedResult } from './embed-query.ts';
 import { PDF_REQUIREMENTS_QUERY_SCHEMA_ID, PDF_REQUIREMENTS_SCHEMA_ID, PdfRequirements, PdfRequirementsQuery } from './requirements.ts';
 
 /** The PDF exchange's bodies on the bus, by schema id (part of ALL_SCHEMAS). */
@@ -11,4 +12,6 @@ export const PDF_SCHEMAS: Record<string, TSchema> = {
   [DOCUMENT_INGEST_RESULT_SCHEMA_ID]: DocumentIngestResult,
   [PDF_CONVERT_SCHEMA_ID]: PdfConvert,
   [PDF_CONVERT_RESULT_SCHEMA_ID]: PdfConvertResult,
+  [DOCUMENT_EMBED_SCHEMA_ID]: DocumentEmbed,
+  [DOCUMENT_EMBED_RESULT_SCHEMA_ID]: DocumentEmbedResult,
 };

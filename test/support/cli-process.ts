@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 
@@ -36,4 +36,21 @@ export function expectCliError(run: CliRun, code: string, options: { afterProgre
   expect(lines[1]).to.match(/^hint: \S/);
   expect(run.stderr).to.not.contain('    at ');
   return { message: (lines[0] as string).replace(/^error E_[A-Z_]+: /, ''), hint: (lines[1] as string).slice('hint: '.length) };
+}
+
+/** Wait for a line matching `pattern` on a child's stream (event-driven, no polling). */
+export function lineOn(child: ChildProcess, stream: 'stdout' | 'stderr', pattern: RegExp): Promise<RegExpExecArray> {
+  return new Promise((resolve, reject) => {
+    let seen = '';
+    const onData = (chunk: Buffer) => {
+      seen += chunk.toString();
+      const match = pattern.exec(seen);
+      if (match) {
+        child[stream]?.off('data', onData);
+        resolve(match);
+      }
+    };
+    child[stream]?.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`comms exited ${code} before ${pattern}: ${seen}`)));
+  });
 }
