@@ -17,7 +17,8 @@ import {
 } from '../../protocol/index.ts';
 import type { ActorEvents, ActorOptions, MessageListener } from './actor-options.ts';
 import { brokerGone, openBusConnection } from './bus-connection.ts';
-import { Conversation } from './conversation.ts';
+import { AckWatch } from './ack-watch.ts';
+import { Conversation, type ConversationTransport } from './conversation.ts';
 import { buildCard, cardEnvelope, readPeerStatus, statusEnvelope, type PresenceIdentity } from './presence.ts';
 import type { QueryHandler } from './query-handler.ts';
 import { ReplyIntake } from './reply-intake.ts';
@@ -49,6 +50,8 @@ export class Actor extends EventEmitter<ActorEvents> {
   private readonly replies: ReplyIntake;
   private readonly startedAt = new Date().toISOString();
   private heldFilters: readonly string[] = [];
+  /** What every conversation of this actor needs from it; one object, not one set of closures per request. */
+  private readonly transport: ConversationTransport;
 
   constructor(private readonly options: ActorOptions) {
     super();
@@ -67,6 +70,12 @@ export class Actor extends EventEmitter<ActorEvents> {
       publish: (topic, envelope) => this.publish(topic, envelope),
       ask: (to, schema, body, opts) => this.ask(to, schema, body, opts),
     });
+    this.transport = {
+      module: this.name,
+      replyTopic: this.replyTopic,
+      acks: new AckWatch(),
+      publish: (topic, envelope, opts) => this.publish(topic, envelope, opts),
+    };
     this.replies = new ReplyIntake({
       module: this.name,
       sessionId: this.sessionId,
@@ -209,14 +218,9 @@ export class Actor extends EventEmitter<ActorEvents> {
         ackTimeoutMs: settings.ackTimeoutMs,
         maxAttempts: settings.maxAttempts,
         peerGraceMs: settings.peerGraceMs,
-        stateRetentionMs: this.options.stateRetentionMs ?? 60_000,
+        eventsAfterMs: settings.eventsAfterMs,
       },
-      {
-        module: this.name,
-        replyTopic: this.replyTopic,
-        publish: (topic, envelope, opts) => this.publish(topic, envelope, opts),
-        clearRetained: (topic) => this.publishRaw(topic, Buffer.alloc(0), { retain: true }),
-      },
+      this.transport,
       (done) => {
         this.open.delete(done.requestId);
         detach?.();

@@ -1,8 +1,8 @@
 import { EventEmitter } from 'node:events';
-import { createActor, toPromise, type Actor as XActor } from 'xstate';
 import {
   CommsError,
   createEnvelope,
+  FINAL_STATES,
   eventEnvelope,
   Topics,
   type ConversationEvent,
@@ -12,14 +12,15 @@ import {
   type ErrorReply,
   type ProgressReport,
 } from '../../protocol/index.ts';
-import { ConversationMachine, conversationStateName, type ConversationMachineEvent, type ConversationOutput } from '../../state-machines/index.ts';
+import type { AckWatch } from './ack-watch.ts';
+import { ConversationMachine, type ConversationMachineEvent, type ConversationOutput } from '../../state-machines/index.ts';
 
 /** How the conversation reaches the bus; the owning Actor supplies it. */
 export interface ConversationTransport {
   readonly module: string;
   readonly replyTopic: string;
+  readonly acks: AckWatch;
   publish(topic: string, envelope: Envelope, options?: { retain?: boolean }): Promise<void>;
-  clearRetained(topic: string): Promise<void>;
 }
 
 export interface ConversationSpec {
@@ -33,8 +34,8 @@ export interface ConversationSpec {
   ackTimeoutMs: number;
   maxAttempts: number;
   peerGraceMs: number;
-  /** Keep the retained state snapshot this long after the end, then clear it. */
-  stateRetentionMs: number;
+  /** Publish lifecycle events only once the conversation is this old or reports progress (0: from the start). */
+  eventsAfterMs: number;
 }
 
 export interface ConversationEvents {
@@ -44,9 +45,12 @@ export interface ConversationEvents {
 }
 
 /**
- * The requester's handle on one request: runs a ConversationMachine, publishes every lifecycle
- * change and progress step to the conversation's events topic with a gap-free `seq`, keeps the
- * retained state snapshot current, and settles `result` with the reply body or a CommsError.
+ * The requester's handle on one request: runs a ConversationMachine, settles `result` with the reply
+ * body or a CommsError, and tells watchers how it goes. A short, quiet conversation costs the request,
+ * the reply and one final `conversation.event@1`; its earlier lifecycle events are held back and
+ * dropped. Once it lasts `eventsAfterMs`, reports progress or re-sends, it publishes what it held and
+ * from then on every change to the events topic (gap-free `seq`) and the retained state snapshot
+ * (docs/protocol.md, "Message budget of a conversation").
  */
 export class Conversation<R = unknown> extends EventEmitter<ConversationEvents> {
   readonly id: string;
@@ -54,10 +58,15 @@ export class Conversation<R = unknown> extends EventEmitter<ConversationEvents> 
   readonly to: string;
   readonly schema: string;
   readonly result: Promise<R>;
-  private readonly machine: XActor<typeof ConversationMachine>;
+  private readonly machine: ConversationMachine;
   private seq = 0;
-  private lastState: ConversationStateName | undefined;
   private readonly startedAt = new Date().toISOString();
+  /** The ticket of the latest send (AckWatch), to tell the responder's answers apart in order. */
+  private ticket = 0;
+  /** Lifecycle events not published yet: the conversation is still quiet. Undefined once it is public. */
+  private held: ConversationEvent[] | undefined = [];
+  private quietTimer: NodeJS.Timeout | undefined;
+  private snapshotQueued = false;
   /** Publishes are chained so events leave in seq order even though each publish is async. */
   private outbox: Promise<void> = Promise.resolve();
 
@@ -71,51 +80,62 @@ export class Conversation<R = unknown> extends EventEmitter<ConversationEvents> 
     this.requestId = spec.requestId;
     this.to = spec.to;
     this.schema = spec.schema;
-    this.machine = createActor(ConversationMachine, {
-      input: {
-        requestId: spec.requestId,
-        deadline: Date.now() + spec.timeoutMs,
-        ackTimeoutMs: spec.ackTimeoutMs,
-        maxAttempts: spec.maxAttempts,
-        peerGraceMs: spec.peerGraceMs,
-      },
-    });
-    this.machine.on('send-request', ({ attempt }) => {
-      if (attempt > 1) this.publishEvent('attempt', undefined, attempt);
-      this.enqueue(() => this.transport.publish(Topics.moduleInbox(spec.to), this.requestEnvelope()));
-    });
-    this.machine.on('send-cancel', ({ reason }) => this.enqueue(() => this.transport.publish(Topics.moduleInbox(spec.to), this.controlEnvelope('cancel', 'cancel@1', reason ? { reason } : {}))));
-    this.machine.on('send-input', ({ input }) => this.enqueue(() => this.transport.publish(Topics.moduleInbox(spec.to), this.controlEnvelope('request', 'conversation.input@1', { input }))));
-    this.machine.on('progress', ({ report }) => {
-      this.emit('progress', report);
-      if (report.inputRequired) this.emit('input-required', report.inputRequired.prompt);
-      this.publishEvent('progress', report);
-    });
-    // Every snapshot first (the final state's event goes out), then XState's completion settles.
-    this.machine.subscribe({ next: (snapshot) => this.onSnapshot(conversationStateName(snapshot)), complete: () => this.settled() });
-    this.result = toPromise(this.machine).then((output) => outcomeOf<R>(output));
+    let settle!: (output: ConversationOutput) => void;
+    this.result = new Promise<ConversationOutput>((resolve) => (settle = resolve)).then((output) => outcomeOf<R>(output));
     // A caller that only listens to events must not get an unhandled rejection.
     this.result.catch(() => {});
+    const input = {
+      requestId: spec.requestId,
+      deadline: Date.now() + spec.timeoutMs,
+      ackTimeoutMs: spec.ackTimeoutMs,
+      maxAttempts: spec.maxAttempts,
+      peerGraceMs: spec.peerGraceMs,
+      stillQueued: (overdue: { dueAt: number; periodMs: number }) => transport.acks.stillQueued(spec.to, this.ticket, overdue),
+    };
+    this.machine = new ConversationMachine(input, {
+      sendRequest: (attempt) => this.sendRequest(attempt),
+      sendCancel: (reason) => this.enqueue(() => this.transport.publish(Topics.moduleInbox(spec.to), this.controlEnvelope('cancel', 'cancel@1', reason ? { reason } : {}))),
+      sendInput: (value) => this.enqueue(() => this.transport.publish(Topics.moduleInbox(spec.to), this.controlEnvelope('request', 'conversation.input@1', { input: value }))),
+      progress: (report) => this.onProgress(report),
+      changed: (state) => this.onState(state),
+      done: (output) => {
+        clearTimeout(this.quietTimer);
+        settle(output);
+        this.onSettled(this);
+      },
+    });
   }
 
   /** Send the request. Separate from the constructor so listeners can be attached first. */
   start(): this {
+    if (this.spec.eventsAfterMs <= 0) this.held = undefined;
+    else {
+      this.quietTimer = setTimeout(() => this.goPublic(), this.spec.eventsAfterMs);
+      this.quietTimer.unref();
+    }
     this.machine.start();
     return this;
   }
 
   get state(): ConversationStateName {
-    return conversationStateName(this.machine.getSnapshot());
+    return this.machine.state;
   }
 
   get percent(): number {
-    return this.machine.getSnapshot().context.percent;
+    return this.machine.context.percent;
+  }
+
+  /** Whether lifecycle events go to the bus (false while the conversation is short and quiet). */
+  get public(): boolean {
+    return this.held === undefined;
   }
 
   /** Feed a message from the reply topic into the machine. */
   receive(envelope: Envelope): void {
     const event = toMachineEvent(envelope);
-    if (event) this.machine.send(event);
+    if (!event) return;
+    this.transport.acks.answered(this.to, this.ticket);
+    this.machine.send(event);
   }
 
   cancel(reason?: string): void {
@@ -140,7 +160,7 @@ export class Conversation<R = unknown> extends EventEmitter<ConversationEvents> 
   }
 
   snapshot(): ConversationSnapshot {
-    const { context } = this.machine.getSnapshot();
+    const context = this.machine.context;
     return {
       state: this.state,
       seq: this.seq,
@@ -157,43 +177,72 @@ export class Conversation<R = unknown> extends EventEmitter<ConversationEvents> 
     };
   }
 
-  private onSnapshot(state: ConversationStateName): void {
-    if (state === this.lastState) return;
-    this.lastState = state;
+  private sendRequest(attempt: number): void {
+    if (attempt > 1) this.publishEvent('attempt');
+    this.ticket = this.transport.acks.sent();
+    this.enqueue(() => this.transport.publish(Topics.moduleInbox(this.to), this.requestEnvelope()));
+  }
+
+  private onProgress(report: ProgressReport): void {
+    this.emit('progress', report);
+    if (report.inputRequired) this.emit('input-required', report.inputRequired.prompt);
+    if (!isBareAck(report)) this.goPublic();
+    this.publishEvent('progress', report);
+  }
+
+  private onState(state: ConversationStateName): void {
     this.publishEvent('state');
     this.emit('state', state, this.snapshot());
   }
 
-  /** The machine reached a final state (and stopped itself): clear the retained snapshot later, tell the owner. */
-  private settled(): void {
-    const stateTopic = Topics.conversationState(this.id);
-    const timer = setTimeout(() => void this.transport.clearRetained(stateTopic).catch(() => {}), this.spec.stateRetentionMs);
-    timer.unref();
-    this.onSettled(this);
+  /** From now on every change is published; what was held goes out first, in order. */
+  private goPublic(): void {
+    const held = this.held;
+    if (!held) return;
+    clearTimeout(this.quietTimer);
+    this.held = undefined;
+    for (const event of held) this.send(event);
   }
 
-  private publishEvent(type: ConversationEvent['type'], progress?: ProgressReport, attempt?: number): void {
-    const { context } = this.machine.getSnapshot();
-    const seq = ++this.seq;
-    const body: ConversationEvent = {
+  private publishEvent(type: ConversationEvent['type'], progress?: ProgressReport): void {
+    if (type === 'attempt') this.goPublic();
+    const event = this.eventBody(type, progress);
+    if (!this.held) return this.send(event);
+    // A quiet conversation says only how it ended, without a retained snapshot that someone would have to clear.
+    if (type === 'state' && FINAL_STATES.includes(event.state)) this.send(event, false);
+    else this.held.push(event);
+  }
+
+  private eventBody(type: ConversationEvent['type'], progress?: ProgressReport): ConversationEvent {
+    const context = this.machine.context;
+    return {
       type,
       state: this.state,
       requester: this.transport.module,
       responder: this.to,
       query: this.schema,
       requestId: this.requestId,
-      // While a transition runs the snapshot is the one before it, so the effect passes the new attempt number.
-      attempt: attempt ?? Math.max(1, context.attempts),
+      attempt: Math.max(1, context.attempts),
       ...(progress ? { progress } : {}),
       ...(context.error ? { error: context.error } : {}),
       ...(context.result ? { result: { schema: context.result.schema, messageId: context.result.messageId } } : {}),
     };
-    const event = eventEnvelope({ from: this.transport.module, conversationId: this.id, seq, schema: 'conversation.event@1', body, ...this.parent() });
-    const snapshot = { ...this.snapshot(), seq };
-    const state = eventEnvelope({ from: this.transport.module, conversationId: this.id, seq, schema: 'conversation.state@1', body: snapshot, ...this.parent() });
-    this.enqueue(async () => {
-      await this.transport.publish(Topics.conversationEvents(this.id), event);
-      await this.transport.publish(Topics.conversationState(this.id), state, { retain: true });
+  }
+
+  private send(body: ConversationEvent, withSnapshot = true): void {
+    const event = eventEnvelope({ from: this.transport.module, conversationId: this.id, seq: ++this.seq, schema: 'conversation.event@1', body, ...this.parent() });
+    this.enqueue(() => this.transport.publish(Topics.conversationEvents(this.id), event));
+    if (withSnapshot) this.queueSnapshot();
+  }
+
+  /** One retained snapshot per burst of events: by the time it is sent, only the latest state matters. */
+  private queueSnapshot(): void {
+    if (this.snapshotQueued) return;
+    this.snapshotQueued = true;
+    this.enqueue(() => {
+      this.snapshotQueued = false;
+      const state = eventEnvelope({ from: this.transport.module, conversationId: this.id, seq: this.seq, schema: 'conversation.state@1', body: this.snapshot(), ...this.parent() });
+      return this.transport.publish(Topics.conversationState(this.id), state, { retain: true });
     });
   }
 
@@ -202,7 +251,7 @@ export class Conversation<R = unknown> extends EventEmitter<ConversationEvents> 
   }
 
   private requestEnvelope(): Envelope {
-    const { context } = this.machine.getSnapshot();
+    const context = this.machine.context;
     return createEnvelope({
       id: this.requestId,
       kind: 'request',
@@ -236,6 +285,11 @@ export class Conversation<R = unknown> extends EventEmitter<ConversationEvents> 
       // A publish that fails while disconnected is retried by mqtt.js's outgoing store on reconnect.
     });
   }
+}
+
+/** The responder's plain "got it": no news for anyone but the requester. */
+function isBareAck(report: ProgressReport): boolean {
+  return report.stage === 'accepted' && !report.percent && !report.note && !report.inputRequired && !report.extendDeadline;
 }
 
 function toMachineEvent(envelope: Envelope): ConversationMachineEvent | undefined {
