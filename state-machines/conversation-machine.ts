@@ -55,6 +55,8 @@ export interface ConversationEffects {
   sendRequest(attempt: number): void;
   sendCancel(reason?: string): void;
   sendInput(input: unknown): void;
+  /** The ack is overdue but the responder is still busy with earlier requests: waiting another period, no re-send. */
+  queued(): void;
   /** A progress report was applied (the state is already the new one). */
   progress(report: ProgressReport): void;
   /** The protocol state changed (called once per change, the final one included, before `done`). */
@@ -237,7 +239,8 @@ export class ConversationMachine {
     const periodMs = this.ackPeriod();
     if (this.stillQueued?.({ dueAt: this.waitingSince + periodMs, periodMs })) {
       this.setPhase('queued');
-      return this.waitForAck();
+      this.waitForAck();
+      return this.effects.queued();
     }
     if (this.ctx.attempts < this.maxAttempts) return this.submit();
     this.timeOut();

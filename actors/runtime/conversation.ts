@@ -42,6 +42,8 @@ export interface ConversationEvents {
   state: [ConversationStateName, ConversationSnapshot];
   progress: [ProgressReport];
   'input-required': [string];
+  /** The acknowledgement is overdue but the responder is still answering earlier requests: waiting, not re-sending. */
+  queued: [];
 }
 
 /**
@@ -96,6 +98,7 @@ export class Conversation<R = unknown> extends EventEmitter<ConversationEvents> 
       sendRequest: (attempt) => this.sendRequest(attempt),
       sendCancel: (reason) => this.enqueue(() => this.transport.publish(Topics.moduleInbox(spec.to), this.controlEnvelope('cancel', 'cancel@1', reason ? { reason } : {}))),
       sendInput: (value) => this.enqueue(() => this.transport.publish(Topics.moduleInbox(spec.to), this.controlEnvelope('request', 'conversation.input@1', { input: value }))),
+      queued: () => this.emit('queued'),
       progress: (report) => this.onProgress(report),
       changed: (state) => this.onState(state),
       done: (output) => {
@@ -192,7 +195,7 @@ export class Conversation<R = unknown> extends EventEmitter<ConversationEvents> 
 
   private onState(state: ConversationStateName): void {
     this.publishEvent('state');
-    this.emit('state', state, this.snapshot());
+    if (this.listenerCount('state') > 0) this.emit('state', state, this.snapshot());
   }
 
   /** From now on every change is published; what was held goes out first, in order. */
