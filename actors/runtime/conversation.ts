@@ -128,6 +128,11 @@ export class Conversation<R = unknown> extends EventEmitter<ConversationEvents> 
     return this.machine.context.percent;
   }
 
+  /** Sends of the request so far (1 unless it was re-sent). */
+  get attempts(): number {
+    return this.machine.context.attempts;
+  }
+
   /** Whether lifecycle events go to the bus (false while the conversation is short and quiet). */
   get public(): boolean {
     return this.held === undefined;
