@@ -10,16 +10,13 @@ export interface ConversationInput {
   maxBackoffMs?: number;
   /** How long a responder that went `lost` has to come back before the conversation fails. */
   peerGraceMs: number;
-  /**
-   * Asked when an acknowledgement is overdue: true while the responder is demonstrably still working
-   * through earlier requests, so the conversation waits another period instead of re-sending (a re-send
-   * would only queue a duplicate behind the original). Absent: always re-send.
-   */
-  stillQueued?: AckOverdueCheck;
 }
 
 /** `dueAt`: when the ack timer was meant to fire; `periodMs`: the period that just ran out. */
-export type AckOverdueCheck = (overdue: { dueAt: number; periodMs: number }) => boolean;
+export interface AckOverdue {
+  dueAt: number;
+  periodMs: number;
+}
 
 export interface ConversationContext {
   deadline: number;
@@ -52,6 +49,12 @@ export interface ConversationOutput {
 
 /** Side effects the machine asks for; the Conversation that runs it does the publishing. */
 export interface ConversationEffects {
+  /**
+   * Asked when an acknowledgement is overdue: true while the responder is demonstrably still working
+   * through earlier requests, so the conversation waits another period instead of re-sending (a re-send
+   * would only queue a duplicate behind the original).
+   */
+  stillQueued(overdue: AckOverdue): boolean;
   sendRequest(attempt: number): void;
   sendCancel(reason?: string): void;
   sendInput(input: unknown): void;
@@ -66,6 +69,16 @@ export interface ConversationEffects {
 
 /** Timers and start() go through the same queue as the owner's events. */
 type InternalEvent = ConversationMachineEvent | { type: 'START' } | { type: 'ACK_OVERDUE' } | { type: 'DEADLINE' } | { type: 'PEER_GRACE_OVER' };
+
+type TimerEvent = Extract<InternalEvent, { type: 'ACK_OVERDUE' | 'DEADLINE' | 'PEER_GRACE_OVER' }>;
+const ACK_OVERDUE: TimerEvent = { type: 'ACK_OVERDUE' };
+const DEADLINE: TimerEvent = { type: 'DEADLINE' };
+const PEER_GRACE_OVER: TimerEvent = { type: 'PEER_GRACE_OVER' };
+
+/** A timer's callback: one function for all machines, so an open conversation holds no closures for its timers. */
+function fire(machine: ConversationMachine, event: TimerEvent): void {
+  machine.deliver(event);
+}
 
 /** Machine states; `queued` and `peerLost` look like `submitted` and `working` from outside. */
 type Phase = 'submitted' | 'queued' | 'working' | 'inputRequired' | 'peerLost' | FinalConversationState;
@@ -97,7 +110,6 @@ export class ConversationMachine {
   private readonly maxAttempts: number;
   private readonly maxBackoffMs: number;
   private readonly peerGraceMs: number;
-  private readonly stillQueued?: AckOverdueCheck;
   private deadlineTimer: NodeJS.Timeout | undefined;
   /** The ack timer (submitted, queued) or the peer-grace timer (peerLost). */
   private phaseTimer: NodeJS.Timeout | undefined;
@@ -118,7 +130,6 @@ export class ConversationMachine {
     this.maxAttempts = input.maxAttempts;
     this.maxBackoffMs = input.maxBackoffMs ?? 30_000;
     this.peerGraceMs = input.peerGraceMs;
-    this.stillQueued = input.stillQueued;
   }
 
   get state(): ConversationStateName {
@@ -141,7 +152,8 @@ export class ConversationMachine {
     this.deliver(event);
   }
 
-  private deliver(event: InternalEvent): void {
+  /** @internal Timers call in here (see `fire`). */
+  deliver(event: InternalEvent): void {
     this.mailbox.push(event);
     if (this.busy) return;
     this.busy = true;
@@ -177,7 +189,7 @@ export class ConversationMachine {
       case 'PEER_LOST':
         if (this.phase === 'peerLost') return;
         this.enter('peerLost');
-        this.phaseTimer = setTimeout(() => this.deliver({ type: 'PEER_GRACE_OVER' }), this.peerGraceMs);
+        this.phaseTimer = setTimeout(fire, this.peerGraceMs, this, PEER_GRACE_OVER);
         return;
       case 'PEER_BACK':
         // The responder restarted: send the same request again; it de-duplicates or starts over.
@@ -232,12 +244,12 @@ export class ConversationMachine {
 
   private waitForAck(): void {
     this.waitingSince = Date.now();
-    this.phaseTimer = setTimeout(() => this.deliver({ type: 'ACK_OVERDUE' }), this.ackPeriod());
+    this.phaseTimer = setTimeout(fire, this.ackPeriod(), this, ACK_OVERDUE);
   }
 
   private ackOverdue(): void {
     const periodMs = this.ackPeriod();
-    if (this.stillQueued?.({ dueAt: this.waitingSince + periodMs, periodMs })) {
+    if (this.effects.stillQueued({ dueAt: this.waitingSince + periodMs, periodMs })) {
       this.setPhase('queued');
       this.waitForAck();
       return this.effects.queued();
@@ -253,7 +265,7 @@ export class ConversationMachine {
 
   private armDeadline(): void {
     clearTimeout(this.deadlineTimer);
-    this.deadlineTimer = setTimeout(() => this.deliver({ type: 'DEADLINE' }), Math.max(0, this.ctx.deadline - Date.now()));
+    this.deadlineTimer = setTimeout(fire, Math.max(0, this.ctx.deadline - Date.now()), this, DEADLINE);
   }
 
   private timeOut(): void {

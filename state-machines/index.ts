@@ -1,6 +1,6 @@
 export {
   ConversationMachine,
-  type AckOverdueCheck,
+  type AckOverdue,
   type ConversationInput,
   type ConversationContext,
   type ConversationMachineEvent,

@@ -143,7 +143,8 @@ describe('the message budget of a conversation', function () {
       });
 
     it('does not re-send while the responder is still answering earlier requests, however late the ack', async () => {
-      const requester = await bus.actor({ name: 'requester', requestDefaults: { ackTimeoutMs: 40, maxAttempts: 4, timeoutMs: 60_000 } }).start();
+      // Heartbeats every 10 ms against an ack period of 250 ms: only a stall of a quarter second on a loaded machine would re-send.
+      const requester = await bus.actor({ name: 'requester', requestDefaults: { ackTimeoutMs: 250, maxAttempts: 4, timeoutMs: 60_000 } }).start();
       const first = requester.request('slow', 'echo@1', { text: 'first' });
       const first$ = await received(first);
       await answer(first$, 'progress', 'progress@1', { percent: 0, stage: 'accepted' });
@@ -154,7 +155,7 @@ describe('the message budget of a conversation', function () {
       const heartbeat = setInterval(() => void answer(first$, 'progress', 'progress@1', { percent: Math.min(99, ++beat), stage: 'busy' }), 10);
       const resent = until((check) => (raw.on('message', check), () => raw.off('message', check)), () => (requests.filter((r) => r.id === behind.requestId).length > 1 ? true : undefined));
       try {
-        await Promise.race([waits(behind, 3), resent]);
+        await Promise.race([waits(behind, 2), resent]);
       } finally {
         clearInterval(heartbeat);
       }

@@ -221,13 +221,12 @@ export class Actor extends EventEmitter<ActorEvents> {
         eventsAfterMs: settings.eventsAfterMs,
       },
       this.transport,
-      (done) => {
-        this.open.delete(done.requestId);
-        detach?.();
-        const flushed = done.flushed();
-        this.flushing.add(flushed);
-        void flushed.finally(() => this.flushing.delete(flushed));
-      },
+      settings.signal
+        ? (done) => {
+            detach?.();
+            this.settled(done);
+          }
+        : this.settled,
     );
     if (!this.client) throw new CommsError('E_NOT_CONNECTED', `${this.name} is not started; call start() before request().`);
     // Conversation<R> only differs from Conversation<unknown> in the result's type, which the map never reads.
@@ -246,6 +245,14 @@ export class Actor extends EventEmitter<ActorEvents> {
     queueMicrotask(() => conversation.start());
     return conversation;
   }
+
+  /** A conversation ended: it is no longer open, but its last events may still be on their way out. One function for all. */
+  private readonly settled = (done: Conversation): void => {
+    this.open.delete(done.requestId);
+    const flushed = done.flushed();
+    this.flushing.add(flushed);
+    void flushed.finally(() => this.flushing.delete(flushed));
+  };
 
   /** request() and wait for the reply body; rejects with a CommsError. */
   ask<R = unknown>(to: string, schema: string, body: unknown, options: Partial<RequestOptions> = {}): Promise<R> {
