@@ -1,11 +1,10 @@
 import { expect } from 'chai';
-import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
-import { createRecorder, type Recorder } from '../actors/recorder/index.ts';
+import type { Recorder } from '../actors/recorder/index.ts';
 import type { Conversation } from '../actors/runtime/index.ts';
-import { createLogger } from '../logging/index.ts';
 import { createEnvelope, encodeEnvelope, Topics, type Envelope } from '../protocol/index.ts';
 import { busFixture, deferred, echoQuery, until } from './support/bus-fixture.ts';
+import { recordingBus } from './support/recorded-conversation.ts';
 
 type Fixture = Awaited<ReturnType<typeof busFixture>>;
 
@@ -29,24 +28,14 @@ describe('the message budget of a conversation', function () {
   this.timeout(60_000);
   let bus: Fixture;
   let recorder: Recorder;
+  let recorded: <T>(poll: () => T | undefined) => Promise<T>;
+  let close: () => Promise<void>;
 
   beforeEach(async () => {
-    bus = await busFixture();
-    recorder = createRecorder({ url: bus.broker.url, dbPath: join(bus.dir, 'comms.db'), logger: createLogger('recorder', 'silent') });
-    await recorder.start();
+    ({ bus, recorder, recorded, close } = await recordingBus());
   });
 
-  afterEach(async () => {
-    await recorder.stop();
-    await bus.close();
-  });
-
-  function recorded<T>(poll: () => T | undefined): Promise<T> {
-    return until((check) => {
-      recorder.events.on('recorded', check);
-      return () => recorder.events.off('recorded', check);
-    }, poll);
-  }
+  afterEach(() => close());
 
   it('a short conversation without progress costs its request, its reply and one final event, and is still recorded whole', async () => {
     const watcher = await wireWatcher(bus.broker.url);
