@@ -270,7 +270,8 @@ export class Actor extends EventEmitter<ActorEvents> {
 
   private async dispatch(packet: IPublishPacket): Promise<void> {
     const topic = packet.topic;
-    const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : Buffer.from(packet.payload);
+    // mqtt.js's payload may be a view into a larger socket chunk: read in place here, copied only for listeners that may keep it.
+    const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
     const parsed = parseTopic(topic);
     const direct = (parsed?.kind === 'module-inbox' && parsed.subject === this.name) || topic === this.replyTopic;
     // Requests and answers are never retained (the broker refuses it): a retained one would be replayed to every
@@ -279,8 +280,11 @@ export class Actor extends EventEmitter<ActorEvents> {
     else if (parsed?.kind === 'module-inbox' && parsed.subject === this.name) this.responder.accept(topic, payload);
     else if (topic === this.replyTopic) this.replies.accept(payload);
     else if (parsed?.kind === 'module-status') this.acceptPeerStatus(parsed.subject, payload);
-    const work = this.subscriptions.filter((l) => topicMatches(l.filter, topic)).map((l) => l.listener(topic, payload, packet));
-    await Promise.all(work);
+    if (this.subscriptions.length === 0) return;
+    const listeners = this.subscriptions.filter((l) => topicMatches(l.filter, topic));
+    if (listeners.length === 0) return;
+    const own = Buffer.from(payload);
+    await Promise.all(listeners.map((l) => l.listener(topic, own, packet)));
   }
 
   private acceptPeerStatus(module: string, payload: Buffer): void {
