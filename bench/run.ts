@@ -128,19 +128,19 @@ function printScale(title: string, r: AskScaleResult): void {
     fmtMs(a.maxMs),
     `${fmtMs(a.firstTenthP50Ms)} / ${fmtMs(a.lastTenthP50Ms)}`,
     String(a.resends),
-    `${a.heapPeakMb.toFixed(0)} / ${a.rssPeakMb.toFixed(0)}`,
+    `${a.heapLiveMb.toFixed(0)} / ${a.heapPeakMb.toFixed(0)} / ${a.rssPeakMb.toFixed(0)}`,
     ratio,
   ];
   console.log(
     table(
-      ['case', 'conv/s', 'p50 ms', 'p99 ms', 'max ms', 'p50 first/last 10%', 'resends', 'heap/RSS MB', 'actors / this'],
+      ['case', 'conv/s', 'p50 ms', 'p99 ms', 'max ms', 'p50 first/last 10%', 'resends', 'heap live/peak, RSS MB', 'actors / this'],
       [row('Actor ask(), recorder on', actors, ''), row('baseline: raw mqtt.js request/reply', raw, fmtRatio(actors.perSec / raw.perSec))],
     ),
   );
   const all = r.recorded >= actors.count ? 'all' : `ONLY ${r.recorded} of ${actors.count}`;
   console.log(
     `Summary: ask() ${fmtRate(actors.perSec)} conv/s = ${fmtRatio(actors.perSec / raw.perSec)} raw (${fmtRate(raw.perSec)}/s); ${actors.resends} re-sends (${actors.waits} ack periods waited out); ` +
-      `requester heap peak ${actors.heapPeakMb.toFixed(0)} MB; ${all} recorded (${(r.recordedAfterMs / 1000).toFixed(1)} s after the run).`,
+      `requester heap ${actors.heapLiveMb.toFixed(0)} MB live with all sent (peak ${actors.heapPeakMb.toFixed(0)} MB incl. garbage); ${all} recorded (${(r.recordedAfterMs / 1000).toFixed(1)} s after the run).`,
   );
 }
 

@@ -26,6 +26,8 @@ export interface AskRun {
   waits: number;
   heapPeakMb: number;
   rssPeakMb: number;
+  /** Heap after a full GC once every request of the run was sent (the child runs with --expose-gc): what the open conversations hold. */
+  heapLiveMb: number;
 }
 
 const { positionals, values } = parseArgs({
@@ -86,8 +88,13 @@ async function request(): Promise<void> {
   counters.resends = 0;
   counters.waits = 0;
   const memory = memoryPeaks();
+  let heapLiveMb = 0;
   // Once every request of a concurrent run is open, the heap holds all of them.
-  setImmediate(memory.sample);
+  setImmediate(() => {
+    (globalThis as { gc?: () => void }).gc?.();
+    heapLiveMb = process.memoryUsage().heapUsed / 2 ** 20;
+    memory.sample();
+  });
   const run = await runConcurrent(count, concurrency, asker.ask);
   const peaks = memory.stop();
   await asker.close();
@@ -104,6 +111,7 @@ async function request(): Promise<void> {
     lastTenthP50Ms: percentile(run.latencies.slice(-tenth), 50),
     ...counters,
     ...peaks,
+    heapLiveMb,
   };
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }

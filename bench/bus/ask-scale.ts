@@ -34,7 +34,7 @@ const repo = fileURLToPath(new URL('../..', import.meta.url));
 /** Start a child; resolves once a stdout line matches `ready`, with the child and every later line. */
 function child(args: string[], ready: RegExp): Promise<{ process: ChildProcess; lines: string[] }> {
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: repo, env: { ...process.env, COMMS_LOG_LEVEL: 'silent' }, stdio: ['ignore', 'pipe', 'inherit'] });
+    const proc = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', ...args], { cwd: repo, env: { ...process.env, COMMS_LOG_LEVEL: 'silent' }, stdio: ['ignore', 'pipe', 'inherit'] });
     const lines: string[] = [];
     let pending = '';
     let started = false;
