@@ -4,10 +4,13 @@
  *     and raw better-sqlite3 inserts;
  *  2. request/reply: Actor ask() conversations/s and latency, vs a hand-rolled mqtt.js round trip;
  *     and the SQLite bytes a small conversation costs (bench/bus/storage-footprint.ts);
- *  3. the PDF extraction benchmark (bench/pdf.ts), on by default when pdftotext is on PATH.
+ *  3. ask() at scale in separate processes with the recorder on, vs raw mqtt.js: `--count` sequential
+ *     conversations (latency over the run) and `--concurrent` open at once (re-sends, requester heap, all recorded);
+ *  4. the PDF extraction benchmark (bench/pdf.ts), on by default when pdftotext is on PATH.
  *
  * Flags: --messages N (20000)  --conversations K (300, for bytes per conversation)  --requests M (2000)  --concurrency 1,32  --window W (256 PUBACKs in flight)
- *        --pdf / --no-pdf  --pdf-corpus DIR  --only recorded,rpc,pdf  --timeout SECONDS (600, whole run)
+ *        --count S (2000 sequential; the issue's figure is 100000)  --concurrent K (10000)
+ *        --pdf / --no-pdf  --pdf-corpus DIR  --only recorded,rpc,sequential,concurrent,pdf  --timeout SECONDS (600, whole run)
  * All traffic is on 127.0.0.1 (embedded brokers on free ports); temp files are removed at the end.
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -17,6 +20,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { recordedThroughput, type ThroughputResult } from './bus/recorded-throughput.ts';
+import { askScale, type AskScaleResult } from './bus/ask-scale.ts';
 import { requestReply, type RequestReplyResult } from './bus/request-reply.ts';
 import { storageFootprint, type FootprintResult } from './bus/storage-footprint.ts';
 import { fmtMs, fmtRate, fmtRatio, table } from './bus/support.ts';
@@ -32,10 +36,12 @@ const { values: args } = parseArgs({
     conversations: { type: 'string', default: '300' },
     concurrency: { type: 'string', default: '1,32' },
     window: { type: 'string', default: '256' },
+    count: { type: 'string', default: '2000' },
+    concurrent: { type: 'string', default: '10000' },
     pdf: { type: 'boolean' },
     'no-pdf': { type: 'boolean' },
     'pdf-corpus': { type: 'string' },
-    only: { type: 'string', default: 'recorded,rpc,pdf' },
+    only: { type: 'string', default: 'recorded,rpc,sequential,concurrent,pdf' },
     timeout: { type: 'string', default: '600' },
     help: { type: 'boolean', short: 'h' },
   },
@@ -43,7 +49,7 @@ const { values: args } = parseArgs({
 });
 
 if (args.help) {
-  console.log('usage: npm run bench -- [--messages N] [--conversations K] [--requests M] [--concurrency 1,32] [--window W] [--pdf|--no-pdf] [--pdf-corpus DIR] [--only recorded,rpc,pdf] [--timeout S]');
+  console.log('usage: npm run bench -- [--messages N] [--conversations K] [--requests M] [--concurrency 1,32] [--window W] [--count S] [--concurrent K] [--pdf|--no-pdf] [--pdf-corpus DIR] [--only recorded,rpc,sequential,concurrent,pdf] [--timeout S]');
   process.exit(0);
 }
 
@@ -60,6 +66,8 @@ const messages = positiveInt('messages', args.messages);
 const requests = positiveInt('requests', args.requests);
 const footprintConversations = positiveInt('conversations', args.conversations);
 const window = positiveInt('window', args.window);
+const count = positiveInt('count', args.count);
+const concurrent = positiveInt('concurrent', args.concurrent);
 const timeoutS = positiveInt('timeout', args.timeout);
 const concurrency = args.concurrency.split(',').map((c) => positiveInt('concurrency', c.trim()));
 const only = new Set(args.only.split(',').map((s) => s.trim()));
@@ -128,6 +136,33 @@ function printRpc(r: RequestReplyResult): void {
   console.log(`Summary: Actor ask() ${parts.join('; ')}.`);
 }
 
+function printScale(title: string, r: AskScaleResult): void {
+  const { raw, actors } = r;
+  console.log(`\n${title}: ${actors.count.toLocaleString('en-US')} conversations, ${actors.concurrency} at a time; broker, responder, requester and recorder in separate processes`);
+  const row = (name: string, a: AskScaleResult['raw'], ratio: string) => [
+    name,
+    fmtRate(a.perSec),
+    fmtMs(a.p50Ms),
+    fmtMs(a.p99Ms),
+    fmtMs(a.maxMs),
+    `${fmtMs(a.firstTenthP50Ms)} / ${fmtMs(a.lastTenthP50Ms)}`,
+    String(a.resends),
+    `${a.heapLiveMb.toFixed(0)} / ${a.heapPeakMb.toFixed(0)} / ${a.rssPeakMb.toFixed(0)}`,
+    ratio,
+  ];
+  console.log(
+    table(
+      ['case', 'conv/s', 'p50 ms', 'p99 ms', 'max ms', 'p50 first/last 10%', 'resends', 'heap live/peak, RSS MB', 'actors / this'],
+      [row('Actor ask(), recorder on', actors, ''), row('baseline: raw mqtt.js request/reply', raw, fmtRatio(actors.perSec / raw.perSec))],
+    ),
+  );
+  const all = r.recorded >= actors.count ? 'all' : `ONLY ${r.recorded} of ${actors.count}`;
+  console.log(
+    `Summary: ask() ${fmtRate(actors.perSec)} conv/s = ${fmtRatio(actors.perSec / raw.perSec)} raw (${fmtRate(raw.perSec)}/s); ${actors.resends} re-sends (${actors.waits} ack periods waited out); ` +
+      `requester heap ${actors.heapLiveMb.toFixed(0)} MB live with all sent (peak ${actors.heapPeakMb.toFixed(0)} MB incl. garbage); ${all} recorded (${(r.recordedAfterMs / 1000).toFixed(1)} s after the run).`,
+  );
+}
+
 /** Run bench/pdf.ts in its own process, its output indented under ours; resolves with its exit code and time. */
 function runPdf(corpus: string | undefined): Promise<{ code: number | null; seconds: number; summary?: string }> {
   return new Promise((resolve) => {
@@ -163,7 +198,7 @@ function runPdf(corpus: string | undefined): Promise<{ code: number | null; seco
 async function main(): Promise<number> {
   const started = performance.now();
   console.log(`claude-comms bench: node ${process.version}, ${process.platform}/${process.arch}, ${cpus().length} CPU(s) (${cpus()[0]?.model ?? '?'})`);
-  console.log(`messages=${messages} requests=${requests} concurrency=${concurrency.join(',')} window=${window}; all traffic on 127.0.0.1; ratios are against baselines measured in this run`);
+  console.log(`messages=${messages} requests=${requests} concurrency=${concurrency.join(',')} window=${window} count=${count} concurrent=${concurrent}; all traffic on 127.0.0.1; ratios are against baselines measured in this run`);
   let failed = false;
   try {
     if (only.has('recorded')) {
@@ -183,6 +218,18 @@ async function main(): Promise<number> {
         console.log(`\n2. Request/reply FAILED: ${(err as Error).stack ?? String(err)}`);
       }
     }
+    for (const [name, n, c, title] of [
+      ['sequential', count, 1, '3a. Sequential ask()'],
+      ['concurrent', concurrent, concurrent, '3b. Concurrent ask()'],
+    ] as const) {
+      if (!only.has(name)) continue;
+      try {
+        printScale(title, await askScale({ count: n, concurrency: c, dir, recordTimeoutMs: 120_000 }));
+      } catch (err) {
+        failed = true;
+        console.log(`\n${title} FAILED: ${(err as Error).stack ?? String(err)}`);
+      }
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -194,11 +241,11 @@ async function main(): Promise<number> {
     const corpus = args['pdf-corpus'] ?? (existsSync(beside) ? beside : undefined);
     const wanted = args['no-pdf'] ? false : (args.pdf ?? hasPoppler);
     if (!wanted) {
-      console.log(`\n3. PDF extraction: skipped (${args['no-pdf'] ? '--no-pdf' : 'pdftotext is not on PATH, so there is no baseline; install poppler-utils or pass --pdf to run it anyway'}).`);
+      console.log(`\n4. PDF extraction: skipped (${args['no-pdf'] ? '--no-pdf' : 'pdftotext is not on PATH, so there is no baseline; install poppler-utils or pass --pdf to run it anyway'}).`);
     } else if (corpus !== undefined && !existsSync(corpus)) {
-      console.log(`\n3. PDF extraction: skipped (no corpus at ${corpus}; pass --pdf-corpus DIR).`);
+      console.log(`\n4. PDF extraction: skipped (no corpus at ${corpus}; pass --pdf-corpus DIR).`);
     } else {
-      console.log(`\n3. PDF extraction: tsx bench/pdf.ts ${corpus ? `--corpus ${corpus}` : '(the generated sample)'}${hasPoppler ? '' : ' (pdftotext not on PATH: no speed baseline)'}`);
+      console.log(`\n4. PDF extraction: tsx bench/pdf.ts ${corpus ? `--corpus ${corpus}` : '(the generated sample)'}${hasPoppler ? '' : ' (pdftotext not on PATH: no speed baseline)'}`);
       const pdf = await runPdf(corpus);
       if (pdf.code !== 0) failed = true;
       console.log(`Summary: PDF benchmark ${pdf.code === 0 ? 'finished' : `FAILED (exit ${pdf.code})`} in ${pdf.seconds.toFixed(1)} s${pdf.summary ? `: ${pdf.summary}` : ''}.`);

@@ -1,4 +1,3 @@
-import { assign, emit, setup, type SnapshotFrom } from 'xstate';
 import type { ConversationStateName, ErrorReply, ProgressReport } from '../protocol/index.ts';
 
 export interface ConversationInput {
@@ -13,7 +12,14 @@ export interface ConversationInput {
   peerGraceMs: number;
 }
 
-export interface ConversationContext extends Required<ConversationInput> {
+/** `dueAt`: when the ack timer was meant to fire; `periodMs`: the period that just ran out. */
+export interface AckOverdue {
+  dueAt: number;
+  periodMs: number;
+}
+
+export interface ConversationContext {
+  deadline: number;
   attempts: number;
   percent: number;
   stage?: string;
@@ -34,7 +40,7 @@ export type ConversationMachineEvent =
 
 export type FinalConversationState = Extract<ConversationStateName, 'completed' | 'failed' | 'canceled' | 'rejected' | 'timed-out'>;
 
-/** The machine's `output` once it ends: the reply on `completed`, otherwise the error that ended it. */
+/** How the machine ends: the reply on `completed`, otherwise the error that ended it. */
 export interface ConversationOutput {
   state: FinalConversationState;
   result?: { schema: string; messageId: string; body: unknown };
@@ -42,140 +48,44 @@ export interface ConversationOutput {
 }
 
 /** Side effects the machine asks for; the Conversation that runs it does the publishing. */
-export type ConversationEffect =
-  | { type: 'send-request'; attempt: number }
-  | { type: 'send-cancel'; reason?: string }
-  | { type: 'send-input'; input: unknown }
-  | { type: 'progress'; report: ProgressReport };
+export interface ConversationEffects {
+  /**
+   * Asked when an acknowledgement is overdue: true while the responder is demonstrably still working
+   * through earlier requests, so the conversation waits another period instead of re-sending (a re-send
+   * would only queue a duplicate behind the original).
+   */
+  stillQueued(overdue: AckOverdue): boolean;
+  sendRequest(attempt: number): void;
+  sendCancel(reason?: string): void;
+  sendInput(input: unknown): void;
+  /** The ack is overdue but the responder is still busy with earlier requests: waiting another period, no re-send. */
+  queued(): void;
+  /** A progress report was applied (the state is already the new one). */
+  progress(report: ProgressReport): void;
+  /** The protocol state changed (called once per change, the final one included, before `done`). */
+  changed(state: ConversationStateName): void;
+  done(output: ConversationOutput): void;
+}
 
-/**
- * One request's lifecycle on the requester side (docs/protocol.md):
- * submitted -> working -> (input-required -> working)* -> completed | failed | canceled | rejected | timed-out.
- * An error before the responder acknowledged is a rejection (the work never started); after, a failure.
- * The machine is pure: sending is an emitted effect, time is XState's clock.
- */
-export const ConversationMachine = setup({
-  types: {
-    input: {} as ConversationInput,
-    context: {} as ConversationContext,
-    events: {} as ConversationMachineEvent,
-    emitted: {} as ConversationEffect,
-    output: {} as ConversationOutput,
-  },
-  delays: {
-    ackTimeout: ({ context }) => Math.min(context.ackTimeoutMs * 2 ** Math.max(0, context.attempts - 1), context.maxBackoffMs),
-    untilDeadline: ({ context }) => Math.max(0, context.deadline - Date.now()),
-    peerGrace: ({ context }) => context.peerGraceMs,
-  },
-  guards: {
-    canRetry: ({ context }) => context.attempts < context.maxAttempts,
-    extendsDeadline: ({ event }) => event.type === 'PROGRESS' && event.report.extendDeadline !== undefined,
-    asksForInput: ({ event }) => event.type === 'PROGRESS' && event.report.inputRequired !== undefined,
-  },
-  actions: {
-    countAttempt: assign({ attempts: ({ context }) => context.attempts + 1 }),
-    emitSendRequest: emit(({ context }) => ({ type: 'send-request' as const, attempt: context.attempts })),
-    applyProgress: assign(({ context, event }) => {
-        if (event.type !== 'PROGRESS') return {};
-        const { report } = event;
-        const extended = report.extendDeadline ? Date.parse(report.extendDeadline) : NaN;
-        return {
-          // Progress only moves forward: a late or re-ordered report cannot move the bar back.
-          percent: Math.max(context.percent, report.percent ?? context.percent),
-          stage: report.stage ?? context.stage,
-          note: report.note ?? context.note,
-          inputPrompt: report.inputRequired?.prompt,
-          deadline: Number.isNaN(extended) ? context.deadline : Math.max(context.deadline, extended),
-        };
-      }),
-    emitProgress: emit(({ event }) => ({ type: 'progress' as const, report: event.type === 'PROGRESS' ? event.report : {} })),
-    recordResult: assign({
-      result: ({ event }) => (event.type === 'REPLY' ? { schema: event.schema, messageId: event.messageId, body: event.body } : undefined),
-      percent: 100,
-    }),
-    recordError: assign({ error: ({ event }) => (event.type === 'ERROR' ? event.error : undefined) }),
-    recordCancel: assign({
-      error: ({ event }) => ({ code: 'E_CANCELED' as const, message: event.type === 'CANCEL' && event.reason ? `canceled: ${event.reason}` : 'canceled by the requester' }),
-    }),
-    emitCancel: emit(({ event }) => ({ type: 'send-cancel' as const, reason: event.type === 'CANCEL' ? event.reason : undefined })),
-    sendInput: emit(({ event }) => ({ type: 'send-input' as const, input: event.type === 'PROVIDE_INPUT' ? event.input : undefined })),
-    recordTimeout: assign({
-      error: ({ context }) => ({
-        code: 'E_TIMEOUT' as const,
-        message: context.percent > 0 || context.stage ? `no reply before the deadline (last stage: ${context.stage ?? 'unknown'}, ${context.percent}%)` : `no acknowledgement after ${context.attempts} attempt(s)`,
-      }),
-    }),
-    recordPeerLost: assign({
-      error: ({ context }) => ({ code: 'E_PEER_LOST' as const, message: `the responder went offline and did not come back within ${context.peerGraceMs} ms` }),
-    }),
-  },
-}).createMachine({
-  id: 'conversation',
-  context: ({ input }) => ({ maxBackoffMs: 30_000, ...input, attempts: 0, percent: 0 }),
-  initial: 'open',
-  states: {
-    open: {
-      initial: 'submitted',
-      after: { untilDeadline: { target: 'timedOut', actions: 'recordTimeout' } },
-      on: {
-        REPLY: { target: 'completed', actions: 'recordResult' },
-        CANCEL: { target: 'canceled', actions: ['recordCancel', 'emitCancel'] },
-        PEER_LOST: { target: '.peerLost' },
-        PROGRESS: [
-          { guard: 'asksForInput', target: '.inputRequired', actions: ['applyProgress', 'emitProgress'] },
-          // Re-entering `open` restarts the deadline timer with the extended deadline.
-          { guard: 'extendsDeadline', target: '.working', reenter: true, actions: ['applyProgress', 'emitProgress'] },
-          { target: '.working', actions: ['applyProgress', 'emitProgress'] },
-        ],
-      },
-      states: {
-        submitted: {
-          entry: ['countAttempt', 'emitSendRequest'],
-          after: {
-            ackTimeout: [
-              { guard: 'canRetry', target: 'submitted', reenter: true },
-              { target: '#conversation.timedOut', actions: 'recordTimeout' },
-            ],
-          },
-          on: { ERROR: { target: '#conversation.rejected', actions: 'recordError' } },
-        },
-        working: {
-          on: { ERROR: { target: '#conversation.failed', actions: 'recordError' } },
-        },
-        inputRequired: {
-          on: {
-            PROVIDE_INPUT: { target: 'working', actions: 'sendInput' },
-            ERROR: { target: '#conversation.failed', actions: 'recordError' },
-          },
-        },
-        peerLost: {
-          after: { peerGrace: { target: '#conversation.failed', actions: 'recordPeerLost' } },
-          on: {
-            // The responder restarted: send the same request again; it de-duplicates or starts over.
-            PEER_BACK: { target: 'submitted' },
-            ERROR: { target: '#conversation.failed', actions: 'recordError' },
-          },
-        },
-      },
-    },
-    completed: { type: 'final', output: { state: 'completed' } },
-    failed: { type: 'final', output: { state: 'failed' } },
-    canceled: { type: 'final', output: { state: 'canceled' } },
-    rejected: { type: 'final', output: { state: 'rejected' } },
-    timedOut: { type: 'final', output: { state: 'timed-out' } },
-  },
-  // The final state names how it ended (its own `output`); the context adds the reply or the error.
-  output: ({ context, event }) => ({
-    state: (event.output as { state: FinalConversationState }).state,
-    ...(context.result ? { result: context.result } : {}),
-    ...(context.error ? { error: context.error } : {}),
-  }),
-});
+/** Timers and start() go through the same queue as the owner's events. */
+type InternalEvent = ConversationMachineEvent | { type: 'START' } | { type: 'ACK_OVERDUE' } | { type: 'DEADLINE' } | { type: 'PEER_GRACE_OVER' };
 
-export type ConversationSnapshotOf = SnapshotFrom<typeof ConversationMachine>;
+type TimerEvent = Extract<InternalEvent, { type: 'ACK_OVERDUE' | 'DEADLINE' | 'PEER_GRACE_OVER' }>;
+const ACK_OVERDUE: TimerEvent = { type: 'ACK_OVERDUE' };
+const DEADLINE: TimerEvent = { type: 'DEADLINE' };
+const PEER_GRACE_OVER: TimerEvent = { type: 'PEER_GRACE_OVER' };
 
-const STATE_NAMES: Record<string, ConversationStateName> = {
+/** A timer's callback: one function for all machines, so an open conversation holds no closures for its timers. */
+function fire(machine: ConversationMachine, event: TimerEvent): void {
+  machine.deliver(event);
+}
+
+/** Machine states; `queued` and `peerLost` look like `submitted` and `working` from outside. */
+type Phase = 'submitted' | 'queued' | 'working' | 'inputRequired' | 'peerLost' | FinalConversationState;
+
+const PROTOCOL_STATE: Record<Phase, ConversationStateName> = {
   submitted: 'submitted',
+  queued: 'submitted',
   working: 'working',
   inputRequired: 'input-required',
   peerLost: 'working',
@@ -183,12 +93,210 @@ const STATE_NAMES: Record<string, ConversationStateName> = {
   failed: 'failed',
   canceled: 'canceled',
   rejected: 'rejected',
-  timedOut: 'timed-out',
+  'timed-out': 'timed-out',
 };
 
-/** The protocol's (A2A) state name for a machine snapshot. */
-export function conversationStateName(snapshot: ConversationSnapshotOf): ConversationStateName {
-  const value = snapshot.value;
-  const leaf = typeof value === 'string' ? value : (Object.values(value)[0] as string);
-  return STATE_NAMES[leaf] ?? 'working';
+/**
+ * One request's lifecycle on the requester side (docs/protocol.md, drawn in docs/architecture.md):
+ * submitted -> working -> (input-required -> working)* -> completed | failed | canceled | rejected | timed-out.
+ * An error before the responder acknowledged is a rejection (the work never started); after, a failure.
+ * Sending is an effect the owner performs. Written by hand rather than with XState: an XState actor
+ * costs more per conversation than a whole raw MQTT round trip (docs/architecture.md).
+ */
+export class ConversationMachine {
+  private phase: Phase = 'submitted';
+  private readonly ctx: ConversationContext;
+  private readonly ackTimeoutMs: number;
+  private readonly maxAttempts: number;
+  private readonly maxBackoffMs: number;
+  private readonly peerGraceMs: number;
+  private deadlineTimer: NodeJS.Timeout | undefined;
+  /** The ack timer (submitted, queued) or the peer-grace timer (peerLost). */
+  private phaseTimer: NodeJS.Timeout | undefined;
+  private waitingSince = 0;
+  private started = false;
+  /** Events sent before start() (a cancel right after request()), applied once started. */
+  private early: ConversationMachineEvent[] | undefined = [];
+  /** Events sent by an effect while a transition runs wait for it to end, as in a statechart's mailbox. */
+  private readonly mailbox: InternalEvent[] = [];
+  private busy = false;
+
+  constructor(
+    input: ConversationInput,
+    private readonly effects: ConversationEffects,
+  ) {
+    this.ctx = { deadline: input.deadline, attempts: 0, percent: 0 };
+    this.ackTimeoutMs = input.ackTimeoutMs;
+    this.maxAttempts = input.maxAttempts;
+    this.maxBackoffMs = input.maxBackoffMs ?? 30_000;
+    this.peerGraceMs = input.peerGraceMs;
+  }
+
+  get state(): ConversationStateName {
+    return PROTOCOL_STATE[this.phase];
+  }
+
+  get context(): Readonly<ConversationContext> {
+    return this.ctx;
+  }
+
+  get ended(): boolean {
+    return isFinal(this.phase);
+  }
+
+  start(): void {
+    this.deliver({ type: 'START' });
+  }
+
+  send(event: ConversationMachineEvent): void {
+    this.deliver(event);
+  }
+
+  /** @internal Timers call in here (see `fire`). */
+  deliver(event: InternalEvent): void {
+    this.mailbox.push(event);
+    if (this.busy) return;
+    this.busy = true;
+    try {
+      for (let next = this.mailbox.shift(); next; next = this.mailbox.shift()) this.apply(next);
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private apply(event: InternalEvent): void {
+    if (event.type === 'START') return this.begin();
+    if (!this.started) return void this.early?.push(event as ConversationMachineEvent);
+    if (this.ended) return;
+    switch (event.type) {
+      case 'REPLY':
+        this.ctx.result = { schema: event.schema, messageId: event.messageId, body: event.body };
+        this.ctx.percent = 100;
+        return this.finish('completed');
+      case 'ERROR':
+        if (this.phase === 'submitted' || this.phase === 'queued') return this.finish('rejected', event.error);
+        return this.finish('failed', event.error);
+      case 'CANCEL':
+        // The cancel goes out before the final event, so the owner's last flush includes it.
+        this.effects.sendCancel(event.reason);
+        return this.finish('canceled', { code: 'E_CANCELED', message: event.reason ? `canceled: ${event.reason}` : 'canceled by the requester' });
+      case 'PROGRESS':
+        return this.applyProgress(event.report);
+      case 'PROVIDE_INPUT':
+        if (this.phase !== 'inputRequired') return;
+        this.enter('working');
+        return this.effects.sendInput(event.input);
+      case 'PEER_LOST':
+        if (this.phase === 'peerLost') return;
+        this.enter('peerLost');
+        this.phaseTimer = setTimeout(fire, this.peerGraceMs, this, PEER_GRACE_OVER);
+        return;
+      case 'PEER_BACK':
+        // The responder restarted: send the same request again; it de-duplicates or starts over.
+        if (this.phase === 'peerLost') this.submit();
+        return;
+      case 'PEER_GRACE_OVER':
+        return this.finish('failed', { code: 'E_PEER_LOST', message: `the responder went offline and did not come back within ${this.peerGraceMs} ms` });
+      case 'ACK_OVERDUE':
+        return this.ackOverdue();
+      case 'DEADLINE':
+        return this.timeOut();
+    }
+  }
+
+  private begin(): void {
+    if (this.started) return;
+    this.started = true;
+    this.armDeadline();
+    // The request leaves first: nothing else a quiet conversation publishes is on its critical path.
+    this.submit();
+    this.effects.changed('submitted');
+    const early = this.early ?? [];
+    this.early = undefined;
+    this.mailbox.unshift(...early);
+  }
+
+  private applyProgress(report: ProgressReport): void {
+    const ctx = this.ctx;
+    // Progress only moves forward: a late or re-ordered report cannot move the bar back.
+    ctx.percent = Math.max(ctx.percent, report.percent ?? ctx.percent);
+    ctx.stage = report.stage ?? ctx.stage;
+    ctx.note = report.note ?? ctx.note;
+    ctx.inputPrompt = report.inputRequired?.prompt;
+    const extended = report.extendDeadline ? Date.parse(report.extendDeadline) : NaN;
+    if (!Number.isNaN(extended) && extended > ctx.deadline) {
+      ctx.deadline = extended;
+      this.armDeadline();
+    }
+    const previous = this.phase;
+    this.setPhase(report.inputRequired ? 'inputRequired' : 'working');
+    this.effects.progress(report);
+    if (PROTOCOL_STATE[previous] !== this.state) this.effects.changed(this.state);
+  }
+
+  /** (Re-)send the request and wait for its acknowledgement. */
+  private submit(): void {
+    this.ctx.attempts++;
+    this.enter('submitted');
+    this.effects.sendRequest(this.ctx.attempts);
+    this.waitForAck();
+  }
+
+  private waitForAck(): void {
+    this.waitingSince = Date.now();
+    this.phaseTimer = setTimeout(fire, this.ackPeriod(), this, ACK_OVERDUE);
+  }
+
+  private ackOverdue(): void {
+    const periodMs = this.ackPeriod();
+    if (this.effects.stillQueued({ dueAt: this.waitingSince + periodMs, periodMs })) {
+      this.setPhase('queued');
+      this.waitForAck();
+      return this.effects.queued();
+    }
+    if (this.ctx.attempts < this.maxAttempts) return this.submit();
+    this.timeOut();
+  }
+
+  /** `ackTimeoutMs`, doubled per attempt, capped at `maxBackoffMs`. */
+  private ackPeriod(): number {
+    return Math.min(this.ackTimeoutMs * 2 ** Math.max(0, this.ctx.attempts - 1), this.maxBackoffMs);
+  }
+
+  private armDeadline(): void {
+    clearTimeout(this.deadlineTimer);
+    this.deadlineTimer = setTimeout(fire, Math.max(0, this.ctx.deadline - Date.now()), this, DEADLINE);
+  }
+
+  private timeOut(): void {
+    const { percent, stage, attempts } = this.ctx;
+    const message = percent > 0 || stage ? `no reply before the deadline (last stage: ${stage ?? 'unknown'}, ${percent}%)` : `no acknowledgement after ${attempts} attempt(s)`;
+    this.finish('timed-out', { code: 'E_TIMEOUT', message });
+  }
+
+  /** Move to an open phase, telling the owner when the protocol state changes. */
+  private enter(phase: Phase): void {
+    const before = this.state;
+    this.setPhase(phase);
+    if (this.state !== before) this.effects.changed(this.state);
+  }
+
+  private setPhase(phase: Phase): void {
+    clearTimeout(this.phaseTimer);
+    this.phaseTimer = undefined;
+    this.phase = phase;
+  }
+
+  private finish(state: FinalConversationState, error?: ErrorReply): void {
+    clearTimeout(this.deadlineTimer);
+    if (error) this.ctx.error = error;
+    this.setPhase(state);
+    this.effects.changed(state);
+    const { result } = this.ctx;
+    this.effects.done({ state, ...(result ? { result } : {}), ...(this.ctx.error ? { error: this.ctx.error } : {}) });
+  }
+}
+
+function isFinal(phase: Phase): phase is FinalConversationState {
+  return phase === 'completed' || phase === 'failed' || phase === 'canceled' || phase === 'rejected' || phase === 'timed-out';
 }

@@ -1,11 +1,10 @@
 export {
   ConversationMachine,
-  conversationStateName,
+  type AckOverdue,
   type ConversationInput,
   type ConversationContext,
   type ConversationMachineEvent,
-  type ConversationEffect,
-  type ConversationSnapshotOf,
+  type ConversationEffects,
   type ConversationOutput,
   type FinalConversationState,
 } from './conversation-machine.ts';

@@ -178,9 +178,10 @@ describe('every conversation ends when its requester is lost', function () {
     await recorder.start();
     try {
       await bus.actor({ name: 'leaf' }).handle(echoQuery('leaf')).start();
-      // The requester's own timer would wait ten minutes, and the requester dies right after the answer anyway.
-      const client = await bus.actor({ name: 'client', stateRetentionMs: 600_000 }).start();
-      const done = client.request('leaf', 'echo@1', { text: 'x' });
+      // The requester keeps no timer of its own, and dies right after the answer anyway. Progress makes the
+      // conversation public, so it leaves a retained snapshot (a quiet one leaves none to clear).
+      const client = await bus.actor({ name: 'client' }).start();
+      const done = client.request('leaf', 'echo@1', { text: 'x', steps: 1 });
       await done.result;
       await done.flushed();
       await client.kill();

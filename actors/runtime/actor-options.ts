@@ -25,8 +25,6 @@ export interface ActorOptions {
   schemas?: Record<string, TSchema>;
   maxMessageBytes?: number;
   requestDefaults?: Partial<RequestOptions>;
-  /** How long finished conversations keep their retained state snapshot. Default 60 s. */
-  stateRetentionMs?: number;
   tls?: BusConnectionOptions['tls'];
   logger?: Logger;
 }

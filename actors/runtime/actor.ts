@@ -17,7 +17,8 @@ import {
 } from '../../protocol/index.ts';
 import type { ActorEvents, ActorOptions, MessageListener } from './actor-options.ts';
 import { brokerGone, openBusConnection } from './bus-connection.ts';
-import { Conversation } from './conversation.ts';
+import { AckWatch } from './ack-watch.ts';
+import { Conversation, type ConversationTransport } from './conversation.ts';
 import { buildCard, cardEnvelope, readPeerStatus, statusEnvelope, type PresenceIdentity } from './presence.ts';
 import type { QueryHandler } from './query-handler.ts';
 import { ReplyIntake } from './reply-intake.ts';
@@ -49,6 +50,8 @@ export class Actor extends EventEmitter<ActorEvents> {
   private readonly replies: ReplyIntake;
   private readonly startedAt = new Date().toISOString();
   private heldFilters: readonly string[] = [];
+  /** What every conversation of this actor needs from it; one object, not one set of closures per request. */
+  private readonly transport: ConversationTransport;
 
   constructor(private readonly options: ActorOptions) {
     super();
@@ -67,6 +70,12 @@ export class Actor extends EventEmitter<ActorEvents> {
       publish: (topic, envelope) => this.publish(topic, envelope),
       ask: (to, schema, body, opts) => this.ask(to, schema, body, opts),
     });
+    this.transport = {
+      module: this.name,
+      replyTopic: this.replyTopic,
+      acks: new AckWatch(),
+      publish: (topic, envelope, opts) => this.publish(topic, envelope, opts),
+    };
     this.replies = new ReplyIntake({
       module: this.name,
       sessionId: this.sessionId,
@@ -209,21 +218,15 @@ export class Actor extends EventEmitter<ActorEvents> {
         ackTimeoutMs: settings.ackTimeoutMs,
         maxAttempts: settings.maxAttempts,
         peerGraceMs: settings.peerGraceMs,
-        stateRetentionMs: this.options.stateRetentionMs ?? 60_000,
+        eventsAfterMs: settings.eventsAfterMs,
       },
-      {
-        module: this.name,
-        replyTopic: this.replyTopic,
-        publish: (topic, envelope, opts) => this.publish(topic, envelope, opts),
-        clearRetained: (topic) => this.publishRaw(topic, Buffer.alloc(0), { retain: true }),
-      },
-      (done) => {
-        this.open.delete(done.requestId);
-        detach?.();
-        const flushed = done.flushed();
-        this.flushing.add(flushed);
-        void flushed.finally(() => this.flushing.delete(flushed));
-      },
+      this.transport,
+      settings.signal
+        ? (done) => {
+            detach?.();
+            this.settled(done);
+          }
+        : this.settled,
     );
     if (!this.client) throw new CommsError('E_NOT_CONNECTED', `${this.name} is not started; call start() before request().`);
     // Conversation<R> only differs from Conversation<unknown> in the result's type, which the map never reads.
@@ -243,6 +246,14 @@ export class Actor extends EventEmitter<ActorEvents> {
     return conversation;
   }
 
+  /** A conversation ended: it is no longer open, but its last events may still be on their way out. One function for all. */
+  private readonly settled = (done: Conversation): void => {
+    this.open.delete(done.requestId);
+    const flushed = done.flushed();
+    this.flushing.add(flushed);
+    void flushed.finally(() => this.flushing.delete(flushed));
+  };
+
   /** request() and wait for the reply body; rejects with a CommsError. */
   ask<R = unknown>(to: string, schema: string, body: unknown, options: Partial<RequestOptions> = {}): Promise<R> {
     return this.request<R>(to, schema, body, options).result;
@@ -259,7 +270,8 @@ export class Actor extends EventEmitter<ActorEvents> {
 
   private async dispatch(packet: IPublishPacket): Promise<void> {
     const topic = packet.topic;
-    const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : Buffer.from(packet.payload);
+    // mqtt.js's payload may be a view into a larger socket chunk: read in place here, copied only for listeners that may keep it.
+    const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
     const parsed = parseTopic(topic);
     const direct = (parsed?.kind === 'module-inbox' && parsed.subject === this.name) || topic === this.replyTopic;
     // Requests and answers are never retained (the broker refuses it): a retained one would be replayed to every
@@ -268,8 +280,11 @@ export class Actor extends EventEmitter<ActorEvents> {
     else if (parsed?.kind === 'module-inbox' && parsed.subject === this.name) this.responder.accept(topic, payload);
     else if (topic === this.replyTopic) this.replies.accept(payload);
     else if (parsed?.kind === 'module-status') this.acceptPeerStatus(parsed.subject, payload);
-    const work = this.subscriptions.filter((l) => topicMatches(l.filter, topic)).map((l) => l.listener(topic, payload, packet));
-    await Promise.all(work);
+    if (this.subscriptions.length === 0) return;
+    const listeners = this.subscriptions.filter((l) => topicMatches(l.filter, topic));
+    if (listeners.length === 0) return;
+    const own = Buffer.from(payload);
+    await Promise.all(listeners.map((l) => l.listener(topic, own, packet)));
   }
 
   private acceptPeerStatus(module: string, payload: Buffer): void {

@@ -7,6 +7,12 @@ export interface RequestOptions {
   maxAttempts: number;
   /** How long a responder that went `lost` may take to come back. Default 10 s. */
   peerGraceMs: number;
+  /**
+   * Publish the conversation's lifecycle events and retained state snapshot only once it has been open
+   * this long, reports progress or re-sends; a shorter one publishes just its final event. 0: from the
+   * start. Default 1 s.
+   */
+  eventsAfterMs: number;
   /** The conversation or workflow that caused this one. */
   parentId?: string;
   /** Use this conversation id instead of a new one (workflows name their steps' conversations). */
@@ -20,4 +26,5 @@ export const DEFAULT_REQUEST_OPTIONS: RequestOptions = {
   ackTimeoutMs: 2_000,
   maxAttempts: 4,
   peerGraceMs: 10_000,
+  eventsAfterMs: 1_000,
 };

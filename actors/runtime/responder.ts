@@ -21,7 +21,7 @@ import { inboxLimits, requestLimits, type HandlerContext, type QueryHandler } fr
 import type { RequestOptions } from './request-options.ts';
 
 type Job =
-  | { state: 'running'; request: Envelope; abort: AbortController; inputWaiter?: (input: unknown) => void }
+  | { state: 'running'; request: Envelope; abort: AbortController; inputWaiter?: (input: unknown) => void; ack?: NodeJS.Immediate }
   | { state: 'done'; reply: Envelope };
 
 export interface ResponderDeps {
@@ -108,6 +108,7 @@ export class Responder {
     for (const job of [...this.iterateRunning()]) {
       const error = new CommsError('E_SHUTTING_DOWN', reason);
       const reply = this.answer(job.request, 'error', 'error@1', error.toBody());
+      this.acknowledge(job);
       this.jobs.set(job.request.id, { state: 'done', reply });
       job.abort.abort(error);
       sends.push(this.send(job.request.replyTo, reply));
@@ -154,7 +155,8 @@ export class Responder {
     const abort = new AbortController();
     const job: Job = { state: 'running', request, abort };
     this.jobs.set(request.id, job);
-    this.sendProgress(request, { percent: 0, stage: 'accepted' });
+    // The ack waits one event-loop turn: a reply ready by then acknowledges the request itself (docs/protocol.md, "Message budget").
+    job.ack = setImmediate(() => this.acknowledge(job));
     void this.run(handler, job);
   }
 
@@ -170,6 +172,9 @@ export class Responder {
     }
     // shutdown() already answered this request with E_SHUTTING_DOWN.
     if (this.jobs.get(request.id)?.state === 'done') return;
+    // An error after the work started must not read as a refusal (`rejected`): the ack goes first.
+    if (reply.kind === 'error') this.acknowledge(job);
+    else clearImmediate(job.ack);
     this.jobs.set(request.id, { state: 'done', reply });
     await this.send(request.replyTo, reply);
   }
@@ -192,7 +197,10 @@ export class Responder {
       request,
       signal: abort.signal,
       log: this.deps.log.child({ conversationId: request.conversationId }),
-      progress: (report) => this.sendProgress(request, report),
+      progress: (report) => {
+        this.acknowledge(job);
+        this.sendProgress(request, report);
+      },
       askInput: (prompt, schema) =>
         new Promise((resolve, reject) => {
           // Already canceled: asking would wait for an answer that can never come.
@@ -203,6 +211,7 @@ export class Responder {
             abort.signal.removeEventListener('abort', onAbort);
             resolve(input);
           };
+          this.acknowledge(job);
           this.sendProgress(request, { stage: 'input-required', inputRequired: { prompt, ...(schema === undefined ? {} : { schema }) } });
         }),
       ask: (to, schema, body, options) => this.deps.ask(to, schema, body, { parentId: request.conversationId, signal: abort.signal, ...options }),
@@ -268,6 +277,14 @@ export class Responder {
     void deadLetterEnvelope(this.deps.module, this.deps.sessionId, topic, payload, error, about.id)
       .then((letter) => this.deps.publish(Topics.deadletter(this.deps.module), letter))
       .catch((err: unknown) => this.deps.log.error({ err }, 'dead letter not published'));
+  }
+
+  /** Send a running job's ack now, unless it went already; anything else the job sends must come after it. */
+  private acknowledge(job: Extract<Job, { state: 'running' }>): void {
+    if (!job.ack) return;
+    clearImmediate(job.ack);
+    job.ack = undefined;
+    this.sendProgress(job.request, { percent: 0, stage: 'accepted' });
   }
 
   private sendProgress(request: Envelope, report: ProgressReport): void {

@@ -3,11 +3,11 @@
  * other doing `ask()` with a given concurrency; against two raw mqtt.js clients doing the same
  * round trip by hand (JSON with a correlation id, QoS 1 both ways, nothing else).
  */
-import { Type } from '@sinclair/typebox';
 import type { MqttClient } from 'mqtt';
 import { startBroker, type EmbeddedBroker } from '../../broker/index.ts';
-import { Actor, defineQuery } from '../../actors/runtime/index.ts';
+import { Actor } from '../../actors/runtime/index.ts';
 import { createLogger } from '../../logging/index.ts';
+import { echo, rawAsker, serveRawEcho, TEXT } from './echo.ts';
 import { percentile, rawClient, runConcurrent, settle } from './support.ts';
 
 export interface RequestReplyOptions {
@@ -27,20 +27,6 @@ export interface RequestReplyResult {
   actors: RateSample[];
   raw: RateSample[];
 }
-
-const EchoQuery = Type.Object({ text: Type.String(), n: Type.Integer() });
-const EchoAnswer = Type.Object({ text: Type.String(), n: Type.Integer() });
-
-const echo = defineQuery({
-  schema: 'bench.echo@1',
-  description: 'Answers with what it got.',
-  request: EchoQuery,
-  responseSchemaId: 'bench.echo.answer@1',
-  response: EchoAnswer,
-  handle: async (body) => ({ text: body.text, n: body.n }),
-});
-
-const TEXT = 'the quick brown fox jumps over the lazy dog';
 
 function sample(concurrency: number, total: number, run: { latencies: number[]; elapsedMs: number }): RateSample {
   return { concurrency, perSec: total / (run.elapsedMs / 1000), p50Ms: percentile(run.latencies, 50), p99Ms: percentile(run.latencies, 99) };
@@ -75,39 +61,13 @@ async function measureEachConcurrency(options: RequestReplyOptions, ask: (n: num
   return out;
 }
 
-interface RawRequest {
-  id: string;
-  replyTo: string;
-  body: { text: string; n: number };
-}
-
 async function rawRate(broker: EmbeddedBroker, options: RequestReplyOptions): Promise<RateSample[]> {
-  const requestTopic = 'bench/raw/requests';
   const replyTopic = 'bench/raw/replies/raw-requester';
   const responder: MqttClient = await rawClient(broker.url, 'raw-responder');
   const requester: MqttClient = await rawClient(broker.url, 'raw-requester');
   try {
-    await responder.subscribeAsync(requestTopic, { qos: 1 });
-    responder.on('message', (_topic, payload) => {
-      const request = JSON.parse(payload.toString()) as RawRequest;
-      responder.publishAsync(request.replyTo, JSON.stringify({ correlationId: request.id, body: request.body }), { qos: 1 }).catch(() => {});
-    });
-    const pending = new Map<string, (reply: { n: number }) => void>();
-    await requester.subscribeAsync(replyTopic, { qos: 1 });
-    requester.on('message', (_topic, payload) => {
-      const reply = JSON.parse(payload.toString()) as { correlationId: string; body: { n: number } };
-      const resolve = pending.get(reply.correlationId);
-      pending.delete(reply.correlationId);
-      resolve?.(reply.body);
-    });
-    let seq = 0;
-    const ask = async (n: number) => {
-      const id = `req-${++seq}`;
-      const replied = new Promise<{ n: number }>((resolve) => pending.set(id, resolve));
-      await requester.publishAsync(requestTopic, JSON.stringify({ id, replyTo: replyTopic, body: { text: TEXT, n } } satisfies RawRequest), { qos: 1 });
-      const answer = await replied;
-      if (answer.n !== n) throw new Error(`echo mismatch: asked ${n}, got ${answer.n}`);
-    };
+    await serveRawEcho(responder);
+    const ask = await rawAsker(requester, replyTopic);
     return await measureEachConcurrency(options, ask); // await: the finally below must not close the clients first
   } finally {
     await requester.endAsync().catch(() => {});

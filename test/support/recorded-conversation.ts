@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { createRecorder } from '../../actors/recorder/index.ts';
+import { createRecorder, type Recorder } from '../../actors/recorder/index.ts';
+import { createLogger } from '../../logging/index.ts';
 import { busFixture, echoQuery, until } from './bus-fixture.ts';
 
 /**
@@ -25,4 +26,24 @@ export async function recordedConversation(steps = 2): Promise<{ bus: Awaited<Re
   );
   await recorder.stop();
   return { bus, db, conversationId: conversation.id };
+}
+
+/** A fresh bus with a running recorder, and `recorded(poll)`: resolves once `poll` finds something after a recorded message. */
+export async function recordingBus(): Promise<{ bus: Awaited<ReturnType<typeof busFixture>>; recorder: Recorder; recorded<T>(poll: () => T | undefined): Promise<T>; close(): Promise<void> }> {
+  const bus = await busFixture();
+  const recorder = createRecorder({ url: bus.broker.url, dbPath: join(bus.dir, 'comms.db'), logger: createLogger('recorder', 'silent') });
+  await recorder.start();
+  return {
+    bus,
+    recorder,
+    recorded: (poll) =>
+      until((check) => {
+        recorder.events.on('recorded', check);
+        return () => recorder.events.off('recorded', check);
+      }, poll),
+    close: async () => {
+      await recorder.stop();
+      await bus.close();
+    },
+  };
 }

@@ -1,0 +1,257 @@
+import type { EventEmitter } from 'node:events';
+import {
+  createEnvelope,
+  eventEnvelope,
+  FINAL_STATES,
+  Topics,
+  type ConversationEvent,
+  type ConversationSnapshot,
+  type ConversationStateName,
+  type Envelope,
+  type ProgressReport,
+} from '../../protocol/index.ts';
+import { ConversationMachine, type ConversationEffects, type ConversationOutput } from '../../state-machines/index.ts';
+import type { AckWatch } from './ack-watch.ts';
+
+/** How the conversation reaches the bus; the owning Actor supplies it. */
+export interface ConversationTransport {
+  readonly module: string;
+  readonly replyTopic: string;
+  readonly acks: AckWatch;
+  publish(topic: string, envelope: Envelope, options?: { retain?: boolean }): Promise<void>;
+}
+
+export interface ConversationSpec {
+  conversationId: string;
+  requestId: string;
+  to: string;
+  schema: string;
+  body: unknown;
+  parentId?: string;
+  timeoutMs: number;
+  ackTimeoutMs: number;
+  maxAttempts: number;
+  peerGraceMs: number;
+  /** Publish lifecycle events only once the conversation is this old or reports progress (0: from the start). */
+  eventsAfterMs: number;
+}
+
+export interface ConversationEvents {
+  state: [ConversationStateName, ConversationSnapshot];
+  progress: [ProgressReport];
+  'input-required': [string];
+  /** The acknowledgement is overdue but the responder is still answering earlier requests: waiting, not re-sending. */
+  queued: [];
+}
+
+/**
+ * What a Conversation's machine does to the bus: the request, cancels and inputs, and the lifecycle
+ * events. A quiet conversation's events are held back; when it ends quiet only its final event goes
+ * out, without a retained snapshot (docs/protocol.md, "Message budget of a conversation"). Its methods
+ * live on the prototype: tsx names every closure it creates, which costs each one a property array,
+ * and 10 000 open conversations would pay that per closure.
+ */
+export class ConversationWire implements ConversationEffects {
+  readonly machine: ConversationMachine;
+  readonly result: Promise<ConversationOutput>;
+  /** The ticket of the latest send (AckWatch), to tell the responder's answers apart in order. */
+  ticket = 0;
+  private settle!: (output: ConversationOutput) => void;
+  private seq = 0;
+  private readonly startedAt = new Date().toISOString();
+  /** Lifecycle events not published yet: the conversation is still quiet. Undefined once it is public. */
+  private held: ConversationEvent[] | undefined = [];
+  private quietTimer: NodeJS.Timeout | undefined;
+  private snapshotQueued = false;
+  /** Publishes are chained so events leave in seq order even though each publish is async. */
+  outbox: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly spec: ConversationSpec,
+    private readonly transport: ConversationTransport,
+    private readonly owner: EventEmitter<ConversationEvents>,
+    private readonly onSettled: () => void,
+  ) {
+    this.result = new Promise<ConversationOutput>((resolve) => (this.settle = resolve));
+    const { timeoutMs, ackTimeoutMs, maxAttempts, peerGraceMs } = spec;
+    this.machine = new ConversationMachine({ requestId: spec.requestId, deadline: Date.now() + timeoutMs, ackTimeoutMs, maxAttempts, peerGraceMs }, this);
+  }
+
+  start(): void {
+    if (this.spec.eventsAfterMs <= 0) this.held = undefined;
+    else this.quietTimer = setTimeout(goPublic, this.spec.eventsAfterMs, this).unref();
+    this.machine.start();
+  }
+
+  get public(): boolean {
+    return this.held === undefined;
+  }
+
+  sendRequest(attempt: number): void {
+    if (attempt > 1) this.publishEvent('attempt');
+    this.ticket = this.transport.acks.sent();
+    this.enqueue(Topics.moduleInbox(this.spec.to), this.requestEnvelope());
+  }
+
+  sendCancel(reason?: string): void {
+    this.enqueue(Topics.moduleInbox(this.spec.to), this.controlEnvelope('cancel', 'cancel@1', reason ? { reason } : {}));
+  }
+
+  sendInput(input: unknown): void {
+    this.enqueue(Topics.moduleInbox(this.spec.to), this.controlEnvelope('request', 'conversation.input@1', { input }));
+  }
+
+  /** The responder answered this conversation (called before the answer reaches the machine). */
+  answered(): void {
+    this.transport.acks.answered(this.spec.to, this.ticket);
+  }
+
+  stillQueued(overdue: { dueAt: number; periodMs: number }): boolean {
+    return this.transport.acks.stillQueued(this.spec.to, this.ticket, overdue);
+  }
+
+  queued(): void {
+    this.owner.emit('queued');
+  }
+
+  progress(report: ProgressReport): void {
+    this.owner.emit('progress', report);
+    if (report.inputRequired) this.owner.emit('input-required', report.inputRequired.prompt);
+    if (!isBareAck(report)) this.goPublic();
+    this.publishEvent('progress', report);
+  }
+
+  changed(state: ConversationStateName): void {
+    this.publishEvent('state');
+    if (this.owner.listenerCount('state') > 0) this.owner.emit('state', state, this.snapshot());
+  }
+
+  done(output: ConversationOutput): void {
+    clearTimeout(this.quietTimer);
+    this.settle(output);
+    this.onSettled();
+  }
+
+  /** From now on every change is published; what was held goes out first, in order. */
+  goPublic(): void {
+    const held = this.held;
+    if (!held) return;
+    clearTimeout(this.quietTimer);
+    this.held = undefined;
+    for (const event of held) this.send(event);
+  }
+
+  snapshot(): ConversationSnapshot {
+    const context = this.machine.context;
+    return {
+      state: this.machine.state,
+      seq: this.seq,
+      requester: this.transport.module,
+      responder: this.spec.to,
+      query: this.spec.schema,
+      percent: context.percent,
+      attempts: context.attempts,
+      startedAt: this.startedAt,
+      updatedAt: new Date().toISOString(),
+      ...(context.stage ? { stage: context.stage } : {}),
+      ...(this.spec.parentId ? { parentId: this.spec.parentId } : {}),
+      ...(context.error ? { error: context.error } : {}),
+    };
+  }
+
+  private publishEvent(type: ConversationEvent['type'], progress?: ProgressReport): void {
+    if (type === 'attempt') this.goPublic();
+    const event = this.eventBody(type, progress);
+    if (!this.held) return this.send(event);
+    // A quiet conversation says only how it ended, without a retained snapshot that someone would have to clear.
+    if (type === 'state' && FINAL_STATES.includes(event.state)) this.send(event, false);
+    else this.held.push(event);
+  }
+
+  private eventBody(type: ConversationEvent['type'], progress?: ProgressReport): ConversationEvent {
+    const context = this.machine.context;
+    return {
+      type,
+      state: this.machine.state,
+      requester: this.transport.module,
+      responder: this.spec.to,
+      query: this.spec.schema,
+      requestId: this.spec.requestId,
+      attempt: Math.max(1, context.attempts),
+      ...(progress ? { progress } : {}),
+      ...(context.error ? { error: context.error } : {}),
+      ...(context.result ? { result: { schema: context.result.schema, messageId: context.result.messageId } } : {}),
+    };
+  }
+
+  private send(body: ConversationEvent, withSnapshot = true): void {
+    this.enqueue(Topics.conversationEvents(this.spec.conversationId), this.eventEnvelope('conversation.event@1', ++this.seq, body));
+    if (withSnapshot && !this.snapshotQueued) {
+      // One retained snapshot per burst of events: by the time it is sent, only the latest state matters.
+      this.snapshotQueued = true;
+      this.enqueue(Topics.conversationState(this.spec.conversationId), undefined);
+    }
+  }
+
+  private eventEnvelope(schema: string, seq: number, body: unknown): Envelope {
+    return eventEnvelope({ from: this.transport.module, conversationId: this.spec.conversationId, seq, schema, body, ...this.parent() });
+  }
+
+  private parent(): { parentId?: string } {
+    return this.spec.parentId ? { parentId: this.spec.parentId } : {};
+  }
+
+  private requestEnvelope(): Envelope {
+    const spec = this.spec;
+    return createEnvelope({
+      id: spec.requestId,
+      kind: 'request',
+      from: this.transport.module,
+      to: spec.to,
+      conversationId: spec.conversationId,
+      replyTo: this.transport.replyTopic,
+      deadline: new Date(this.machine.context.deadline).toISOString(),
+      schema: spec.schema,
+      body: spec.body,
+      ...this.parent(),
+    });
+  }
+
+  private controlEnvelope(kind: 'cancel' | 'request', schema: string, body: unknown): Envelope {
+    const spec = this.spec;
+    return createEnvelope({
+      kind,
+      from: this.transport.module,
+      to: spec.to,
+      conversationId: spec.conversationId,
+      correlationId: spec.requestId,
+      replyTo: this.transport.replyTopic,
+      schema,
+      body,
+      ...this.parent(),
+    });
+  }
+
+  /** Queue a publish behind the earlier ones; no envelope means "the retained snapshot as it is by then". */
+  private enqueue(topic: string, envelope: Envelope | undefined): void {
+    this.outbox = this.outbox.then(() => this.publishNow(topic, envelope)).catch(ignore);
+  }
+
+  private publishNow(topic: string, envelope: Envelope | undefined): Promise<void> {
+    if (envelope) return this.transport.publish(topic, envelope);
+    this.snapshotQueued = false;
+    return this.transport.publish(topic, this.eventEnvelope('conversation.state@1', this.seq, this.snapshot()), { retain: true });
+  }
+}
+
+function goPublic(wire: ConversationWire): void {
+  wire.goPublic();
+}
+
+/** A publish that fails while disconnected is retried by mqtt.js's outgoing store on reconnect. */
+function ignore(): void {}
+
+/** The responder's plain "got it": no news for anyone but the requester. */
+function isBareAck(report: ProgressReport): boolean {
+  return report.stage === 'accepted' && !report.percent && !report.note && !report.inputRequired && !report.extendDeadline;
+}
