@@ -49,6 +49,7 @@ const QUERIES: Array<[request: string, response: string, summary: string]> = [
   ['pdf.requirements.query@1', 'pdf.requirements@1', 'Ask arangodb which PDF document format it ingests; the answer is the versioned JSON Schema of that document.'],
   ['document.ingest@1', 'document.ingest.result@1', 'arangodb: ingest a document in the format the requirements describe; the answer says what was written.'],
   ['pdf.convert@1', 'pdf.convert.result@1', "marker: convert one PDF in the format the target module asks for, and have it ingested."],
+  ['pdf.compatibility.check@1', 'pdf.compatibility.result@1', 'advisor: does this document / requirements version fit that consumer; field-by-field findings (rule-based when offline).'],
   ['workflow.execute@1', 'workflow.result@1', 'orchestrator: run a workflow; the answer comes when it reached a final state.'],
   ['conversation.events.query@1', 'conversation.events@1', 'recorder: the events of a conversation after a seq (for watchers that reconnect).'],
   ['conversation.status.query@1', 'conversation.status@1', 'recorder: the recorded status of one conversation.'],

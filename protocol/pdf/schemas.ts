@@ -1,4 +1,10 @@
 import type { TSchema } from '@sinclair/typebox';
+import {
+  PDF_COMPATIBILITY_CHECK_SCHEMA_ID,
+  PDF_COMPATIBILITY_RESULT_SCHEMA_ID,
+  PdfCompatibilityCheck,
+  PdfCompatibilityResult,
+} from './compatibility-check.ts';
 import { PDF_CONVERT_RESULT_SCHEMA_ID, PDF_CONVERT_SCHEMA_ID, PdfConvert, PdfConvertResult } from './convert-query.ts';
 import { DOCUMENT_INGEST_RESULT_SCHEMA_ID, DOCUMENT_INGEST_SCHEMA_ID, DocumentIngest, DocumentIngestResult } from './ingest.ts';
 import { PDF_REQUIREMENTS_QUERY_SCHEMA_ID, PDF_REQUIREMENTS_SCHEMA_ID, PdfRequirements, PdfRequirementsQuery } from './requirements.ts';
@@ -11,4 +17,6 @@ export const PDF_SCHEMAS: Record<string, TSchema> = {
   [DOCUMENT_INGEST_RESULT_SCHEMA_ID]: DocumentIngestResult,
   [PDF_CONVERT_SCHEMA_ID]: PdfConvert,
   [PDF_CONVERT_RESULT_SCHEMA_ID]: PdfConvertResult,
+  [PDF_COMPATIBILITY_CHECK_SCHEMA_ID]: PdfCompatibilityCheck,
+  [PDF_COMPATIBILITY_RESULT_SCHEMA_ID]: PdfCompatibilityResult,
 };
