@@ -13,6 +13,8 @@ import {
   dashboardCommand,
   eventsCommand,
   exportCommand,
+  instanceCommand,
+  instancesCommand,
   mosquittoConfigCommand,
   recorderCommand,
   runCommand,
@@ -57,6 +59,8 @@ await yargs(hideBin(process.argv))
   .command(recorderCommand)
   .command(actorCommand)
   .command(askCommand)
+  .command(instancesCommand)
+  .command(instanceCommand)
   .command(runCommand)
   .command(conversationsCommand)
   .command(statusCommand)
