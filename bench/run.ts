@@ -3,10 +3,11 @@
  *  1. recorded throughput: QoS 1 messages/s the recorder commits to SQLite, vs raw aedes delivery
  *     and raw better-sqlite3 inserts;
  *  2. request/reply: Actor ask() conversations/s and latency, vs a hand-rolled mqtt.js round trip;
- *  3. the PDF extraction benchmark (bench/pdf.ts), on by default when pdftotext is on PATH.
+ *  3. the PDF extraction benchmark (bench/pdf.ts), on by default when pdftotext is on PATH;
+ *  4. instance pooling: first answer of a cold instance vs a warm pooled one (bench/instances/).
  *
  * Flags: --messages N (20000)  --requests M (2000)  --concurrency 1,32  --window W (256 PUBACKs in flight)
- *        --pdf / --no-pdf  --pdf-corpus DIR  --only recorded,rpc,pdf  --timeout SECONDS (600, whole run)
+ *        --pdf / --no-pdf  --pdf-corpus DIR  --only recorded,rpc,pdf,instances  --timeout SECONDS (600, whole run)
  * All traffic is on 127.0.0.1 (embedded brokers on free ports); temp files are removed at the end.
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -18,6 +19,8 @@ import { parseArgs } from 'node:util';
 import { recordedThroughput, type ThroughputResult } from './bus/recorded-throughput.ts';
 import { requestReply, type RequestReplyResult } from './bus/request-reply.ts';
 import { fmtMs, fmtRate, fmtRatio, table } from './bus/support.ts';
+import { printPoolLatency } from './instances/print-pool-latency.ts';
+import { poolLatency } from './instances/pool-latency.ts';
 
 process.env.COMMS_LOG_LEVEL = 'silent';
 
@@ -32,7 +35,7 @@ const { values: args } = parseArgs({
     pdf: { type: 'boolean' },
     'no-pdf': { type: 'boolean' },
     'pdf-corpus': { type: 'string' },
-    only: { type: 'string', default: 'recorded,rpc,pdf' },
+    only: { type: 'string', default: 'recorded,rpc,pdf,instances' },
     timeout: { type: 'string', default: '600' },
     help: { type: 'boolean', short: 'h' },
   },
@@ -40,7 +43,7 @@ const { values: args } = parseArgs({
 });
 
 if (args.help) {
-  console.log('usage: npm run bench -- [--messages N] [--requests M] [--concurrency 1,32] [--window W] [--pdf|--no-pdf] [--pdf-corpus DIR] [--only recorded,rpc,pdf] [--timeout S]');
+  console.log('usage: npm run bench -- [--messages N] [--requests M] [--concurrency 1,32] [--window W] [--pdf|--no-pdf] [--pdf-corpus DIR] [--only recorded,rpc,pdf,instances] [--timeout S]');
   process.exit(0);
 }
 
@@ -182,6 +185,14 @@ async function main(): Promise<number> {
       const pdf = await runPdf(corpus);
       if (pdf.code !== 0) failed = true;
       console.log(`Summary: PDF benchmark ${pdf.code === 0 ? 'finished' : `FAILED (exit ${pdf.code})`} in ${pdf.seconds.toFixed(1)} s${pdf.summary ? `: ${pdf.summary}` : ''}.`);
+    }
+  }
+  if (only.has('instances')) {
+    try {
+      printPoolLatency(await poolLatency());
+    } catch (err) {
+      failed = true;
+      console.log(`\n4. Instance pooling FAILED: ${(err as Error).stack ?? String(err)}`);
     }
   }
   console.log(`\nbench done in ${((performance.now() - started) / 1000).toFixed(1)} s${failed ? ' (with failures)' : ''}.`);

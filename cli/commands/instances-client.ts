@@ -1,6 +1,6 @@
 import { Actor } from '../../actors/runtime/index.ts';
 import { createLogger } from '../../logging/index.ts';
-import { INSTANCES_MODULE, newId, type InstanceListItem } from '../../protocol/index.ts';
+import { CommsError, INSTANCES_MODULE, newId, type InstanceListItem } from '../../protocol/index.ts';
 import { OnlineModules } from '../online-modules.ts';
 
 export interface BusLogin {
@@ -11,16 +11,19 @@ export interface BusLogin {
 
 /**
  * One request to the `instances` module of a running `comms up`, as the CLI's `client` actor (the
- * instance commands share it; `comms ask` is the general form). Fails with E_NO_SUCH_MODULE at once
- * when no `instances` module is online.
+ * instance commands share it; `comms ask` is the general form). The request goes out at once: the
+ * retained statuses can arrive after our own on a loaded broker, so presence is consulted only
+ * to explain a request nobody acknowledged (E_NO_SUCH_MODULE instead of a bare E_TIMEOUT).
  */
 export async function askInstances<R>(login: BusLogin, schema: string, body: unknown): Promise<R> {
   const actor = new Actor({ name: 'client', clientId: `client-${newId()}`, url: login.url, username: login.username, password: login.password, logger: createLogger('client', process.env.COMMS_LOG_LEVEL ?? 'warn') });
   const presence = new OnlineModules(actor);
   await actor.start();
   try {
-    await presence.require(INSTANCES_MODULE);
     return await actor.ask<R>(INSTANCES_MODULE, schema, body, { timeoutMs: 30_000 });
+  } catch (err) {
+    if (err instanceof CommsError && err.code === 'E_TIMEOUT') await presence.require(INSTANCES_MODULE);
+    throw err;
   } finally {
     await actor.stop();
   }
