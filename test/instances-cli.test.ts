@@ -3,7 +3,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { InstanceControlResult, InstancesListing } from '../protocol/index.ts';
+import { Topics, type InstanceControlResult, type InstancesListing } from '../protocol/index.ts';
+import { addUser, RolePolicy } from '../security/index.ts';
 import { MessagesApiServer } from './fixtures/messages-api-server.ts';
 import { commsBin, commsRun, expectCliError, repo } from './support/cli-process.ts';
 
@@ -31,7 +32,7 @@ function startUp(args: string[], env: Record<string, string>): Promise<Up> {
 }
 
 describe('comms instances / comms instance against a running comms up (issue 11 §2)', function () {
-  this.timeout(300_000);
+  this.timeout(900_000);
   let dir: string;
   let data: string;
   let config: string;
@@ -67,8 +68,10 @@ describe('comms instances / comms instance against a running comms up (issue 11 
     }
     up = await startUp(['--data', data, '--config', config, '--port', '0', '--ws-port', '0', '--no-dashboard'], env);
   };
+  let password: string | undefined;
   const cli = async (args: string[]) => {
-    const password = (await commsRun(['creds', 'client', '--password-only', '--data', data])).stdout.trim();
+    // The generated password stays the same across restarts of the same data folder.
+    password ??= (await commsRun(['creds', 'client', '--password-only', '--data', data])).stdout.trim();
     return commsRun([...args, '--url', up!.url, '--username', 'client', `--password=${password}`]);
   };
   const list = async (): Promise<InstancesListing> => {
@@ -126,5 +129,21 @@ describe('comms instances / comms instance against a running comms up (issue 11 
     const run = await cli(['instance', 'pause', 'no-such-instance']);
     const { message } = expectCliError(run, 'E_NOT_FOUND');
     expect(message).to.contain('no-such-instance').and.to.contain('comms instances');
+  });
+});
+
+describe('the operator role and the instances module', () => {
+  it('may ask instances.list@1 and instance.control@1 as itself, nothing else there', async () => {
+    let creds = { version: 1 as const, users: [] as never[] } as Parameters<typeof addUser>[0];
+    for (const [username, role] of [['operator', 'operator'], ['recorder', 'recorder']] as const) creds = (await addUser(creds, { username, role })).credentials;
+    const policy = new RolePolicy(creds);
+    const operator = { username: 'operator', role: 'operator' };
+    const request = (from: string, schema: string) => Buffer.from(JSON.stringify({ from, schema }));
+    const inbox = Topics.moduleInbox('instances');
+    expect(policy.publishProblem(operator, inbox, 'operator-1', request('operator', 'instances.list@1'))).to.equal(undefined);
+    expect(policy.publishProblem(operator, inbox, 'operator-1', request('operator', 'instance.control@1'))).to.equal(undefined);
+    expect(policy.publishProblem(operator, inbox, 'operator-1', request('operator', 'ask@1'))).to.match(/may only ask instances/);
+    expect(policy.publishProblem(operator, inbox, 'operator-1', request('client', 'instances.list@1'))).to.match(/not operator/);
+    expect(policy.publishProblem(operator, Topics.moduleInbox('advisor'), 'operator-1', request('operator', 'instance.control@1'))).to.match(/only publishes workflow control/);
   });
 });
