@@ -12,14 +12,7 @@ function document(): PdfDocument {
   return {
     formatVersion: '1.0.0',
     kind: 'article',
-    metadata: {
-      title: 'Sample',
-      authors: ['A. Author'],
-      pageCount: 1,
-      source: { path: '/tmp/sample.pdf', filename: 'sample.pdf', bytes: 1234 },
-      encrypted: false,
-      needsOcrPages: [],
-    },
+    metadata: { title: 'Advice', authors: [], pageCount: 1, encrypted: false, needsOcrPages: [], source: { path: '/tmp/advice.pdf', filename: 'advice.pdf', bytes: 99 } },
     sections: [{ id: 'sec-1', title: 'Intro', level: 1, parentId: null, pageStart: 0, pageEnd: 0, headerBlockId: '/page/0/SectionHeader/0', blockIds: ['/page/0/SectionHeader/0', '/page/0/Text/0'] }],
     blocks: [
       { blockType: 'SectionHeader', id: '/page/0/SectionHeader/0', page: 0, bbox: [10, 10, 200, 30], text: 'Intro', level: 1, sectionId: 'sec-1' },

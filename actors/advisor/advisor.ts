@@ -7,6 +7,7 @@ import {
   PDF_COMPATIBILITY_RESULT_SCHEMA_ID,
   type PdfRequirements,
 } from '../../protocol/pdf/index.ts';
+import { poolBackedLifecycle } from '../instance-backed/index.ts';
 import { Actor, defineQuery, type ActorOptions, type HandlerContext } from '../runtime/index.ts';
 import { ruleFindings, ruleSummary } from './compatibility-rules.ts';
 import { ModuleDirectory } from './module-context.ts';
@@ -131,20 +132,6 @@ export function createAdvisor(options: AdvisorOptions): AdvisorModule {
     };
   }
 
-  return {
-    actor,
-    pool,
-    backend,
-    async start() {
-      await actor.start();
-    },
-    async stop() {
-      try {
-        await actor.stop();
-      } finally {
-        await pool.close();
-      }
-    },
-  };
+  return { actor, pool, backend, ...poolBackedLifecycle(actor, pool) };
 }
 

@@ -54,18 +54,23 @@ export class ModuleDirectory {
     }
   }
 
+  /** An empty payload clears the card; an unreadable one is logged and changes nothing. */
   private acceptCard(topic: string, payload: Buffer): void {
     const module = parseTopic(topic)?.subject;
-    if (!module) return;
-    if (payload.length === 0) {
-      this.cards.delete(module);
-      return;
+    if (module && payload.length === 0) this.cards.delete(module);
+    else if (module) {
+      const card = readCard(payload, (err) => this.log.warn({ err, topic }, 'unreadable module card'));
+      if (card) this.cards.set(module, card);
     }
-    try {
-      this.cards.set(module, decodeEnvelope(payload, { schema: 'module.card@1' }).body as ModuleCard);
-    } catch (err) {
-      this.log.warn({ err, topic }, 'unreadable module card');
-    }
+  }
+}
+
+function readCard(payload: Buffer, onError: (err: unknown) => void): ModuleCard | undefined {
+  try {
+    return decodeEnvelope(payload, { schema: 'module.card@1' }).body as ModuleCard;
+  } catch (err) {
+    onError(err);
+    return undefined;
   }
 }
 
