@@ -57,7 +57,7 @@ function hostedModule(m: ConfigModule, store: InstanceStore, options: InstanceHo
     maxSize: m.pool?.size ?? 2,
     idleMs: m.pool?.idleTimeoutMs ?? 300_000,
     resumeStored: true,
-    instance: { store, backendOptions: m.model ? { anthropic: { model: m.model }, claudeCode: { model: m.model } } : {} },
+    instance: { store, backendOptions: backendOptionsOf(m, options.env) },
   };
   const common = { name: m.name, url: options.url, ...(m.version ? { version: m.version } : {}), ...options.login(m.name), logger: options.logger.child({ module: m.name }) };
   if (m.kind === 'advisor') {
@@ -81,4 +81,11 @@ function hostedModule(m: ConfigModule, store: InstanceStore, options: InstanceHo
   }));
   const module = createInstanceBackedActor({ ...common, description: m.description ?? `${m.name}: answered by LLM instances`, queries, pool: { ...pool, instance: { ...pool.instance, backend } } });
   return { name: m.name, backend, ...module };
+}
+
+/** The model and the environment (`auto` resolution read the same one) for whichever backend the module gets. */
+function backendOptionsOf(m: ConfigModule, env: NodeJS.ProcessEnv | undefined) {
+  const model = m.model ? { model: m.model } : {};
+  const environment = env ? { env } : {};
+  return { ...environment, anthropic: { ...model, ...environment }, claudeCode: { ...model, ...environment } };
 }
