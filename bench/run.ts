@@ -6,11 +6,12 @@
  *     and the SQLite bytes a small conversation costs (bench/bus/storage-footprint.ts);
  *  3. ask() at scale in separate processes with the recorder on, vs raw mqtt.js: `--count` sequential
  *     conversations (latency over the run) and `--concurrent` open at once (re-sends, requester heap, all recorded);
- *  4. the PDF extraction benchmark (bench/pdf.ts), on by default when pdftotext is on PATH.
+ *  4. the PDF extraction benchmark (bench/pdf.ts), on by default when pdftotext is on PATH;
+ *  5. instance pooling: first answer of a cold instance vs a warm pooled one (bench/instances/).
  *
  * Flags: --messages N (20000)  --conversations K (300, for bytes per conversation)  --requests M (2000)  --concurrency 1,32  --window W (256 PUBACKs in flight)
  *        --count S (2000 sequential; the issue's figure is 100000)  --concurrent K (10000)
- *        --pdf / --no-pdf  --pdf-corpus DIR  --only recorded,rpc,sequential,concurrent,pdf  --timeout SECONDS (600, whole run)
+ *        --pdf / --no-pdf  --pdf-corpus DIR  --only recorded,rpc,sequential,concurrent,pdf,instances  --timeout SECONDS (600, whole run)
  * All traffic is on 127.0.0.1 (embedded brokers on free ports); temp files are removed at the end.
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -24,6 +25,8 @@ import { askScale, type AskScaleResult } from './bus/ask-scale.ts';
 import { requestReply, type RequestReplyResult } from './bus/request-reply.ts';
 import { storageFootprint, type FootprintResult } from './bus/storage-footprint.ts';
 import { fmtMs, fmtRate, fmtRatio, table } from './bus/support.ts';
+import { printPoolLatency } from './instances/print-pool-latency.ts';
+import { poolLatency } from './instances/pool-latency.ts';
 
 process.env.COMMS_LOG_LEVEL = 'silent';
 
@@ -41,7 +44,7 @@ const { values: args } = parseArgs({
     pdf: { type: 'boolean' },
     'no-pdf': { type: 'boolean' },
     'pdf-corpus': { type: 'string' },
-    only: { type: 'string', default: 'recorded,rpc,sequential,concurrent,pdf' },
+    only: { type: 'string', default: 'recorded,rpc,sequential,concurrent,pdf,instances' },
     timeout: { type: 'string', default: '600' },
     help: { type: 'boolean', short: 'h' },
   },
@@ -49,7 +52,7 @@ const { values: args } = parseArgs({
 });
 
 if (args.help) {
-  console.log('usage: npm run bench -- [--messages N] [--conversations K] [--requests M] [--concurrency 1,32] [--window W] [--count S] [--concurrent K] [--pdf|--no-pdf] [--pdf-corpus DIR] [--only recorded,rpc,sequential,concurrent,pdf] [--timeout S]');
+  console.log('usage: npm run bench -- [--messages N] [--conversations K] [--requests M] [--concurrency 1,32] [--window W] [--count S] [--concurrent K] [--pdf|--no-pdf] [--pdf-corpus DIR] [--only recorded,rpc,sequential,concurrent,pdf,instances] [--timeout S]');
   process.exit(0);
 }
 
@@ -249,6 +252,14 @@ async function main(): Promise<number> {
       const pdf = await runPdf(corpus);
       if (pdf.code !== 0) failed = true;
       console.log(`Summary: PDF benchmark ${pdf.code === 0 ? 'finished' : `FAILED (exit ${pdf.code})`} in ${pdf.seconds.toFixed(1)} s${pdf.summary ? `: ${pdf.summary}` : ''}.`);
+    }
+  }
+  if (only.has('instances')) {
+    try {
+      printPoolLatency(await poolLatency());
+    } catch (err) {
+      failed = true;
+      console.log(`\n4. Instance pooling FAILED: ${(err as Error).stack ?? String(err)}`);
     }
   }
   console.log(`\nbench done in ${((performance.now() - started) / 1000).toFixed(1)} s${failed ? ' (with failures)' : ''}.`);

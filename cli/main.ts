@@ -14,6 +14,8 @@ import {
   embedCommand,
   eventsCommand,
   exportCommand,
+  instanceCommand,
+  instancesCommand,
   mosquittoConfigCommand,
   recorderCommand,
   runCommand,
@@ -58,6 +60,8 @@ await yargs(hideBin(process.argv))
   .command(recorderCommand)
   .command(actorCommand)
   .command(askCommand)
+  .command(instancesCommand)
+  .command(instanceCommand)
   .command(runCommand)
   .command(conversationsCommand)
   .command(statusCommand)

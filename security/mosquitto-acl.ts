@@ -1,4 +1,4 @@
-import { Topics, TOPIC_TEMPLATES, type TopicName } from '../protocol/index.ts';
+import { INSTANCES_MODULE, Topics, TOPIC_TEMPLATES, type TopicName } from '../protocol/index.ts';
 import type { CredentialsFile, CredentialUser } from './credentials-file.ts';
 
 /** A template with its placeholder as `value` (`+` for any, a module name, or mosquitto's `%c`). */
@@ -27,7 +27,7 @@ export function aclRules(user: CredentialUser, recorderModules: readonly string[
       return { read: [Topics.all], write: [] };
     case 'operator':
       // mosquitto cannot check the payload: RolePolicy also limits the inbox requests to the recorder's history queries.
-      return { read: [Topics.all], write: [topic('workflowControl', '+'), topic('moduleInbox', 'recorder')] };
+      return { read: [Topics.all], write: [topic('workflowControl', '+'), topic('moduleInbox', 'recorder'), topic('moduleInbox', INSTANCES_MODULE)] };
     case 'operator':
       // RolePolicy also checks that the request is one of the recorder's history queries: not expressible here.
       return { read: [Topics.all], write: [topic('workflowControl', '+'), ...recorderModules.map((m) => topic('moduleInbox', m))] };

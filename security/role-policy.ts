@@ -1,6 +1,6 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { AccessPolicy, Principal } from '../broker/index.ts';
-import { CommsError, decodeJsonObject, filterCovers, isIdentifier, parseTopic, RECORDER_QUERY_IDS, Topics, type ParsedTopic } from '../protocol/index.ts';
+import { CommsError, decodeJsonObject, filterCovers, isIdentifier, parseTopic, INSTANCE_MANAGEMENT_IDS, INSTANCES_MODULE, RECORDER_QUERY_IDS, Topics, type ParsedTopic } from '../protocol/index.ts';
 import { loadCredentials, type CredentialsFile, type CredentialUser, type Role } from './credentials-file.ts';
 import { parsePasswordHash, verifyPassword, type ParsedPasswordHash } from './password-hash.ts';
 import { adminRetainedProblem, retainedProblem, StateOwners } from './state-owners.ts';
@@ -218,9 +218,17 @@ function operatorPublishProblem(username: string, recorders: readonly string[], 
   const envelope = envelopeFields(payload);
   // A bare `{ command }` has no from; an envelope must name the operator, so the record says who sent it.
   if (parsed?.kind === 'workflow-control') return envelope?.from === undefined || envelope.from === username ? undefined : `envelope from ${JSON.stringify(envelope.from)} is not ${username}`;
+  if (parsed?.kind === 'module-inbox' && parsed.subject === INSTANCES_MODULE) return instanceManagementProblem(username, envelope);
   if (parsed?.kind !== 'module-inbox' || !recorders.includes(parsed.subject)) return 'an operator only publishes workflow control and history queries to the recorder';
   if (envelope?.from !== username) return `envelope from ${JSON.stringify(envelope?.from)} is not ${username}`;
   if (typeof envelope.schema !== 'string' || !RECORDER_QUERY_IDS.includes(envelope.schema)) return `an operator may only ask the recorder ${RECORDER_QUERY_IDS.join(', ')}`;
+  return undefined;
+}
+
+/** An operator may list and pause/resume/terminate LLM instances (comms instances), as itself. */
+function instanceManagementProblem(username: string, envelope: Record<string, unknown> | undefined): string | undefined {
+  if (envelope?.from !== username) return `envelope from ${JSON.stringify(envelope?.from)} is not ${username}`;
+  if (typeof envelope.schema !== 'string' || !INSTANCE_MANAGEMENT_IDS.includes(envelope.schema)) return `an operator may only ask ${INSTANCES_MODULE} ${INSTANCE_MANAGEMENT_IDS.join(', ')}`;
   return undefined;
 }
 

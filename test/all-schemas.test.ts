@@ -7,13 +7,14 @@ import mqtt from 'mqtt';
 import { ALL_SCHEMAS, decodeEnvelope, parseTopic, SchemaRegistry, Topics, type ModuleCard } from '../protocol/index.ts';
 import { startSystem, type RunningSystem } from '../system/index.ts';
 import { createLogger } from '../logging/index.ts';
+import { DEFAULT_CONFIG } from '../config/index.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** Folders with production code; tests, benchmarks and examples define their own throwaway modules. */
-const PRODUCTION = ['actors', 'broker', 'cli', 'conversion', 'dashboard', 'extraction', 'ingest', 'instances', 'logging', 'protocol', 'security', 'state-machines', 'storage', 'system'];
+const PRODUCTION = ['actors', 'broker', 'cli', 'config', 'conversion', 'dashboard', 'extraction', 'ingest', 'instances', 'logging', 'protocol', 'security', 'state-machines', 'storage', 'system'];
 /** Schema ids in production code that are not message bodies. */
 const NOT_BODIES = new Set(['comms.envelope@1' /* the envelope itself */, 'comms.credentials@1' /* the credentials file */]);
-const SYSTEM_MODULES = ['arangodb', 'marker', 'orchestrator', 'recorder'];
+const SYSTEM_MODULES = ['arangodb', 'marker', 'orchestrator', 'recorder', 'advisor', 'instances'];
 
 function sourceFiles(dir: string): string[] {
   let entries: string[];
@@ -56,7 +57,7 @@ describe('ALL_SCHEMAS', () => {
 
     before(async () => {
       dataDir = mkdtempSync(join(tmpdir(), 'comms-schemas-'));
-      system = await startSystem({ port: 0, dataDir, arango: false, logger: createLogger('comms', 'silent') });
+      system = await startSystem({ port: 0, dataDir, arango: false, config: DEFAULT_CONFIG, logger: createLogger('comms', 'silent') });
       const client = await mqtt.connectAsync(system.broker.url, { clientId: 'schema-census', clean: true });
       try {
         // Cards are retained: subscribing delivers every started module's card.
@@ -96,7 +97,7 @@ describe('ALL_SCHEMAS', () => {
         }
       }
       // The census saw real queries (a card without queries would pass vacuously).
-      expect(seen).to.include.members(['pdf.convert@1', 'document.ingest@1', 'workflow.execute@1', 'conversation.status.query@1']);
+      expect(seen).to.include.members(['pdf.convert@1', 'document.ingest@1', 'workflow.execute@1', 'conversation.status.query@1', 'pdf.compatibility.check@1', 'ask@1', 'instance.control@1']);
     });
   });
 });

@@ -3,6 +3,8 @@ import { InstancePool, resolveBackendKind, type BackendSpec, type InstancePoolOp
 import { CommsError } from '../../protocol/index.ts';
 import { Actor, defineQuery, type ActorOptions } from '../runtime/index.ts';
 
+export { createInstanceManager, type InstanceManagerOptions } from './instance-manager.ts';
+
 export interface InstanceBackedQuery {
   schema: string;
   description: string;
@@ -54,9 +56,12 @@ export function createInstanceBackedActor(options: InstanceBackedActorOptions): 
     ...options.pool,
     module: { ...card, queries: card.queries.map((q) => ({ ...q, requestSchema: q.requestSchema as JsonSchemaObject, responseSchema: q.responseSchema as JsonSchemaObject })) },
   });
+  return { actor, pool, ...poolBackedLifecycle(actor, pool) };
+}
+
+/** start() starts the actor; stop() stops it, then closes the pool's instances (even when the actor fails to stop cleanly: claude-code processes, say, are released). */
+export function poolBackedLifecycle(actor: Actor, pool: InstancePool): { start(): Promise<void>; stop(): Promise<void> } {
   return {
-    actor,
-    pool,
     async start() {
       await actor.start();
     },
@@ -64,7 +69,6 @@ export function createInstanceBackedActor(options: InstanceBackedActorOptions): 
       try {
         await actor.stop();
       } finally {
-        // The instances (claude-code processes, say) are released even when the actor fails to stop cleanly.
         await pool.close();
       }
     },

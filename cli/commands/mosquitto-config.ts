@@ -1,5 +1,7 @@
 import { mkdirSync } from 'node:fs';
+import { loadCommsConfig } from '../../config/index.ts';
 import { DEFAULT_MAX_QUEUED_MESSAGES, writeMosquittoConfig } from '../../security/index.ts';
+import { instanceModuleNames } from '../../system/index.ts';
 import { defineCommand } from '../define-command.ts';
 import { resolveDataDir } from '../data-dir.ts';
 import { withData } from '../options.ts';
@@ -15,6 +17,7 @@ export const mosquittoConfigCommand = defineCommand(
       .option('port', { type: 'number', default: 1883, describe: 'listener port' })
       .option('ws-port', { type: 'number', describe: 'also an MQTT-over-WebSocket listener (for the dashboard)' })
       .option('max-queued', { type: 'number', default: DEFAULT_MAX_QUEUED_MESSAGES, describe: "QoS 1 messages kept per offline client (size for the recorder's longest outage)" })
+      .option('config', { type: 'string', describe: 'the comms.config.json `comms up` will use: its instance-backed modules get users too (default as comms up)' })
       .option('run-as', { type: 'string', describe: "mosquitto's `user` option: the account it switches to when started as root (default mosquitto)" }),
   async (argv) => {
     // credentials.json and secrets.json are created as by `comms up` when missing.
@@ -22,7 +25,7 @@ export const mosquittoConfigCommand = defineCommand(
     mkdirSync(data, { recursive: true });
     const written = await writeMosquittoConfig({
       dataDir: data,
-      modules: SYSTEM_MODULES,
+      modules: [...SYSTEM_MODULES, ...instanceModuleNames(loadCommsConfig(argv.config).config)],
       outDir: argv.out,
       host: argv.host,
       port: argv.port,

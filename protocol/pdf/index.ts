@@ -53,4 +53,12 @@ export {
   PDF_CONVERT_MAX_BODY_BYTES,
 } from './convert-query.ts';
 export { DocumentEmbed, DocumentEmbedResult, DOCUMENT_EMBED_SCHEMA_ID, DOCUMENT_EMBED_RESULT_SCHEMA_ID } from './embed-query.ts';
+export {
+  PdfCompatibilityCheck,
+  PdfCompatibilityResult,
+  CompatibilityFinding,
+  COMPATIBILITY_FINDING_STATUSES,
+  PDF_COMPATIBILITY_CHECK_SCHEMA_ID,
+  PDF_COMPATIBILITY_RESULT_SCHEMA_ID,
+} from './compatibility-check.ts';
 export { PDF_SCHEMAS } from './schemas.ts';

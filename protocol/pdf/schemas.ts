@@ -1,4 +1,10 @@
 import type { TSchema } from '@sinclair/typebox';
+import {
+  PDF_COMPATIBILITY_CHECK_SCHEMA_ID,
+  PDF_COMPATIBILITY_RESULT_SCHEMA_ID,
+  PdfCompatibilityCheck,
+  PdfCompatibilityResult,
+} from './compatibility-check.ts';
 import { PDF_CONVERT_RESULT_SCHEMA_ID, PDF_CONVERT_SCHEMA_ID, PdfConvert, PdfConvertResult } from './convert-query.ts';
 import { DOCUMENT_INGEST_RESULT_SCHEMA_ID, DOCUMENT_INGEST_SCHEMA_ID, DocumentIngest, DocumentIngestResult } from './ingest.ts';
 import { DOCUMENT_EMBED_RESULT_SCHEMA_ID, DOCUMENT_EMBED_SCHEMA_ID, DocumentEmbed, DocumentEmbedResult } from './embed-query.ts';
@@ -14,4 +20,6 @@ export const PDF_SCHEMAS: Record<string, TSchema> = {
   [PDF_CONVERT_RESULT_SCHEMA_ID]: PdfConvertResult,
   [DOCUMENT_EMBED_SCHEMA_ID]: DocumentEmbed,
   [DOCUMENT_EMBED_RESULT_SCHEMA_ID]: DocumentEmbedResult,
+  [PDF_COMPATIBILITY_CHECK_SCHEMA_ID]: PdfCompatibilityCheck,
+  [PDF_COMPATIBILITY_RESULT_SCHEMA_ID]: PdfCompatibilityResult,
 };
