@@ -19,8 +19,13 @@ export const TOPIC_TEMPLATES = {
   workflowState: `${TOPIC_ROOT}/workflows/{id}/state`,
   workflowControl: `${TOPIC_ROOT}/workflows/{id}/control`,
   deadletter: `${TOPIC_ROOT}/deadletter/{module}`,
+  /** One replica's own presence (docs/scaling.md): its last will goes here, so one lost replica never marks the module lost. */
+  replicaStatus: `${TOPIC_ROOT}/replicas/{clientId}/status`,
 } as const;
 export type TopicName = keyof typeof TOPIC_TEMPLATES;
+
+/** Filters starting with this are shared subscriptions: `$share/{group}/{filter}`. */
+export const SHARED_SUBSCRIPTION_PREFIX = '$share/';
 
 const PLACEHOLDER = /\{(\w+)\}/;
 
@@ -53,6 +58,12 @@ export const Topics = {
   workflowState: (id: string) => fill('workflowState', id),
   workflowControl: (id: string) => fill('workflowControl', id),
   deadletter: (module: string) => fill('deadletter', module),
+  replicaStatus: (clientId: string) => fill('replicaStatus', clientId),
+  /**
+   * The inbox as an MQTT shared subscription (mosquitto 2.x, also to MQTT 3.1.1 clients): the
+   * broker hands each request to one of the replicas holding it, with the plain inbox topic.
+   */
+  sharedInbox: (module: string) => `${SHARED_SUBSCRIPTION_PREFIX}${assertIdentifier(module, 'module')}/${fill('moduleInbox', module)}`,
   /** Wildcard filters for watchers. */
   filters: {
     allCards: anyOf('moduleCard'),
@@ -62,6 +73,7 @@ export const Topics = {
     allWorkflowStates: anyOf('workflowState'),
     allWorkflowControls: anyOf('workflowControl'),
     allDeadletters: anyOf('deadletter'),
+    allReplicaStatus: anyOf('replicaStatus'),
     /** Everything about conversations (events and states). */
     conversations: `${TOPIC_ROOT}/conversations/#`,
     /** Everything about workflows (events, states and control). */
@@ -103,4 +115,4 @@ export function parseTopic(topic: string): ParsedTopic | undefined {
  * The only topic kinds whose messages may be retained, each by its owner (docs/security.md, "Every
  * party checks who speaks"): what a late subscriber needs first. Requests, replies and events never are.
  */
-export const RETAINABLE_TOPIC_KINDS: ReadonlySet<TopicKind> = new Set<TopicKind>(['module-card', 'module-status', 'conversation-state', 'workflow-state']);
+export const RETAINABLE_TOPIC_KINDS: ReadonlySet<TopicKind> = new Set<TopicKind>(['module-card', 'module-status', 'replica-status', 'conversation-state', 'workflow-state']);

@@ -162,6 +162,8 @@ function actorPublishProblem(module: string, topic: ParsedTopic): string | undef
     case 'module-status':
     case 'deadletter':
       return topic.subject === module ? undefined : `${module} may only publish its own ${topic.kind}`;
+    case 'replica-status':
+      return ownsClientId(module, topic.subject) ? undefined : `${module} may only publish the status of its own replicas (${module}-<suffix>)`;
     case 'module-inbox':
     case 'replies':
     case 'conversation-events':
@@ -203,6 +205,7 @@ function allowedFilters(principal: Principal, clientId: string): string[] {
         Topics.replies(clientId),
         Topics.filters.allCards,
         Topics.filters.allStatus,
+        Topics.filters.allReplicaStatus,
         Topics.filters.conversations,
         Topics.filters.workflows,
       ];

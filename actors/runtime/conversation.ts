@@ -35,6 +35,8 @@ export interface ConversationSpec {
   peerGraceMs: number;
   /** Keep the retained state snapshot this long after the end, then clear it. */
   stateRetentionMs: number;
+  /** Re-send to another replica when the one holding the request is lost (idempotent queries only; docs/scaling.md). */
+  retryOnReplicaLoss?: boolean;
 }
 
 export interface ConversationEvents {
@@ -60,6 +62,8 @@ export class Conversation<R = unknown> extends EventEmitter<ConversationEvents> 
   private readonly startedAt = new Date().toISOString();
   /** Publishes are chained so events leave in seq order even though each publish is async. */
   private outbox: Promise<void> = Promise.resolve();
+  /** The replica's own topic named in its answers' replyTo (docs/scaling.md): cancels and inputs go there, not to the shared inbox. */
+  private holder: string | undefined;
 
   constructor(
     private readonly spec: ConversationSpec,
@@ -84,8 +88,8 @@ export class Conversation<R = unknown> extends EventEmitter<ConversationEvents> 
       if (attempt > 1) this.publishEvent('attempt', undefined, attempt);
       this.enqueue(() => this.transport.publish(Topics.moduleInbox(spec.to), this.requestEnvelope()));
     });
-    this.machine.on('send-cancel', ({ reason }) => this.enqueue(() => this.transport.publish(Topics.moduleInbox(spec.to), this.controlEnvelope('cancel', 'cancel@1', reason ? { reason } : {}))));
-    this.machine.on('send-input', ({ input }) => this.enqueue(() => this.transport.publish(Topics.moduleInbox(spec.to), this.controlEnvelope('request', 'conversation.input@1', { input }))));
+    this.machine.on('send-cancel', ({ reason }) => this.enqueue(() => this.transport.publish(this.controlTopic(), this.controlEnvelope('cancel', 'cancel@1', reason ? { reason } : {}))));
+    this.machine.on('send-input', ({ input }) => this.enqueue(() => this.transport.publish(this.controlTopic(), this.controlEnvelope('request', 'conversation.input@1', { input }))));
     this.machine.on('progress', ({ report }) => {
       this.emit('progress', report);
       if (report.inputRequired) this.emit('input-required', report.inputRequired.prompt);
@@ -114,6 +118,7 @@ export class Conversation<R = unknown> extends EventEmitter<ConversationEvents> 
 
   /** Feed a message from the reply topic into the machine. */
   receive(envelope: Envelope): void {
+    if (envelope.replyTo) this.holder = envelope.replyTo;
     const event = toMachineEvent(envelope);
     if (event) this.machine.send(event);
   }
@@ -124,6 +129,20 @@ export class Conversation<R = unknown> extends EventEmitter<ConversationEvents> 
 
   provideInput(input: unknown): void {
     this.machine.send({ type: 'PROVIDE_INPUT', input });
+  }
+
+  /** The reply topic of the replica holding the request, once it has answered with one. */
+  get holderTopic(): string | undefined {
+    return this.holder;
+  }
+
+  get retryOnReplicaLoss(): boolean {
+    return this.spec.retryOnReplicaLoss === true;
+  }
+
+  /** The holder is gone: cancels go to the module's inbox again until a new replica answers. */
+  forgetHolder(): void {
+    this.holder = undefined;
   }
 
   peerLost(): void {
@@ -215,6 +234,10 @@ export class Conversation<R = unknown> extends EventEmitter<ConversationEvents> 
       body: this.spec.body,
       ...this.parent(),
     });
+  }
+
+  private controlTopic(): string {
+    return this.holder ?? Topics.moduleInbox(this.spec.to);
   }
 
   private controlEnvelope(kind: 'cancel' | 'request', schema: string, body: unknown): Envelope {

@@ -8,6 +8,7 @@ import { runDemo } from '../demo.ts';
 import { SYSTEM_MODULES } from '../system-users.ts';
 import { defineCommand } from '../define-command.ts';
 import { positiveInteger } from '../flag-values.ts';
+import { replicaCounts } from '../replica-flags.ts';
 import { DEFAULT_DATA, withTls } from '../options.ts';
 import { tlsListener } from '../tls-listener.ts';
 import { untilSignal } from '../until-signal.ts';
@@ -31,7 +32,8 @@ export const upCommand = defineCommand(
       .option('demo', { type: 'boolean', default: false, describe: 'run the flagship demo, print it, and exit' })
       .option('pdf', { type: 'string', describe: 'PDF for the demo (default: the generated sample, <data>/samples/sample.pdf); marker may read its folder' })
       .option('inputs', { type: 'string', array: true, describe: 'a folder marker may read PDFs from by path, besides DATA/inputs (repeatable)' })
-      .option('max-pages', { coerce: positiveInteger('--max-pages') }),
+      .option('max-pages', { coerce: positiveInteger('--max-pages') })
+      .option('replicas', { type: 'string', array: true, coerce: replicaCounts, describe: 'run MODULE as N replicas sharing its inbox, e.g. marker=3 (repeatable; needs --url with mosquitto, docs/scaling.md)' }),
   async (argv) => {
     const logger = createLogger('comms', process.env.COMMS_LOG_LEVEL ?? (argv.demo ? 'warn' : 'info'));
     mkdirSync(argv.data, { recursive: true });
@@ -48,6 +50,7 @@ export const upCommand = defineCommand(
       retentionDays: argv.retentionDays,
       brokerState: argv.brokerState,
       inputRoots: inputRoots(argv),
+      replicas: argv.replicas,
       logger,
     });
     if (security) logger.info({ file: security.secretsFile }, 'security on: actor passwords are in this file');

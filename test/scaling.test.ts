@@ -1,0 +1,245 @@
+import { expect } from 'chai';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import mqtt from 'mqtt';
+import { createArangodbActor } from '../actors/arangodb/index.ts';
+import { Actor, type Conversation } from '../actors/runtime/index.ts';
+import { createLogger } from '../logging/index.ts';
+import { CommsError, Topics, type Envelope } from '../protocol/index.ts';
+import { PDF_CONVERT_SCHEMA_ID, PDF_REQUIREMENTS_QUERY_SCHEMA_ID } from '../protocol/pdf/index.ts';
+import { samplePath } from '../samples/index.ts';
+import { startSystem } from '../system/index.ts';
+import { busFixture, until } from './support/bus-fixture.ts';
+import { commsBin, commsRun, expectCliError, repo } from './support/cli-process.ts';
+import { MOSQUITTO, startMosquitto } from './support/mosquitto.ts';
+
+const logger = createLogger('scaling', process.env.COMMS_LOG_LEVEL ?? 'silent');
+
+/** Every reply-kind message published to a requester's reply topic, counted per request id by a plain subscriber. */
+async function replyCounter(url: string, requester: string): Promise<{ replies: Map<string, number>; client: mqtt.MqttClient }> {
+  const client = await mqtt.connectAsync(url, { clientId: `${requester}-watch`, protocolVersion: 4 });
+  const replies = new Map<string, number>();
+  client.on('message', (_topic, payload) => {
+    const envelope = JSON.parse(payload.toString()) as Envelope;
+    if (envelope.kind === 'reply' && envelope.correlationId) replies.set(envelope.correlationId, (replies.get(envelope.correlationId) ?? 0) + 1);
+  });
+  await client.subscribeAsync(Topics.replies(requester), { qos: 1 });
+  return { replies, client };
+}
+
+/** `comms actor marker --replica N` as its own process; resolves once it says it is online. */
+async function markerReplica(url: string, replica: number, inputs: string): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [commsBin, 'actor', 'marker', '--replica', String(replica), '--url', url, '--inputs', inputs], {
+    cwd: repo,
+    env: { ...process.env, COMMS_LOG_LEVEL: 'silent' },
+  });
+  let out = '';
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      if (out.includes(`marker replica ${replica} online`)) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`marker replica ${replica} exited with ${code} before it was online`)));
+  });
+  return child;
+}
+
+/** The outcome of a conversation: its reply, or the error code it ended with. */
+async function outcome(conversation: Conversation): Promise<{ ok: true } | { ok: false; code: string }> {
+  try {
+    await conversation.result;
+    return { ok: true };
+  } catch (err) {
+    return { ok: false, code: err instanceof CommsError ? err.code : String(err) };
+  }
+}
+
+describe('scale-out: replicas sharing an inbox on mosquitto (docs/scaling.md)', function () {
+  let mosquitto: { url: string; process: ChildProcess } | undefined;
+  let dir: string;
+
+  before(async function () {
+    if (!MOSQUITTO) {
+      console.warn('mosquitto is not installed: run `apt-get install -y mosquitto` (the CI script does) to run these tests');
+      this.skip();
+    }
+    dir = mkdtempSync(join(tmpdir(), 'comms-scaling-'));
+    mosquitto = await startMosquitto(dir);
+  });
+
+  after(() => {
+    mosquitto?.process.kill('SIGTERM');
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('3 arangodb replicas share 30 requests: each replica answers some, every request is answered once', async () => {
+    const url = (mosquitto as { url: string }).url;
+    const replicas = [1, 2, 3].map((replica) => createArangodbActor({ url, replica, outDir: join(dir, 'ingest'), arango: false, logger }));
+    for (const replica of replicas) await replica.start();
+    const requester = await new Actor({ name: 'share-client', url, logger }).start();
+    const watch = await replyCounter(url, requester.clientId);
+    try {
+      expect(replicas.map((r) => r.clientId)).to.deep.equal(['arangodb-r1', 'arangodb-r2', 'arangodb-r3']);
+      expect(replicas[0]?.filters).to.include(Topics.sharedInbox('arangodb'));
+      // One attempt each: a re-send could reach another replica, which would answer again.
+      const conversations = Array.from({ length: 30 }, () => requester.request('arangodb', PDF_REQUIREMENTS_QUERY_SCHEMA_ID, {}, { ackTimeoutMs: 60_000, maxAttempts: 1, timeoutMs: 60_000 }));
+      await Promise.all(conversations.map((c) => c.result));
+      const byReplica = new Map<string, number>();
+      for (const c of conversations) byReplica.set(c.holderTopic ?? 'none', (byReplica.get(c.holderTopic ?? 'none') ?? 0) + 1);
+      expect([...byReplica.keys()].sort()).to.deep.equal(replicas.map((r) => r.replyTopic).sort());
+      await until(
+        (check) => {
+          watch.client.on('message', check);
+          return () => watch.client.off('message', check);
+        },
+        () => (watch.replies.size === 30 ? true : undefined),
+      );
+      for (const replica of replicas) await replica.stop();
+      expect(conversations.map((c) => watch.replies.get(c.requestId))).to.deep.equal(conversations.map(() => 1));
+    } finally {
+      await watch.client.endAsync();
+      await requester.stop();
+      for (const replica of replicas) await replica.stop();
+    }
+  });
+
+  it('the module stays online while any replica is; the last one to stop marks it offline', async () => {
+    const url = (mosquitto as { url: string }).url;
+    const replicas = [1, 2].map((replica) => createArangodbActor({ url, replica, outDir: join(dir, 'ingest'), arango: false, logger }));
+    for (const replica of replicas) await replica.start();
+    const watcher = await new Actor({ name: 'presence-watch', url, logger }).start();
+    const states: string[] = [];
+    watcher.on('peer-status', (module, state) => {
+      if (module === 'arangodb') states.push(state);
+    });
+    try {
+      await (replicas[0] as Actor).stop();
+      await (replicas[1] as Actor).stop();
+      await until(
+        (check) => {
+          watcher.on('peer-status', check);
+          return () => watcher.off('peer-status', check);
+        },
+        () => (states.includes('offline') ? true : undefined),
+      );
+      // The first replica to stop saw the second online, so it left the module status alone.
+      expect(states.filter((s) => s === 'offline')).to.have.length(1);
+    } finally {
+      await watcher.stop();
+    }
+  });
+
+  describe('a replica SIGKILLed while it holds conversions', function () {
+    let arangodb: Actor;
+    let long: string;
+
+    before(async () => {
+      arangodb = await createArangodbActor({ url: (mosquitto as { url: string }).url, outDir: join(dir, 'ingest'), arango: false, logger }).start();
+      long = await samplePath('long.pdf', join(dir, 'samples'));
+    });
+
+    after(async () => {
+      await arangodb.stop();
+    });
+
+    /** Three marker replicas in their own processes, six conversions; replica 2 is killed once it holds one. */
+    async function killMidFlow(requesterName: string, retryOnReplicaLoss: boolean) {
+      const url = (mosquitto as { url: string }).url;
+      const children = [await markerReplica(url, 1, dirname(long)), await markerReplica(url, 2, dirname(long)), await markerReplica(url, 3, dirname(long))];
+      const victim = children[1] as ChildProcess;
+      const requester = await new Actor({ name: requesterName, url, logger }).start();
+      const watch = await replyCounter(url, requester.clientId);
+      try {
+        // Grace and deadline far beyond the test's time: an E_PEER_LOST can only come from the replica's own lost status.
+        const options = { timeoutMs: 600_000, peerGraceMs: 600_000, ackTimeoutMs: 20_000, retryOnReplicaLoss };
+        const conversations = Array.from({ length: 6 }, () => requester.request('marker', PDF_CONVERT_SCHEMA_ID, { path: long, ingest: false }, options));
+        const victimTopic = Topics.replies('marker-r2');
+        const held = await new Promise<Conversation[]>((resolve) => {
+          const check = () => {
+            const now = conversations.filter((c) => c.holderTopic === victimTopic && c.state === 'working');
+            if (now.length > 0) resolve(now);
+          };
+          for (const c of conversations) c.on('progress', check);
+        });
+        victim.kill('SIGKILL');
+        const outcomes = await Promise.all(conversations.map(outcome));
+        return { conversations, held, outcomes, replies: watch.replies };
+      } finally {
+        await watch.client.endAsync();
+        await requester.stop();
+        for (const child of children) child.kill('SIGTERM');
+        await Promise.all(children.map((c) => (c.exitCode !== null || c.signalCode !== null ? undefined : new Promise((r) => c.once('exit', r)))));
+      }
+    }
+
+    it('fails the conversations it held at once with E_PEER_LOST; the others complete, none is answered twice', async () => {
+      const { conversations, held, outcomes, replies } = await killMidFlow('kill-client', false);
+      expect(held.length).to.be.greaterThan(0);
+      // Held by the victim (acknowledged before it died, also after the kill was decided): failed; everything else completed,
+      // including requests the victim never acknowledged (re-sent through the shared inbox after the ack timeout).
+      const expected = conversations.map((c) => (c.holderTopic === Topics.replies('marker-r2') ? { ok: false, code: 'E_PEER_LOST' } : { ok: true }));
+      expect(outcomes).to.deep.equal(expected);
+      for (const c of conversations) expect(replies.get(c.requestId) ?? 0).to.be.at.most(1);
+    });
+
+    it('with retryOnReplicaLoss (an idempotent query) sends them again to a live replica: all complete', async () => {
+      const { conversations, held, outcomes, replies } = await killMidFlow('retry-client', true);
+      expect(held.length).to.be.greaterThan(0);
+      expect(outcomes).to.deep.equal(conversations.map(() => ({ ok: true })));
+      for (const c of held) {
+        expect(c.holderTopic).to.not.equal(Topics.replies('marker-r2'));
+        expect(c.snapshot().attempts).to.be.greaterThan(1);
+      }
+      for (const c of conversations) expect(replies.get(c.requestId)).to.equal(1);
+    });
+  });
+});
+
+describe('replicas on the embedded aedes broker are refused (E_REPLICAS_UNSUPPORTED)', () => {
+  it('an actor started as a replica: the broker refuses $share and the error says to use mosquitto', async () => {
+    const bus = await busFixture();
+    try {
+      const replica = bus.actor({ name: 'worker', replica: 1 });
+      const err = await replica.start().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).to.be.instanceOf(CommsError);
+      expect((err as CommsError).code).to.equal('E_REPLICAS_UNSUPPORTED');
+      expect((err as CommsError).message).to.contain('mosquitto').and.to.contain('--url');
+    } finally {
+      await bus.close();
+    }
+  });
+
+  it('startSystem without a broker URL refuses replicas before starting anything', async () => {
+    const data = mkdtempSync(join(tmpdir(), 'comms-scaling-sys-'));
+    try {
+      const err = await startSystem({ dataDir: data, port: 0, wsPort: 0, brokerState: 'memory', replicas: { marker: 3 }, logger }).then(
+        async (system) => {
+          await system.stop();
+          return undefined;
+        },
+        (e: unknown) => e,
+      );
+      expect((err as CommsError).code).to.equal('E_REPLICAS_UNSUPPORTED');
+    } finally {
+      rmSync(data, { recursive: true, force: true });
+    }
+  });
+
+  it('comms up --replicas without --url, and a malformed --replicas, fail with a clear error', async () => {
+    const data = mkdtempSync(join(tmpdir(), 'comms-scaling-cli-'));
+    try {
+      const refused = expectCliError(await commsRun(['up', '--data', data, '--insecure', '--port', '0', '--ws-port', '0', '--no-dashboard', '--replicas', 'marker=3']), 'E_REPLICAS_UNSUPPORTED');
+      expect(refused.message).to.contain('--url');
+      const malformed = expectCliError(await commsRun(['up', '--data', data, '--replicas', 'recorder=2']), 'E_USAGE');
+      expect(malformed.message).to.contain('recorder=2');
+      expectCliError(await commsRun(['actor', 'orchestrator', '--replica', '2']), 'E_USAGE');
+    } finally {
+      rmSync(data, { recursive: true, force: true });
+    }
+  });
+});
