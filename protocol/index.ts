@@ -13,3 +13,4 @@ export * from './recorder-queries.ts';
 export * from './all-schemas.ts';
 export * from './decode.ts';
 export * from './json-limits.ts';
+export * from './replica-id.ts';

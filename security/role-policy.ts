@@ -1,6 +1,6 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { AccessPolicy, Principal } from '../broker/index.ts';
-import { CommsError, decodeJsonObject, filterCovers, isIdentifier, parseTopic, RECORDER_QUERY_IDS, Topics, type ParsedTopic } from '../protocol/index.ts';
+import { CommsError, decodeJsonObject, filterCovers, isIdentifier, isReplicaOf, parseTopic, RECORDER_QUERY_IDS, Topics, type ParsedTopic } from '../protocol/index.ts';
 import { loadCredentials, type CredentialsFile, type CredentialUser, type Role } from './credentials-file.ts';
 import { parsePasswordHash, verifyPassword, type ParsedPasswordHash } from './password-hash.ts';
 import { adminRetainedProblem, retainedProblem, StateOwners } from './state-owners.ts';
@@ -163,7 +163,7 @@ function actorPublishProblem(module: string, topic: ParsedTopic): string | undef
     case 'deadletter':
       return topic.subject === module ? undefined : `${module} may only publish its own ${topic.kind}`;
     case 'replica-status':
-      return ownsClientId(module, topic.subject) ? undefined : `${module} may only publish the status of its own replicas (${module}-<suffix>)`;
+      return isReplicaOf(module, topic.subject) ? undefined : `${module} may only publish the status of its own replicas (${module}-r<N>)`;
     case 'module-inbox':
     case 'replies':
     case 'conversation-events':

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import mqtt from 'mqtt';
@@ -10,10 +10,11 @@ import { createLogger } from '../logging/index.ts';
 import { CommsError, Topics, type Envelope } from '../protocol/index.ts';
 import { PDF_CONVERT_SCHEMA_ID, PDF_REQUIREMENTS_QUERY_SCHEMA_ID } from '../protocol/pdf/index.ts';
 import { samplePath } from '../samples/index.ts';
+import { writeMosquittoConfig } from '../security/index.ts';
 import { startSystem } from '../system/index.ts';
 import { busFixture, until } from './support/bus-fixture.ts';
 import { commsBin, commsRun, expectCliError, repo } from './support/cli-process.ts';
-import { MOSQUITTO, startMosquitto } from './support/mosquitto.ts';
+import { freePort, MOSQUITTO, startMosquitto, startMosquittoWithConfig } from './support/mosquitto.ts';
 
 const logger = createLogger('scaling', process.env.COMMS_LOG_LEVEL ?? 'silent');
 
@@ -194,6 +195,47 @@ describe('scale-out: replicas sharing an inbox on mosquitto (docs/scaling.md)', 
       }
       for (const c of conversations) expect(replies.get(c.requestId)).to.equal(1);
     });
+  });
+});
+
+describe('the generated mosquitto ACL and replicas', function () {
+  it("lets a module's replicas take their shared inbox and publish their own status; a stranger in the share group reads nothing", async function () {
+    if (!MOSQUITTO) this.skip();
+    const dir = mkdtempSync(join(tmpdir(), 'comms-scaling-acl-'));
+    const port = await freePort();
+    const runAs = process.getuid?.() === 0 ? 'root' : undefined;
+    const written = await writeMosquittoConfig({ dataDir: join(dir, 'data'), modules: ['arangodb', 'client'], outDir: join(dir, 'mosquitto'), port, runAs });
+    const passwords = (JSON.parse(readFileSync(join(dir, 'data', 'secrets.json'), 'utf8')) as { passwords: Record<string, string> }).passwords;
+    const broker = await startMosquittoWithConfig(written.configPath, port);
+    const login = (user: string) => ({ url: broker.url, username: user, password: passwords[user] as string, logger });
+    const replicas = [1, 2].map((replica) => createArangodbActor({ ...login('arangodb'), replica, outDir: join(dir, 'ingest'), arango: false }));
+    const requester = new Actor({ name: 'client', ...login('client') });
+    const raw = await mqtt.connectAsync(broker.url, { protocolVersion: 4, clientId: 'client-raw', username: 'client', password: passwords.client, reconnectPeriod: 0 });
+    try {
+      for (const replica of replicas) await replica.start();
+      await requester.start();
+      const answers = await Promise.all([1, 2, 3, 4].map(() => requester.request('arangodb', PDF_REQUIREMENTS_QUERY_SCHEMA_ID, {}, { maxAttempts: 1, ackTimeoutMs: 60_000 })).map(async (c) => (await c.result, c.holderTopic)));
+      expect(new Set(answers)).to.deep.equal(new Set(replicas.map((r) => r.replyTopic)));
+      // Another user never reads arangodb's requests: mosquitto 2.0 grants the $share SUBSCRIBE but applies the read ACL on delivery.
+      const stolen: string[] = [];
+      raw.on('message', (topic) => stolen.push(topic));
+      await raw.subscribeAsync(Topics.sharedInbox('arangodb'), { qos: 1 });
+      const more = [1, 2, 3, 4, 5, 6].map(() => requester.request('arangodb', PDF_REQUIREMENTS_QUERY_SCHEMA_ID, {}, { ackTimeoutMs: 1_000 }));
+      // A request mosquitto handed to the stranger is dropped by the ACL: the requester's re-send after the ack timeout completes it.
+      expect(await Promise.all(more.map(outcome))).to.deep.equal(more.map(() => ({ ok: true })));
+      expect(stolen).to.deep.equal([]);
+      const acl = readFileSync(written.aclPath, 'utf8');
+      expect(acl).to.contain(`topic read ${Topics.sharedInbox('arangodb')}`).and.to.contain(`topic write ${Topics.replicaStatus('arangodb-r16')}`);
+      expect(acl).to.not.contain(Topics.replicaStatus('arangodb-r17'));
+      // Each actor user reads its own module's shared inbox and no other.
+      expect(acl.split('\n').filter((line) => line.includes('$share'))).to.deep.equal([`topic read ${Topics.sharedInbox('arangodb')}`, `topic read ${Topics.sharedInbox('client')}`]);
+    } finally {
+      await raw.endAsync(true);
+      await requester.stop();
+      for (const replica of replicas) await replica.stop();
+      broker.process.kill('SIGTERM');
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -9,6 +9,7 @@ import {
   encodeEnvelope,
   newId,
   parseTopic,
+  replicaClientId,
   SchemaRegistry,
   Topics,
   topicMatches,
@@ -23,7 +24,7 @@ import { buildCard, cardEnvelope, readPeerStatus, readReplicaStatus, statusEnvel
 import type { QueryHandler } from './query-handler.ts';
 import { ReplyIntake } from './reply-intake.ts';
 import { DEFAULT_REQUEST_OPTIONS, type RequestOptions } from './request-options.ts';
-import { replicaClientId, replicasUnsupported, sharedFilters } from './replica.ts';
+import { replicasUnsupported, sharedFilters } from './replica.ts';
 import { settleHeldBy } from './replica-loss.ts';
 import { ReplicaPeers } from './replica-peers.ts';
 import { Responder } from './responder.ts';

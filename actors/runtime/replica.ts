@@ -1,13 +1,4 @@
-import { assertIdentifier, CommsError, SHARED_SUBSCRIPTION_PREFIX } from '../../protocol/index.ts';
-
-/**
- * Replica `index` of a module (docs/scaling.md): its own client id (so its own session, reply topic
- * and status), the module's inbox shared with the other replicas.
- */
-export function replicaClientId(module: string, index: number): string {
-  if (!Number.isInteger(index) || index < 1) throw new CommsError('E_CONFIG_INVALID', `replica number ${index} is not a positive integer; replicas are numbered 1, 2, 3, ...`);
-  return assertIdentifier(`${module}-r${index}`, 'replica client id');
-}
+import { CommsError, SHARED_SUBSCRIPTION_PREFIX } from '../../protocol/index.ts';
 
 /** The error for a broker that refused the shared inbox: aedes has no shared subscriptions, or the ACL lacks the filter. */
 export function replicasUnsupported(module: string, refused: readonly string[]): CommsError {
