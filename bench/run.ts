@@ -3,10 +3,12 @@
  *  1. recorded throughput: QoS 1 messages/s the recorder commits to SQLite, vs raw aedes delivery
  *     and raw better-sqlite3 inserts;
  *  2. request/reply: Actor ask() conversations/s and latency, vs a hand-rolled mqtt.js round trip;
- *  3. the PDF extraction benchmark (bench/pdf.ts), on by default when pdftotext is on PATH.
+ *  3. the PDF extraction benchmark (bench/pdf.ts), on by default when pdftotext is on PATH;
+ *  4. replicas (bench/bus/replicas.ts): marker conversions/s with 1 vs N replicas on mosquitto, when it is installed.
  *
  * Flags: --messages N (20000)  --requests M (2000)  --concurrency 1,32  --window W (256 PUBACKs in flight)
- *        --pdf / --no-pdf  --pdf-corpus DIR  --only recorded,rpc,pdf  --timeout SECONDS (600, whole run)
+ *        --pdf / --no-pdf  --pdf-corpus DIR  --only recorded,rpc,pdf,replicas  --timeout SECONDS (600, whole run)
+ *        --conversions K (30)  --replicas 1,3
  * All traffic is on 127.0.0.1 (embedded brokers on free ports); temp files are removed at the end.
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -17,6 +19,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { recordedThroughput, type ThroughputResult } from './bus/recorded-throughput.ts';
 import { requestReply, type RequestReplyResult } from './bus/request-reply.ts';
+import { printReplicas, replicaThroughput } from './bus/replicas.ts';
+import { MOSQUITTO } from '../test/support/mosquitto.ts';
 import { fmtMs, fmtRate, fmtRatio, table } from './bus/support.ts';
 
 process.env.COMMS_LOG_LEVEL = 'silent';
@@ -32,7 +36,9 @@ const { values: args } = parseArgs({
     pdf: { type: 'boolean' },
     'no-pdf': { type: 'boolean' },
     'pdf-corpus': { type: 'string' },
-    only: { type: 'string', default: 'recorded,rpc,pdf' },
+    only: { type: 'string', default: 'recorded,rpc,pdf,replicas' },
+    conversions: { type: 'string', default: '30' },
+    replicas: { type: 'string', default: '1,3' },
     timeout: { type: 'string', default: '600' },
     help: { type: 'boolean', short: 'h' },
   },
@@ -40,7 +46,7 @@ const { values: args } = parseArgs({
 });
 
 if (args.help) {
-  console.log('usage: npm run bench -- [--messages N] [--requests M] [--concurrency 1,32] [--window W] [--pdf|--no-pdf] [--pdf-corpus DIR] [--only recorded,rpc,pdf] [--timeout S]');
+  console.log('usage: npm run bench -- [--messages N] [--requests M] [--concurrency 1,32] [--window W] [--pdf|--no-pdf] [--pdf-corpus DIR] [--only recorded,rpc,pdf,replicas] [--conversions K] [--replicas 1,3] [--timeout S]');
   process.exit(0);
 }
 
@@ -58,6 +64,8 @@ const requests = positiveInt('requests', args.requests);
 const window = positiveInt('window', args.window);
 const timeoutS = positiveInt('timeout', args.timeout);
 const concurrency = args.concurrency.split(',').map((c) => positiveInt('concurrency', c.trim()));
+const conversions = positiveInt('conversions', args.conversions);
+const replicaCounts = args.replicas.split(',').map((c) => positiveInt('replicas', c.trim()));
 const only = new Set(args.only.split(',').map((s) => s.trim()));
 
 const dir = mkdtempSync(join(tmpdir(), 'comms-bench-'));
@@ -161,6 +169,15 @@ async function main(): Promise<number> {
       } catch (err) {
         failed = true;
         console.log(`\n2. Request/reply FAILED: ${(err as Error).stack ?? String(err)}`);
+      }
+    }
+    if (only.has('replicas') && !MOSQUITTO) console.log('\n4. Replicas: skipped (mosquitto is not installed; apt-get install -y mosquitto).');
+    else if (only.has('replicas')) {
+      try {
+        printReplicas(await replicaThroughput({ conversions, concurrency: 12, replicaCounts, dir }));
+      } catch (err) {
+        failed = true;
+        console.log(`\n4. Replicas FAILED: ${(err as Error).stack ?? String(err)}`);
       }
     }
   } finally {
