@@ -59,11 +59,6 @@ export const Topics = {
   workflowControl: (id: string) => fill('workflowControl', id),
   deadletter: (module: string) => fill('deadletter', module),
   replicaStatus: (clientId: string) => fill('replicaStatus', clientId),
-  /**
-   * The inbox as an MQTT shared subscription (mosquitto 2.x, also to MQTT 3.1.1 clients): the
-   * broker hands each request to one of the replicas holding it, with the plain inbox topic.
-   */
-  sharedInbox: (module: string) => `${SHARED_SUBSCRIPTION_PREFIX}${assertIdentifier(module, 'module')}/${fill('moduleInbox', module)}`,
   /** Wildcard filters for watchers. */
   filters: {
     allCards: anyOf('moduleCard'),
@@ -80,6 +75,15 @@ export const Topics = {
     workflows: `${TOPIC_ROOT}/workflows/#`,
   },
 } as const;
+
+/**
+ * A module's inbox as an MQTT shared subscription filter, `$share/{module}/...inbox` (mosquitto 2.x,
+ * also for MQTT 3.1.1 clients): the broker hands each request to one replica holding it, with the
+ * plain inbox topic. A subscription filter, not a topic: nothing is published to it.
+ */
+export function sharedInbox(module: string): string {
+  return `${SHARED_SUBSCRIPTION_PREFIX}${assertIdentifier(module, 'module')}/${fill('moduleInbox', module)}`;
+}
 
 /** Pattern of a reply topic, for the envelope's `replyTo`. */
 export const REPLY_TOPIC_PATTERN = `^${TOPIC_TEMPLATES.replies.replace(PLACEHOLDER, '[a-z0-9][a-z0-9_.-]{0,63}')}$`;

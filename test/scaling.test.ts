@@ -7,7 +7,7 @@ import mqtt from 'mqtt';
 import { createArangodbActor } from '../actors/arangodb/index.ts';
 import { Actor, type Conversation } from '../actors/runtime/index.ts';
 import { createLogger } from '../logging/index.ts';
-import { CommsError, Topics, type Envelope } from '../protocol/index.ts';
+import { CommsError, sharedInbox, Topics, type Envelope } from '../protocol/index.ts';
 import { PDF_CONVERT_SCHEMA_ID, PDF_REQUIREMENTS_QUERY_SCHEMA_ID } from '../protocol/pdf/index.ts';
 import { samplePath } from '../samples/index.ts';
 import { writeMosquittoConfig } from '../security/index.ts';
@@ -83,7 +83,7 @@ describe('scale-out: replicas sharing an inbox on mosquitto (docs/scaling.md)', 
     const watch = await replyCounter(url, requester.clientId);
     try {
       expect(replicas.map((r) => r.clientId)).to.deep.equal(['arangodb-r1', 'arangodb-r2', 'arangodb-r3']);
-      expect(replicas[0]?.filters).to.include(Topics.sharedInbox('arangodb'));
+      expect(replicas[0]?.filters).to.include(sharedInbox('arangodb'));
       // One attempt each: a re-send could reach another replica, which would answer again.
       const conversations = Array.from({ length: 30 }, () => requester.request('arangodb', PDF_REQUIREMENTS_QUERY_SCHEMA_ID, {}, { ackTimeoutMs: 60_000, maxAttempts: 1, timeoutMs: 60_000 }));
       await Promise.all(conversations.map((c) => c.result));
@@ -219,16 +219,16 @@ describe('the generated mosquitto ACL and replicas', function () {
       // Another user never reads arangodb's requests: mosquitto 2.0 grants the $share SUBSCRIBE but applies the read ACL on delivery.
       const stolen: string[] = [];
       raw.on('message', (topic) => stolen.push(topic));
-      await raw.subscribeAsync(Topics.sharedInbox('arangodb'), { qos: 1 });
+      await raw.subscribeAsync(sharedInbox('arangodb'), { qos: 1 });
       const more = [1, 2, 3, 4, 5, 6].map(() => requester.request('arangodb', PDF_REQUIREMENTS_QUERY_SCHEMA_ID, {}, { ackTimeoutMs: 1_000 }));
       // A request mosquitto handed to the stranger is dropped by the ACL: the requester's re-send after the ack timeout completes it.
       expect(await Promise.all(more.map(outcome))).to.deep.equal(more.map(() => ({ ok: true })));
       expect(stolen).to.deep.equal([]);
       const acl = readFileSync(written.aclPath, 'utf8');
-      expect(acl).to.contain(`topic read ${Topics.sharedInbox('arangodb')}`).and.to.contain(`topic write ${Topics.replicaStatus('arangodb-r16')}`);
+      expect(acl).to.contain(`topic read ${sharedInbox('arangodb')}`).and.to.contain(`topic write ${Topics.replicaStatus('arangodb-r16')}`);
       expect(acl).to.not.contain(Topics.replicaStatus('arangodb-r17'));
       // Each actor user reads its own module's shared inbox and no other.
-      expect(acl.split('\n').filter((line) => line.includes('$share'))).to.deep.equal([`topic read ${Topics.sharedInbox('arangodb')}`, `topic read ${Topics.sharedInbox('client')}`]);
+      expect(acl.split('\n').filter((line) => line.includes('$share'))).to.deep.equal([`topic read ${sharedInbox('arangodb')}`, `topic read ${sharedInbox('client')}`]);
     } finally {
       await raw.endAsync(true);
       await requester.stop();

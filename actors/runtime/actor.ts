@@ -11,6 +11,7 @@ import {
   parseTopic,
   replicaClientId,
   SchemaRegistry,
+  sharedInbox,
   Topics,
   topicMatches,
   type Envelope,
@@ -131,7 +132,7 @@ export class Actor extends EventEmitter<ActorEvents> {
     if (this.client) return this;
     // One filter per need, none overlapping (aedes loses messages otherwise): a catch-all such as the recorder's
     // comms/v1/# replaces the inbox, reply and status filters, and dispatch() routes those by topic.
-    const inbox = this.isReplica ? Topics.sharedInbox(this.name) : Topics.moduleInbox(this.name);
+    const inbox = this.isReplica ? sharedInbox(this.name) : Topics.moduleInbox(this.name);
     const filters = planSubscriptions([inbox, this.replyTopic, Topics.filters.allStatus, Topics.filters.allReplicaStatus, ...this.subscriptions.map((s) => s.filter)]);
     this.heldFilters = filters;
     const lostStatus = this.statusEnvelope('lost');
