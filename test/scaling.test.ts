@@ -12,7 +12,9 @@ import { PDF_CONVERT_SCHEMA_ID, PDF_REQUIREMENTS_QUERY_SCHEMA_ID } from '../prot
 import { samplePath } from '../samples/index.ts';
 import { writeMosquittoConfig } from '../security/index.ts';
 import { startSystem } from '../system/index.ts';
-import { busFixture, until } from './support/bus-fixture.ts';
+import { Type } from '@sinclair/typebox';
+import { defineQuery, type HandlerContext } from '../actors/runtime/index.ts';
+import { busFixture, deferred, echoQuery, until } from './support/bus-fixture.ts';
 import { commsBin, commsRun, expectCliError, repo } from './support/cli-process.ts';
 import { freePort, MOSQUITTO, startMosquitto, startMosquittoWithConfig } from './support/mosquitto.ts';
 
@@ -129,6 +131,49 @@ describe('scale-out: replicas sharing an inbox on mosquitto (docs/scaling.md)', 
       expect(states.filter((s) => s === 'offline')).to.have.length(1);
     } finally {
       await watcher.stop();
+    }
+  });
+
+  it("cancels and inputs go to the replica that holds the request (named in its answers' replyTo), not to the shared inbox", async () => {
+    const url = (mosquitto as { url: string }).url;
+    const gate = deferred();
+    const started: HandlerContext[] = [];
+    const greet = defineQuery({
+      schema: 'greet@1',
+      description: 'Asks for a name, then greets.',
+      request: Type.Object({}),
+      responseSchemaId: 'greeting@1',
+      response: Type.Object({ greeting: Type.String() }),
+      handle: async (_body, ctx) => ({ greeting: `hello ${String(await ctx.askInput('name?'))}` }),
+    });
+    const replicas = [1, 2, 3].map((replica) => new Actor({ name: 'greeter', url, replica, logger }).handle(greet).handle(echoQuery('greeter', { gate: gate.promise, onStart: (ctx) => started.push(ctx) })));
+    for (const replica of replicas) await replica.start();
+    const requester = await new Actor({ name: 'follow-client', url, logger }).start();
+    try {
+      // Inputs: on the shared inbox two of three would reach a replica that never saw the request (E_NOT_FOUND).
+      const greetings = Array.from({ length: 6 }, (_, i) => {
+        const conversation = requester.request<{ greeting: string }>('greeter', 'greet@1', {}, { maxAttempts: 1, ackTimeoutMs: 60_000 });
+        conversation.on('input-required', () => conversation.provideInput(`ada-${i}`));
+        return conversation;
+      });
+      expect(await Promise.all(greetings.map((c) => c.result))).to.deep.equal(greetings.map((_, i) => ({ greeting: `hello ada-${i}` })));
+      expect(new Set(greetings.map((c) => c.holderTopic)).size).to.equal(3);
+      // Cancels: every held handler's signal aborts.
+      const echoes = Array.from({ length: 6 }, () => requester.request('greeter', 'echo@1', { text: 'wait' }, { maxAttempts: 1, ackTimeoutMs: 60_000 }));
+      await until(
+        (check) => {
+          for (const c of echoes) c.on('state', check);
+          return () => echoes.forEach((c) => c.off('state', check));
+        },
+        () => (echoes.every((c) => c.state === 'working') && started.length === 6 ? true : undefined),
+      );
+      for (const c of echoes) c.cancel('test');
+      await Promise.all(started.map((ctx) => (ctx.signal.aborted ? undefined : new Promise((resolve) => ctx.signal.addEventListener('abort', resolve, { once: true })))));
+      expect(started.map((ctx) => (ctx.signal.reason as CommsError).code)).to.deep.equal(started.map(() => 'E_CANCELED'));
+    } finally {
+      gate.resolve();
+      await requester.stop();
+      for (const replica of replicas) await replica.stop();
     }
   });
 
