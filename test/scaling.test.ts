@@ -16,7 +16,7 @@ import { Type } from '@sinclair/typebox';
 import { defineQuery, type HandlerContext } from '../actors/runtime/index.ts';
 import { busFixture, deferred, echoQuery, until } from './support/bus-fixture.ts';
 import { commsBin, commsRun, expectCliError, repo } from './support/cli-process.ts';
-import { freePort, MOSQUITTO, startMosquitto, startMosquittoWithConfig } from './support/mosquitto.ts';
+import { freePort, MOSQUITTO, mosquittoForSuite, startMosquittoWithConfig } from './support/mosquitto.ts';
 
 const logger = createLogger('scaling', process.env.COMMS_LOG_LEVEL ?? 'silent');
 
@@ -60,26 +60,11 @@ async function outcome(conversation: Conversation): Promise<{ ok: true } | { ok:
 }
 
 describe('scale-out: replicas sharing an inbox on mosquitto (docs/scaling.md)', function () {
-  let mosquitto: { url: string; process: ChildProcess } | undefined;
-  let dir: string;
-
-  before(async function () {
-    if (!MOSQUITTO) {
-      console.warn('mosquitto is not installed: run `apt-get install -y mosquitto` (the CI script does) to run these tests');
-      this.skip();
-    }
-    dir = mkdtempSync(join(tmpdir(), 'comms-scaling-'));
-    mosquitto = await startMosquitto(dir);
-  });
-
-  after(() => {
-    mosquitto?.process.kill('SIGTERM');
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  const mosquitto = mosquittoForSuite('comms-scaling-');
 
   it('3 arangodb replicas share 30 requests: each replica answers some, every request is answered once', async () => {
-    const url = (mosquitto as { url: string }).url;
-    const replicas = [1, 2, 3].map((replica) => createArangodbActor({ url, replica, outDir: join(dir, 'ingest'), arango: false, logger }));
+    const url = mosquitto.url();
+    const replicas = [1, 2, 3].map((replica) => createArangodbActor({ url, replica, outDir: join(mosquitto.dir(), 'ingest'), arango: false, logger }));
     for (const replica of replicas) await replica.start();
     const requester = await new Actor({ name: 'share-client', url, logger }).start();
     const watch = await replyCounter(url, requester.clientId);
@@ -109,8 +94,8 @@ describe('scale-out: replicas sharing an inbox on mosquitto (docs/scaling.md)', 
   });
 
   it('the module stays online while any replica is; the last one to stop marks it offline', async () => {
-    const url = (mosquitto as { url: string }).url;
-    const replicas = [1, 2].map((replica) => createArangodbActor({ url, replica, outDir: join(dir, 'ingest'), arango: false, logger }));
+    const url = mosquitto.url();
+    const replicas = [1, 2].map((replica) => createArangodbActor({ url, replica, outDir: join(mosquitto.dir(), 'ingest'), arango: false, logger }));
     for (const replica of replicas) await replica.start();
     const watcher = await new Actor({ name: 'presence-watch', url, logger }).start();
     const states: string[] = [];
@@ -135,7 +120,7 @@ describe('scale-out: replicas sharing an inbox on mosquitto (docs/scaling.md)', 
   });
 
   it("cancels and inputs go to the replica that holds the request (named in its answers' replyTo), not to the shared inbox", async () => {
-    const url = (mosquitto as { url: string }).url;
+    const url = mosquitto.url();
     const gate = deferred();
     const started: HandlerContext[] = [];
     const greet = defineQuery({
@@ -182,8 +167,8 @@ describe('scale-out: replicas sharing an inbox on mosquitto (docs/scaling.md)', 
     let long: string;
 
     before(async () => {
-      arangodb = await createArangodbActor({ url: (mosquitto as { url: string }).url, outDir: join(dir, 'ingest'), arango: false, logger }).start();
-      long = await samplePath('long.pdf', join(dir, 'samples'));
+      arangodb = await createArangodbActor({ url: mosquitto.url(), outDir: join(mosquitto.dir(), 'ingest'), arango: false, logger }).start();
+      long = await samplePath('long.pdf', join(mosquitto.dir(), 'samples'));
     });
 
     after(async () => {
@@ -192,7 +177,7 @@ describe('scale-out: replicas sharing an inbox on mosquitto (docs/scaling.md)', 
 
     /** Three marker replicas in their own processes, six conversions; replica 2 is killed once it holds one. */
     async function killMidFlow(requesterName: string, retryOnReplicaLoss: boolean) {
-      const url = (mosquitto as { url: string }).url;
+      const url = mosquitto.url();
       const children = [await markerReplica(url, 1, dirname(long)), await markerReplica(url, 2, dirname(long)), await markerReplica(url, 3, dirname(long))];
       const victim = children[1] as ChildProcess;
       const requester = await new Actor({ name: requesterName, url, logger }).start();
