@@ -162,6 +162,44 @@ describe('scale-out: replicas sharing an inbox on mosquitto (docs/scaling.md)', 
     }
   });
 
+  it('comms up --url <mosquitto> --replicas marker=3 runs three marker replicas that answer through the CLI', async () => {
+    const url = mosquitto.url();
+    const data = join(mosquitto.dir(), 'up-data');
+    const up = spawn(process.execPath, [commsBin, 'up', '--url', url, '--insecure', '--no-dashboard', '--data', data, '--replicas', 'marker=3'], { cwd: repo, env: { ...process.env, COMMS_LOG_LEVEL: 'silent' } });
+    try {
+      let out = '';
+      await new Promise<void>((resolve, reject) => {
+        up.stdout.on('data', (chunk: Buffer) => {
+          out += chunk.toString();
+          if (out.includes('comms up: external broker')) resolve();
+        });
+        up.once('exit', (code) => reject(new Error(`comms up exited with ${code}: ${out}`)));
+      });
+      const watcher = await mqtt.connectAsync(url, { clientId: 'up-replica-watch', protocolVersion: 4 });
+      const online = new Set<string>();
+      watcher.on('message', (topic, payload) => {
+        if (payload.length > 0 && (JSON.parse(payload.toString()) as Envelope<{ state: string }>).body.state === 'online') online.add(topic);
+      });
+      await watcher.subscribeAsync(Topics.filters.allReplicaStatus, { qos: 1 });
+      const wanted = ['marker-r1', 'marker-r2', 'marker-r3'].map((id) => Topics.replicaStatus(id));
+      await until(
+        (check) => {
+          watcher.on('message', check);
+          return () => watcher.off('message', check);
+        },
+        () => (wanted.every((t) => online.has(t)) ? true : undefined),
+      );
+      await watcher.endAsync();
+      const ask = await commsRun(['ask', 'marker', PDF_CONVERT_SCHEMA_ID, JSON.stringify({ path: await samplePath('sample.pdf', join(data, 'inputs')), ingest: false }), '--url', url]);
+      expect(ask.code, ask.stderr).to.equal(0);
+      expect(ask.stdout).to.contain('"pageCount"');
+    } finally {
+      const exited = new Promise((resolve) => up.once('exit', resolve));
+      up.kill('SIGTERM');
+      await exited;
+    }
+  });
+
   describe('a replica SIGKILLed while it holds conversions', function () {
     let arangodb: Actor;
     let long: string;
