@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import mqtt from 'mqtt';
 import { createArangodbActor } from '../actors/arangodb/index.ts';
+import { createRecorder, type Recorder } from '../actors/recorder/index.ts';
 import { Actor, type Conversation } from '../actors/runtime/index.ts';
 import { createLogger } from '../logging/index.ts';
 import { CommsError, sharedInbox, Topics, type Envelope } from '../protocol/index.ts';
@@ -202,15 +203,19 @@ describe('scale-out: replicas sharing an inbox on mosquitto (docs/scaling.md)', 
 
   describe('a replica SIGKILLed while it holds conversions', function () {
     let arangodb: Actor;
+    let recorder: Recorder;
     let long: string;
 
     before(async () => {
+      recorder = createRecorder({ url: mosquitto.url(), dbPath: join(mosquitto.dir(), 'kill.db'), logger });
+      await recorder.start();
       arangodb = await createArangodbActor({ url: mosquitto.url(), outDir: join(mosquitto.dir(), 'ingest'), arango: false, logger }).start();
       long = await samplePath('long.pdf', join(mosquitto.dir(), 'samples'));
     });
 
     after(async () => {
       await arangodb.stop();
+      await recorder.stop();
     });
 
     /** Three marker replicas in their own processes, six conversions; replica 2 is killed once it holds one. */
@@ -262,6 +267,20 @@ describe('scale-out: replicas sharing an inbox on mosquitto (docs/scaling.md)', 
         expect(c.snapshot().attempts).to.be.greaterThan(1);
       }
       for (const c of conversations) expect(replies.get(c.requestId)).to.equal(1);
+      // The recorder keeps each attempt of a re-sent conversation, up to its completion.
+      for (const c of held) {
+        const types = await until(
+          (check) => {
+            recorder.events.on('recorded', check);
+            return () => recorder.events.off('recorded', check);
+          },
+          () => {
+            const events = recorder.queries.getConversationEvents(c.id).map((e) => e.event);
+            return events.some((e) => e.state === 'completed') ? events : undefined;
+          },
+        );
+        expect(types.filter((e) => e.type === 'attempt').map((e) => e.attempt)).to.include(2);
+      }
     });
   });
 });
