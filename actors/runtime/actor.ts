@@ -4,7 +4,6 @@ import { createLogger, type Logger } from '../../logging/index.ts';
 import {
   assertIdentifier,
   CommsError,
-  decodeJsonObject,
   DEFAULT_MAX_MESSAGE_BYTES,
   encodeEnvelope,
   newId,
@@ -21,11 +20,11 @@ import {
 import type { ActorEvents, ActorOptions, MessageListener } from './actor-options.ts';
 import { brokerGone, openBusConnection } from './bus-connection.ts';
 import { Conversation } from './conversation.ts';
-import { buildCard, cardEnvelope, readPeerStatus, readReplicaStatus, statusEnvelope, type PresenceIdentity } from './presence.ts';
+import { buildCard, cardEnvelope, readPeerStatus, statusEnvelope, type PresenceIdentity } from './presence.ts';
 import type { QueryHandler } from './query-handler.ts';
 import { ReplyIntake } from './reply-intake.ts';
 import { DEFAULT_REQUEST_OPTIONS, type RequestOptions } from './request-options.ts';
-import { replicasUnsupported, sharedFilters } from './replica.ts';
+import { isFollowUp, replicasUnsupported, sharedFilters } from './replica.ts';
 import { settleHeldBy } from './replica-loss.ts';
 import { ReplicaPeers } from './replica-peers.ts';
 import { Responder } from './responder.ts';
@@ -284,7 +283,9 @@ export class Actor extends EventEmitter<ActorEvents> {
     // restart, so it is nobody's current message. The recorder keeps it, marked rejected.
     if (direct && packet.retain) this.log.warn({ topic, bytes: payload.length }, 'retained message on an inbox or reply topic ignored');
     else if (parsed?.kind === 'module-inbox' && parsed.subject === this.name) this.responder.accept(topic, payload);
-    else if (topic === this.replyTopic) this.acceptOnReplyTopic(topic, payload);
+    // A replica's reply topic also takes cancels and inputs for the requests it holds (docs/scaling.md).
+    else if (topic === this.replyTopic && this.isReplica && isFollowUp(payload, this.options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES)) this.responder.accept(topic, payload);
+    else if (topic === this.replyTopic) this.replies.accept(payload);
     else if (parsed?.kind === 'module-status') this.acceptPeerStatus(parsed.subject, payload);
     else if (parsed?.kind === 'replica-status') this.acceptReplicaStatus(parsed.subject, payload);
     const work = this.subscriptions.filter((l) => topicMatches(l.filter, topic)).map((l) => l.listener(topic, payload, packet));
@@ -305,19 +306,10 @@ export class Actor extends EventEmitter<ActorEvents> {
     }
   }
 
-  /** A replica's reply topic also takes cancels and inputs for the requests it holds (docs/scaling.md). */
-  private acceptOnReplyTopic(topic: string, payload: Buffer): void {
-    const kind = this.isReplica ? decodeJsonObject(payload, { maxBytes: this.options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES })?.kind : undefined;
-    if (kind === 'cancel' || kind === 'request') this.responder.accept(topic, payload);
-    else this.replies.accept(payload);
-  }
-
   /** A replica that went away takes its requests' work (as requester) and its held requests (as responder) with it. */
   private acceptReplicaStatus(clientId: string, payload: Buffer): void {
-    const status = readReplicaStatus(clientId, payload, this.log);
-    if (!status) return;
-    this.replicaPeers.update(clientId, status.module, status.state);
-    if (status.state === 'online') return;
+    const status = this.replicaPeers.accept(clientId, payload, this.log);
+    if (!status || status.state === 'online') return;
     const replyTopic = Topics.replies(clientId);
     this.responder.abortFrom(status.module, replyTopic, `requester replica ${clientId} went ${status.state}`);
     settleHeldBy([...this.open.values()], replyTopic, clientId, status.state, this.name);

@@ -1,4 +1,6 @@
+import type { Logger } from '../../logging/index.ts';
 import type { ModuleStatus } from '../../protocol/index.ts';
+import { readReplicaStatus } from './presence.ts';
 
 /**
  * The replicas on the bus, as their retained statuses on `comms/v1/replicas/{clientId}/status`
@@ -8,8 +10,11 @@ import type { ModuleStatus } from '../../protocol/index.ts';
 export class ReplicaPeers {
   private readonly replicas = new Map<string, { module: string; state: ModuleStatus['state'] }>();
 
-  update(clientId: string, module: string, state: ModuleStatus['state']): void {
-    this.replicas.set(clientId, { module, state });
+  /** Take a message of `comms/v1/replicas/{clientId}/status`; returns what it says, undefined for an empty or unreadable one. */
+  accept(clientId: string, payload: Buffer, log: Logger): { module: string; state: ModuleStatus['state'] } | undefined {
+    const status = readReplicaStatus(clientId, payload, log);
+    if (status) this.replicas.set(clientId, status);
+    return status;
   }
 
   /** Whether a replica of `module` other than `self` is online. */

@@ -1,4 +1,4 @@
-import { CommsError, SHARED_SUBSCRIPTION_PREFIX } from '../../protocol/index.ts';
+import { CommsError, decodeJsonObject, SHARED_SUBSCRIPTION_PREFIX } from '../../protocol/index.ts';
 
 /** The error for a broker that refused the shared inbox: aedes has no shared subscriptions, or the ACL lacks the filter. */
 export function replicasUnsupported(module: string, refused: readonly string[]): CommsError {
@@ -12,4 +12,10 @@ export function replicasUnsupported(module: string, refused: readonly string[]):
 /** Refused filters that are shared subscriptions. */
 export function sharedFilters(filters: readonly string[]): string[] {
   return filters.filter((f) => f.startsWith(SHARED_SUBSCRIPTION_PREFIX));
+}
+
+/** A cancel or input (kind `cancel` / `request`) sent to a replica's reply topic: its Responder's, not a reply. */
+export function isFollowUp(payload: Buffer, maxBytes: number): boolean {
+  const kind = decodeJsonObject(payload, { maxBytes })?.kind;
+  return kind === 'cancel' || kind === 'request';
 }
