@@ -163,6 +163,37 @@ describe('scale-out: replicas sharing an inbox on mosquitto (docs/scaling.md)', 
     }
   });
 
+  it('the recorder ends the conversations a replica asked when that replica is lost (its will on its replica status)', async () => {
+    const url = mosquitto.url();
+    const recorder = createRecorder({ url, dbPath: join(mosquitto.dir(), 'reap.db'), logger });
+    await recorder.start();
+    const gate = deferred();
+    const slow = await new Actor({ name: 'slow', url, logger }).handle(echoQuery('slow', { gate: gate.promise })).start();
+    const asker = await new Actor({ name: 'asker', url, replica: 1, logger }).start();
+    try {
+      const conversation = asker.request('slow', 'echo@1', { text: 'held' }, { ackTimeoutMs: 60_000 });
+      const recordedState = (state: string) =>
+        until(
+          (check) => {
+            recorder.events.on('recorded', check);
+            return () => recorder.events.off('recorded', check);
+          },
+          () => {
+            const found = recorder.queries.listConversations().find((c) => c.id === conversation.id);
+            return found?.state === state ? found : undefined;
+          },
+        );
+      await recordedState('working');
+      await asker.kill();
+      const ended = await recordedState('canceled');
+      expect(ended.error?.code).to.equal('E_PEER_LOST');
+    } finally {
+      gate.resolve();
+      await slow.stop();
+      await recorder.stop();
+    }
+  });
+
   it('comms up --url <mosquitto> --replicas marker=3 runs three marker replicas that answer through the CLI', async () => {
     const url = mosquitto.url();
     const data = join(mosquitto.dir(), 'up-data');

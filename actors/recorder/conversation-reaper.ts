@@ -1,5 +1,5 @@
 import type { Database } from 'better-sqlite3';
-import { decodeEnvelope, parseTopic, Topics, type ModuleStatus } from '../../protocol/index.ts';
+import { decodeEnvelope, isReplicaOf, parseTopic, Topics, type ModuleStatus } from '../../protocol/index.ts';
 import { reapConversations, recordedSession } from '../../storage/index.ts';
 
 /**
@@ -14,18 +14,21 @@ import { reapConversations, recordedSession } from '../../storage/index.ts';
  */
 export function reapOnStatus(db: Database, topic: string, payload: Buffer): string[] {
   const parsed = parseTopic(topic);
-  if (parsed?.kind !== 'module-status' || payload.length === 0) return [];
+  // A replica's own status (docs/scaling.md) speaks for the conversations that replica asked.
+  const replica = parsed?.kind === 'replica-status';
+  if ((parsed?.kind !== 'module-status' && !replica) || payload.length === 0) return [];
   let status: ModuleStatus;
+  let module: string;
   try {
     const envelope = decodeEnvelope(payload, { schema: 'module.status@1' });
-    // Only a module speaks for its own presence: a status on its topic from anyone else (possible on
-    // a broker that does not pin `from`) is recorded as forged and ends nothing.
-    if (envelope.from !== parsed.subject) return [];
     status = envelope.body as ModuleStatus;
+    module = envelope.from;
+    // Only a module speaks for its own presence (and its replicas' for theirs): a status on its topic from anyone
+    // else (possible on a broker that does not pin `from`) is recorded as forged and ends nothing.
+    if (replica ? !isReplicaOf(module, parsed.subject) || status.clientId !== parsed.subject : module !== parsed.subject) return [];
   } catch {
     return []; // the recorder stores it as invalid; it says nothing about the module
   }
-  const module = parsed.subject;
   const replyTo = Topics.replies(status.clientId);
   if (status.state === 'lost' || status.state === 'offline') {
     return reapConversations(db, module, { code: 'E_PEER_LOST', message: `requester ${module} went ${status.state}; its conversation cannot continue.` }, { replyTo });
