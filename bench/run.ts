@@ -7,11 +7,13 @@
  *  3. ask() at scale in separate processes with the recorder on, vs raw mqtt.js: `--count` sequential
  *     conversations (latency over the run) and `--concurrent` open at once (re-sends, requester heap, all recorded);
  *  4. the PDF extraction benchmark (bench/pdf.ts), on by default when pdftotext is on PATH;
- *  5. instance pooling: first answer of a cold instance vs a warm pooled one (bench/instances/).
+ *  5. instance pooling: first answer of a cold instance vs a warm pooled one (bench/instances/);
+ *  6. replicas (bench/bus/replicas.ts): marker conversions/s with 1 vs N replicas on mosquitto, when it is installed.
  *
  * Flags: --messages N (20000)  --conversations K (300, for bytes per conversation)  --requests M (2000)  --concurrency 1,32  --window W (256 PUBACKs in flight)
  *        --count S (2000 sequential; the issue's figure is 100000)  --concurrent K (10000)
- *        --pdf / --no-pdf  --pdf-corpus DIR  --only recorded,rpc,sequential,concurrent,pdf,instances  --timeout SECONDS (600, whole run)
+ *        --pdf / --no-pdf  --pdf-corpus DIR  --only recorded,rpc,sequential,concurrent,pdf,instances,replicas  --timeout SECONDS (600, whole run)
+ *        --conversions K (30)  --replicas 1,3
  * All traffic is on 127.0.0.1 (embedded brokers on free ports); temp files are removed at the end.
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -24,6 +26,8 @@ import { recordedThroughput, type ThroughputResult } from './bus/recorded-throug
 import { askScale, type AskScaleResult } from './bus/ask-scale.ts';
 import { requestReply, type RequestReplyResult } from './bus/request-reply.ts';
 import { storageFootprint, type FootprintResult } from './bus/storage-footprint.ts';
+import { printReplicas, replicaThroughput } from './bus/replicas.ts';
+import { MOSQUITTO } from '../test/support/mosquitto.ts';
 import { fmtMs, fmtRate, fmtRatio, table } from './bus/support.ts';
 import { printPoolLatency } from './instances/print-pool-latency.ts';
 import { poolLatency } from './instances/pool-latency.ts';
@@ -44,7 +48,9 @@ const { values: args } = parseArgs({
     pdf: { type: 'boolean' },
     'no-pdf': { type: 'boolean' },
     'pdf-corpus': { type: 'string' },
-    only: { type: 'string', default: 'recorded,rpc,sequential,concurrent,pdf,instances' },
+    only: { type: 'string', default: 'recorded,rpc,sequential,concurrent,pdf,instances,replicas' },
+    conversions: { type: 'string', default: '30' },
+    replicas: { type: 'string', default: '1,3' },
     timeout: { type: 'string', default: '600' },
     help: { type: 'boolean', short: 'h' },
   },
@@ -52,7 +58,7 @@ const { values: args } = parseArgs({
 });
 
 if (args.help) {
-  console.log('usage: npm run bench -- [--messages N] [--conversations K] [--requests M] [--concurrency 1,32] [--window W] [--count S] [--concurrent K] [--pdf|--no-pdf] [--pdf-corpus DIR] [--only recorded,rpc,sequential,concurrent,pdf,instances] [--timeout S]');
+  console.log('usage: npm run bench -- [--messages N] [--conversations K] [--requests M] [--concurrency 1,32] [--window W] [--count S] [--concurrent K] [--pdf|--no-pdf] [--pdf-corpus DIR] [--only recorded,rpc,sequential,concurrent,pdf,instances,replicas] [--conversions K] [--replicas 1,3] [--timeout S]');
   process.exit(0);
 }
 
@@ -73,6 +79,8 @@ const count = positiveInt('count', args.count);
 const concurrent = positiveInt('concurrent', args.concurrent);
 const timeoutS = positiveInt('timeout', args.timeout);
 const concurrency = args.concurrency.split(',').map((c) => positiveInt('concurrency', c.trim()));
+const conversions = positiveInt('conversions', args.conversions);
+const replicaCounts = args.replicas.split(',').map((c) => positiveInt('replicas', c.trim()));
 const only = new Set(args.only.split(',').map((s) => s.trim()));
 
 const dir = mkdtempSync(join(tmpdir(), 'comms-bench-'));
@@ -233,6 +241,15 @@ async function main(): Promise<number> {
         console.log(`\n${title} FAILED: ${(err as Error).stack ?? String(err)}`);
       }
     }
+    if (only.has('replicas') && !MOSQUITTO) console.log('\n6. Replicas: skipped (mosquitto is not installed; apt-get install -y mosquitto).');
+    else if (only.has('replicas')) {
+      try {
+        printReplicas(await replicaThroughput({ conversions, concurrency: 12, replicaCounts, dir }));
+      } catch (err) {
+        failed = true;
+        console.log(`\n6. Replicas FAILED: ${(err as Error).stack ?? String(err)}`);
+      }
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -259,7 +276,7 @@ async function main(): Promise<number> {
       printPoolLatency(await poolLatency());
     } catch (err) {
       failed = true;
-      console.log(`\n4. Instance pooling FAILED: ${(err as Error).stack ?? String(err)}`);
+      console.log(`\n5. Instance pooling FAILED: ${(err as Error).stack ?? String(err)}`);
     }
   }
   console.log(`\nbench done in ${((performance.now() - started) / 1000).toFixed(1)} s${failed ? ' (with failures)' : ''}.`);

@@ -16,7 +16,7 @@ export function usageErrorFor(message: string): CommsError | undefined {
   return lastUsageError?.message === message ? lastUsageError : undefined;
 }
 
-function usage(message: string, hint: string): CommsError {
+export function usage(message: string, hint: string): CommsError {
   lastUsageError = new CommsError('E_USAGE', message, { hint });
   return lastUsageError;
 }

@@ -148,6 +148,12 @@ const CHANNELS: Record<TopicName, ChannelSpec> = {
     retained: false,
     messages: ['deadLetter'],
   },
+  replicaStatus: {
+    title: 'Replica status',
+    description: 'Retained presence of one replica of a module (docs/scaling.md): online / offline / lost; its last will is `lost`. The module status stays online while any replica is.',
+    retained: true,
+    messages: ['moduleStatus'],
+  },
 };
 
 interface MessageSpec {
@@ -198,6 +204,8 @@ const OPERATIONS: Array<[name: string, action: 'send' | 'receive', channel: Topi
   ['receiveWorkflowControl', 'receive', 'workflowControl', 'Orchestrator: apply pause, resume and cancel.'],
   ['publishDeadLetter', 'send', 'deadletter', 'Keep a refused message with its reason.'],
   ['watchDeadLetters', 'receive', 'deadletter', 'Inspect refused messages.'],
+  ['publishReplicaStatus', 'send', 'replicaStatus', 'A replica: publish its own online/offline; the broker publishes its last will `lost`.'],
+  ['watchReplicaStatus', 'receive', 'replicaStatus', 'Requesters: a lost replica fails (or, opted in, re-sends) the conversations it held.'],
 ];
 
 function messageObject(name: string, spec: MessageSpec): Json {

@@ -38,6 +38,7 @@ export const ERROR_CODES = {
   E_ADDRESS_IN_USE: 'A port the command listens on is taken by another process. Stop it or pick another port with the flag named.',
   E_INTERNAL: 'An unexpected failure inside comms (a bug). Rerun with --debug for the stack trace and report it.',
   E_INPUT_REFUSED: 'marker reads only files under its input folders, PDF bytes sent as content, or http(s) URLs. Put the file in an input folder (comms up --inputs DIR) or send it as content or url.',
+  E_REPLICAS_UNSUPPORTED: 'The broker has no shared subscriptions ($share/...): the embedded aedes broker cannot run module replicas. Run mosquitto 2.x and pass its URL (comms up --url mqtt://...).',
   E_FORGED: 'A message about a conversation came from someone who is not a party to it (or a retained message where none is allowed); it was ignored and recorded as rejected.',
   E_EMBEDDING_FAILED: 'The embedding provider failed: HTTP error, timeout, unreachable, or vectors of the wrong dimension. The message names the endpoint and the cause.',
   E_EMBEDDINGS_UNAVAILABLE: 'No embedding provider is configured on this module. Start it with --embeddings API:URL?model=NAME (or COMMS_EMBEDDINGS).',

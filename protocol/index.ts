@@ -14,3 +14,4 @@ export * from './instance-queries.ts';
 export * from './all-schemas.ts';
 export * from './decode.ts';
 export * from './json-limits.ts';
+export * from './replica-id.ts';

@@ -19,8 +19,13 @@ export const TOPIC_TEMPLATES = {
   workflowState: `${TOPIC_ROOT}/workflows/{id}/state`,
   workflowControl: `${TOPIC_ROOT}/workflows/{id}/control`,
   deadletter: `${TOPIC_ROOT}/deadletter/{module}`,
+  /** One replica's own presence (docs/scaling.md): its last will goes here, so one lost replica never marks the module lost. */
+  replicaStatus: `${TOPIC_ROOT}/replicas/{clientId}/status`,
 } as const;
 export type TopicName = keyof typeof TOPIC_TEMPLATES;
+
+/** Filters starting with this are shared subscriptions: `$share/{group}/{filter}`. */
+export const SHARED_SUBSCRIPTION_PREFIX = '$share/';
 
 const PLACEHOLDER = /\{(\w+)\}/;
 
@@ -53,6 +58,7 @@ export const Topics = {
   workflowState: (id: string) => fill('workflowState', id),
   workflowControl: (id: string) => fill('workflowControl', id),
   deadletter: (module: string) => fill('deadletter', module),
+  replicaStatus: (clientId: string) => fill('replicaStatus', clientId),
   /** Wildcard filters for watchers. */
   filters: {
     allCards: anyOf('moduleCard'),
@@ -62,12 +68,22 @@ export const Topics = {
     allWorkflowStates: anyOf('workflowState'),
     allWorkflowControls: anyOf('workflowControl'),
     allDeadletters: anyOf('deadletter'),
+    allReplicaStatus: anyOf('replicaStatus'),
     /** Everything about conversations (events and states). */
     conversations: `${TOPIC_ROOT}/conversations/#`,
     /** Everything about workflows (events, states and control). */
     workflows: `${TOPIC_ROOT}/workflows/#`,
   },
 } as const;
+
+/**
+ * A module's inbox as an MQTT shared subscription filter, `$share/{module}/...inbox` (mosquitto 2.x,
+ * also for MQTT 3.1.1 clients): the broker hands each request to one replica holding it, with the
+ * plain inbox topic. A subscription filter, not a topic: nothing is published to it.
+ */
+export function sharedInbox(module: string): string {
+  return `${SHARED_SUBSCRIPTION_PREFIX}${assertIdentifier(module, 'module')}/${fill('moduleInbox', module)}`;
+}
 
 /** Pattern of a reply topic, for the envelope's `replyTo`. */
 export const REPLY_TOPIC_PATTERN = `^${TOPIC_TEMPLATES.replies.replace(PLACEHOLDER, '[a-z0-9][a-z0-9_.-]{0,63}')}$`;
@@ -103,4 +119,4 @@ export function parseTopic(topic: string): ParsedTopic | undefined {
  * The only topic kinds whose messages may be retained, each by its owner (docs/security.md, "Every
  * party checks who speaks"): what a late subscriber needs first. Requests, replies and events never are.
  */
-export const RETAINABLE_TOPIC_KINDS: ReadonlySet<TopicKind> = new Set<TopicKind>(['module-card', 'module-status', 'conversation-state', 'workflow-state']);
+export const RETAINABLE_TOPIC_KINDS: ReadonlySet<TopicKind> = new Set<TopicKind>(['module-card', 'module-status', 'replica-status', 'conversation-state', 'workflow-state']);

@@ -1,4 +1,4 @@
-import { INSTANCES_MODULE, Topics, TOPIC_TEMPLATES, type TopicName } from '../protocol/index.ts';
+import { INSTANCES_MODULE, Topics, TOPIC_TEMPLATES, type TopicName, MAX_ACL_REPLICAS, replicaClientId, sharedInbox } from '../protocol/index.ts';
 import type { CredentialsFile, CredentialUser } from './credentials-file.ts';
 
 /** A template with its placeholder as `value` (`+` for any, a module name, or mosquitto's `%c`). */
@@ -35,9 +35,11 @@ export function aclRules(user: CredentialUser, recorderModules: readonly string[
       return { read: [Topics.all], write: [...own, topic('replies', '+')] };
     case 'actor': {
       const workflows = module === 'orchestrator' ? [topic('workflowEvents', '+'), topic('workflowState', '+'), topic('workflowControl', '+')] : [];
+      // Replicas (docs/scaling.md): the module's own inbox as a shared subscription, and the statuses of replicas 1..MAX_ACL_REPLICAS.
+      const replicas = Array.from({ length: MAX_ACL_REPLICAS }, (_, i) => topic('replicaStatus', replicaClientId(module, i + 1)));
       return {
-        read: [topic('moduleInbox', module), Topics.filters.allCards, Topics.filters.allStatus, Topics.filters.conversations, Topics.filters.workflows],
-        write: [...own, topic('moduleInbox', '+'), topic('replies', '+'), topic('conversationEvents', '+'), topic('conversationState', '+'), ...workflows],
+        read: [topic('moduleInbox', module), sharedInbox(module), Topics.filters.allCards, Topics.filters.allStatus, Topics.filters.allReplicaStatus, Topics.filters.conversations, Topics.filters.workflows],
+        write: [...own, ...replicas, topic('moduleInbox', '+'), topic('replies', '+'), topic('conversationEvents', '+'), topic('conversationState', '+'), ...workflows],
       };
     }
   }

@@ -1,6 +1,6 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { AccessPolicy, Principal } from '../broker/index.ts';
-import { CommsError, decodeJsonObject, filterCovers, isIdentifier, parseTopic, INSTANCE_MANAGEMENT_IDS, INSTANCES_MODULE, RECORDER_QUERY_IDS, Topics, type ParsedTopic } from '../protocol/index.ts';
+import { CommsError, decodeJsonObject, filterCovers, isIdentifier, parseTopic, INSTANCE_MANAGEMENT_IDS, INSTANCES_MODULE, RECORDER_QUERY_IDS, Topics, type ParsedTopic, isReplicaOf } from '../protocol/index.ts';
 import { loadCredentials, type CredentialsFile, type CredentialUser, type Role } from './credentials-file.ts';
 import { parsePasswordHash, verifyPassword, type ParsedPasswordHash } from './password-hash.ts';
 import { adminRetainedProblem, retainedProblem, StateOwners } from './state-owners.ts';
@@ -162,6 +162,8 @@ function actorPublishProblem(module: string, topic: ParsedTopic): string | undef
     case 'module-status':
     case 'deadletter':
       return topic.subject === module ? undefined : `${module} may only publish its own ${topic.kind}`;
+    case 'replica-status':
+      return isReplicaOf(module, topic.subject) ? undefined : `${module} may only publish the status of its own replicas (${module}-r<N>)`;
     case 'module-inbox':
     case 'replies':
     case 'conversation-events':
@@ -203,6 +205,7 @@ function allowedFilters(principal: Principal, clientId: string): string[] {
         Topics.replies(clientId),
         Topics.filters.allCards,
         Topics.filters.allStatus,
+        Topics.filters.allReplicaStatus,
         Topics.filters.conversations,
         Topics.filters.workflows,
       ];

@@ -2,6 +2,7 @@ import type { Database, Statement } from 'better-sqlite3';
 import {
   checkBody,
   decodeEnvelope,
+  isReplicaOf,
   parseTopic,
   RECORDER_QUERY_IDS,
   toCommsError,
@@ -175,6 +176,8 @@ export class MessageRecorder {
         return undefined;
       case 'module-status':
         return this.applyStatus(parsed.subject, envelope.body as ModuleStatus, at);
+      case 'replica-status':
+        return this.applyReplicaStatus(parsed.subject, envelope as Envelope<ModuleStatus>, at);
       case 'workflow-state':
         if (envelope.schema === 'workflow.state@1') this.workflows.applyState(envelope as Envelope<WorkflowStateSnapshot>, at);
         return undefined;
@@ -191,6 +194,15 @@ export class MessageRecorder {
     const reaped = this.reaper.onStatus(module, status, at);
     this.upsertStatus.run(module, status.state, status.sessionId, status.clientId, at);
     return reaped;
+  }
+
+  /**
+   * A replica's own status (docs/scaling.md) speaks for the conversations that replica asked; the
+   * module's row stays the module's. Only the module speaks for its replicas: anything else ends nothing.
+   */
+  private applyReplicaStatus(clientId: string, envelope: Envelope<ModuleStatus>, at: string): string[] | undefined {
+    if (!isReplicaOf(envelope.from, clientId) || envelope.body.clientId !== clientId) return undefined;
+    return this.reaper.onStatus(envelope.from, envelope.body, at);
   }
 }
 

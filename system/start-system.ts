@@ -12,6 +12,7 @@ import { createLogger, type Logger } from '../logging/index.ts';
 import type { RetentionPolicy } from '../storage/index.ts';
 import type { CommsConfig } from '../config/index.ts';
 import { createInstanceHost, type InstanceHost } from './instance-modules.ts';
+import { assertReplicasPossible, replicated, type ReplicaCounts } from './replicas.ts';
 
 export interface SystemOptions {
   /** An external broker (e.g. mosquitto from `comms mosquitto-config`): no broker is started, the listener options are ignored. */
@@ -39,6 +40,8 @@ export interface SystemOptions {
   retention?: RetentionPolicy;
   /** The broker's state file (sessions, queued messages, retained, wills); default {dataDir}/broker.db; 'memory' keeps it in memory. */
   brokerState?: string;
+  /** Run marker and/or arangodb as N replicas sharing their inbox (docs/scaling.md); needs `url` (mosquitto). */
+  replicas?: ReplicaCounts;
   logger?: Logger;
   /** Instance-backed modules to host (comms.config.json, see config/); with them runs the `instances` manager. None when absent. */
   config?: CommsConfig;
@@ -67,6 +70,7 @@ export interface RunningSystem {
 /** `comms up`: the embedded broker (unless `url` names an external one), the recorder and the default actors, in one process. */
 export async function startSystem(options: SystemOptions): Promise<RunningSystem> {
   const logger = options.logger ?? createLogger('comms');
+  assertReplicasPossible(options.replicas, options.url);
   const embedded = options.url === undefined ? await startEmbeddedBroker(options, logger) : undefined;
   const broker: SystemBroker = embedded
     ? { url: embedded.url, wsUrl: embedded.wsUrl, tlsUrl: embedded.tlsUrl, external: false }
@@ -93,8 +97,8 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     stops.push(() => stopWithin('recorder', () => recorder.stop(), logger));
     await recorder.start();
     const actors = [
-      createArangodbActor({ url: broker.url, outDir, ...(options.arango !== undefined ? { arango: options.arango } : {}), ...arangodbEmbeddings(options.embeddings), ...login('arangodb'), logger: logger.child({ module: 'arangodb' }) }),
-      createMarkerActor({ url: broker.url, inputRoots: [join(options.dataDir, 'inputs'), ...(options.inputRoots ?? [])], ...login('marker'), logger: logger.child({ module: 'marker' }) }),
+      ...replicated('arangodb', options.replicas, (r) => createArangodbActor({ url: broker.url, outDir, ...(options.arango !== undefined ? { arango: options.arango } : {}), ...arangodbEmbeddings(options.embeddings), ...login('arangodb'), ...r, logger: logger.child({ module: 'arangodb', ...r }) })),
+      ...replicated('marker', options.replicas, (r) => createMarkerActor({ url: broker.url, inputRoots: [join(options.dataDir, 'inputs'), ...(options.inputRoots ?? [])], ...login('marker'), ...r, logger: logger.child({ module: 'marker', ...r }) })),
     ];
     for (const actor of actors) {
       stops.push(() => stopWithin(actor.name, () => actor.stop(), logger, { force: () => actor.kill() }));

@@ -62,7 +62,7 @@ describe('docs', () => {
       const addresses = new Set(Object.values(generated.channels).map((c) => c.address));
       const builders = Object.entries(Topics).filter((entry): entry is [string, (id: string) => string] => typeof entry[1] === 'function');
       for (const [name, build] of builders) {
-        const address = build('x').replace(/\/x(\/|$)/, (_, tail: string) => `/{${name.startsWith('replies') ? 'clientId' : /^(module|deadletter)/.test(name) ? 'module' : 'id'}}${tail}`);
+        const address = build('x').replace(/\/x(\/|$)/, (_, tail: string) => `/{${name.startsWith('replies') || name === 'replicaStatus' ? 'clientId' : /^(module|deadletter)/.test(name) ? 'module' : 'id'}}${tail}`);
         expect(addresses.has(address), `${name}: ${address}`).to.equal(true);
       }
       for (const channel of Object.values(generated.channels)) {

@@ -1,7 +1,4 @@
 import { expect } from 'chai';
-import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { Actor } from '../actors/runtime/index.ts';
@@ -9,31 +6,15 @@ import { createRecorder } from '../actors/recorder/index.ts';
 import { createLogger } from '../logging/index.ts';
 import { Topics, type ConversationEvent, type Envelope } from '../protocol/index.ts';
 import { echoQuery, until } from './support/bus-fixture.ts';
-import { MOSQUITTO, startMosquitto } from './support/mosquitto.ts';
+import { mosquittoForSuite } from './support/mosquitto.ts';
 
 describe('against an external MQTT 3.1.1 broker (Debian mosquitto)', function () {
-  let mosquitto: { url: string; process: ChildProcess } | undefined;
-  let dir: string;
-
-  before(async function () {
-    if (!MOSQUITTO) {
-      // .ci/run installs mosquitto; on a developer machine without it, say so instead of passing silently.
-      console.warn('mosquitto is not installed: run `apt-get install -y mosquitto` (the CI script does) to run these tests');
-      this.skip();
-    }
-    dir = mkdtempSync(join(tmpdir(), 'comms-mosquitto-'));
-    mosquitto = await startMosquitto(dir);
-  });
-
-  after(() => {
-    mosquitto?.process.kill('SIGTERM');
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  const mosquitto = mosquittoForSuite('comms-mosquitto-');
 
   it('runs a recorded conversation unchanged, observed by a plain subscriber', async () => {
-    const url = (mosquitto as { url: string }).url;
+    const url = mosquitto.url();
     const logger = createLogger('ext', 'silent');
-    const recorder = createRecorder({ url, dbPath: join(dir, 'comms.db'), logger });
+    const recorder = createRecorder({ url, dbPath: join(mosquitto.dir(), 'comms.db'), logger });
     await recorder.start();
     const watcher = await mqtt.connectAsync(url, { clientId: 'ext-watcher', protocolVersion: 4 });
     const seen: Envelope<ConversationEvent>[] = [];

@@ -12,8 +12,13 @@ export interface ActorOptions {
   name: string;
   /** Broker URL: the embedded broker or any MQTT 3.1.1 broker. */
   url: string;
-  /** MQTT client id; replies come to comms/v1/replies/{clientId}. Default: the module name. */
+  /** MQTT client id; replies come to comms/v1/replies/{clientId}. Default: the module name (`{name}-r{replica}` for a replica). */
   clientId?: string;
+  /**
+   * Run as replica number N (1, 2, ...) of the module: the inbox is a shared subscription, the last
+   * will goes to the replica's own status (docs/scaling.md). Needs a broker with shared subscriptions (mosquitto).
+   */
+  replica?: number;
   username?: string;
   password?: string;
   /** Keep the broker session across reconnects (the recorder does, to lose nothing). */

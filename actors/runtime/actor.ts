@@ -8,7 +8,9 @@ import {
   encodeEnvelope,
   newId,
   parseTopic,
+  replicaClientId,
   SchemaRegistry,
+  sharedInbox,
   Topics,
   topicMatches,
   type Envelope,
@@ -23,6 +25,9 @@ import { buildCard, cardEnvelope, readPeerStatus, statusEnvelope, type PresenceI
 import type { QueryHandler } from './query-handler.ts';
 import { ReplyIntake } from './reply-intake.ts';
 import { DEFAULT_REQUEST_OPTIONS, type RequestOptions } from './request-options.ts';
+import { isFollowUp, replicasUnsupported, sharedFilters } from './replica.ts';
+import { settleHeldBy } from './replica-loss.ts';
+import { ReplicaPeers } from './replica-peers.ts';
 import { Responder } from './responder.ts';
 import { planSubscriptions } from './subscription-plan.ts';
 
@@ -52,11 +57,12 @@ export class Actor extends EventEmitter<ActorEvents> {
   private heldFilters: readonly string[] = [];
   /** What every conversation of this actor needs from it; one object, not one set of closures per request. */
   private readonly transport: ConversationTransport;
+  private readonly replicaPeers = new ReplicaPeers();
 
   constructor(private readonly options: ActorOptions) {
     super();
     this.name = assertIdentifier(options.name, 'module name');
-    this.clientId = assertIdentifier(options.clientId ?? options.name, 'client id');
+    this.clientId = assertIdentifier(options.clientId ?? (options.replica === undefined ? options.name : replicaClientId(options.name, options.replica)), 'client id');
     this.registry = new SchemaRegistry();
     for (const [id, schema] of Object.entries(options.schemas ?? {})) this.registry.register(id, schema);
     this.log = options.logger ?? createLogger(this.name);
@@ -67,6 +73,7 @@ export class Actor extends EventEmitter<ActorEvents> {
       handlers: this.handlers,
       maxMessageBytes: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
       log: this.log,
+      ...(this.isReplica ? { followUpTopic: this.replyTopic } : {}),
       publish: (topic, envelope) => this.publish(topic, envelope),
       ask: (to, schema, body, opts) => this.ask(to, schema, body, opts),
     });
@@ -90,6 +97,11 @@ export class Actor extends EventEmitter<ActorEvents> {
 
   get replyTopic(): string {
     return Topics.replies(this.clientId);
+  }
+
+  /** One of several replicas sharing the module's inbox (docs/scaling.md). */
+  get isReplica(): boolean {
+    return this.options.replica !== undefined;
   }
 
   /** The filters this actor's connection holds: disjoint, so the broker matches each message at most once. */
@@ -128,16 +140,19 @@ export class Actor extends EventEmitter<ActorEvents> {
     if (this.client) return this;
     // One filter per need, none overlapping (aedes loses messages otherwise): a catch-all such as the recorder's
     // comms/v1/# replaces the inbox, reply and status filters, and dispatch() routes those by topic.
-    const filters = planSubscriptions([Topics.moduleInbox(this.name), this.replyTopic, Topics.filters.allStatus, ...this.subscriptions.map((s) => s.filter)]);
+    const inbox = this.isReplica ? sharedInbox(this.name) : Topics.moduleInbox(this.name);
+    const filters = planSubscriptions([inbox, this.replyTopic, Topics.filters.allStatus, Topics.filters.allReplicaStatus, ...this.subscriptions.map((s) => s.filter)]);
     this.heldFilters = filters;
     const lostStatus = this.statusEnvelope('lost');
+    // A replica's will is its own: one lost replica must not mark the module lost while others serve it.
+    const willTopic = this.isReplica ? Topics.replicaStatus(this.clientId) : Topics.moduleStatus(this.name);
     this.client = await openBusConnection({
       url: this.options.url,
       clientId: this.clientId,
       username: this.options.username,
       password: this.options.password,
       clean: !this.options.persistentSession,
-      will: { topic: Topics.moduleStatus(this.name), payload: encodeEnvelope(lostStatus), qos: 1, retain: true },
+      will: { topic: willTopic, payload: encodeEnvelope(lostStatus), qos: 1, retain: true },
       tls: this.options.tls,
       onMessage: (packet) =>
         this.dispatch(packet).catch((err: unknown) => {
@@ -172,6 +187,7 @@ export class Actor extends EventEmitter<ActorEvents> {
     if (refused.length === 0) return;
     this.client = undefined;
     await client.endAsync(true);
+    if (sharedFilters(refused).length > 0) throw replicasUnsupported(this.name, sharedFilters(refused));
     throw new CommsError('E_NOT_AUTHORIZED', `broker refused ${this.name}'s subscriptions to ${refused.join(', ')}; check the actor's role in the ACL.`);
   }
 
@@ -187,7 +203,7 @@ export class Actor extends EventEmitter<ActorEvents> {
     // A broker that went away (shut down under us) never acknowledges those events: stop waiting then,
     // or the process would hang in mqtt.js' reconnect loop.
     await Promise.race([Promise.all([...this.flushing]), brokerGone(client)]);
-    if (client.connected) await this.publish(Topics.moduleStatus(this.name), this.statusEnvelope('offline'), { retain: true }).catch(() => {});
+    if (client.connected) await this.announceOffline().catch(() => {});
     await client.endAsync(!client.connected);
     this.client = undefined;
   }
@@ -219,6 +235,7 @@ export class Actor extends EventEmitter<ActorEvents> {
         maxAttempts: settings.maxAttempts,
         peerGraceMs: settings.peerGraceMs,
         eventsAfterMs: settings.eventsAfterMs,
+        retryOnReplicaLoss: settings.retryOnReplicaLoss,
       },
       this.transport,
       settings.signal
@@ -278,8 +295,11 @@ export class Actor extends EventEmitter<ActorEvents> {
     // restart, so it is nobody's current message. The recorder keeps it, marked rejected.
     if (direct && packet.retain) this.log.warn({ topic, bytes: payload.length }, 'retained message on an inbox or reply topic ignored');
     else if (parsed?.kind === 'module-inbox' && parsed.subject === this.name) this.responder.accept(topic, payload);
+    // A replica's reply topic also takes cancels and inputs for the requests it holds (docs/scaling.md).
+    else if (topic === this.replyTopic && this.isReplica && isFollowUp(payload, this.options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES)) this.responder.accept(topic, payload);
     else if (topic === this.replyTopic) this.replies.accept(payload);
     else if (parsed?.kind === 'module-status') this.acceptPeerStatus(parsed.subject, payload);
+    else if (parsed?.kind === 'replica-status') this.acceptReplicaStatus(parsed.subject, payload);
     if (this.subscriptions.length === 0) return;
     const listeners = this.subscriptions.filter((l) => topicMatches(l.filter, topic));
     if (listeners.length === 0) return;
@@ -301,9 +321,27 @@ export class Actor extends EventEmitter<ActorEvents> {
     }
   }
 
+  /** A replica that went away takes its requests' work (as requester) and its held requests (as responder) with it. */
+  private acceptReplicaStatus(clientId: string, payload: Buffer): void {
+    const status = this.replicaPeers.accept(clientId, payload, this.log);
+    if (!status || status.state === 'online') return;
+    const replyTopic = Topics.replies(clientId);
+    this.responder.abortFrom(status.module, replyTopic, `requester replica ${clientId} went ${status.state}`);
+    settleHeldBy([...this.open.values()], replyTopic, clientId, status.state, this.name);
+  }
+
   private async announce(): Promise<void> {
     await this.publish(Topics.moduleCard(this.name), this.cardEnvelope(), { retain: true });
     await this.publish(Topics.moduleStatus(this.name), this.statusEnvelope('online'), { retain: true });
+    if (this.isReplica) await this.publish(Topics.replicaStatus(this.clientId), this.statusEnvelope('online'), { retain: true });
+  }
+
+  /** The module stays online while any replica of it is (docs/scaling.md, Presence). */
+  private async announceOffline(): Promise<void> {
+    if (this.isReplica) await this.publish(Topics.replicaStatus(this.clientId), this.statusEnvelope('offline'), { retain: true });
+    if (!this.isReplica || !this.replicaPeers.anotherOnline(this.name, this.clientId)) {
+      await this.publish(Topics.moduleStatus(this.name), this.statusEnvelope('offline'), { retain: true });
+    }
   }
 
   private cardEnvelope(): Envelope<ModuleCard> {

@@ -34,6 +34,8 @@ export interface ConversationSpec {
   peerGraceMs: number;
   /** Publish lifecycle events only once the conversation is this old or reports progress (0: from the start). */
   eventsAfterMs: number;
+  /** Re-send to another replica when the one holding the request is lost (idempotent queries only; docs/scaling.md). */
+  retryOnReplicaLoss?: boolean;
 }
 
 export interface ConversationEvents {
@@ -65,6 +67,8 @@ export class ConversationWire implements ConversationEffects {
   private snapshotQueued = false;
   /** Publishes are chained so events leave in seq order even though each publish is async. */
   outbox: Promise<void> = Promise.resolve();
+  /** The replica's own topic named in its answers' replyTo (docs/scaling.md): cancels and inputs go there, not to the shared inbox. */
+  holder: string | undefined;
 
   constructor(
     private readonly spec: ConversationSpec,
@@ -94,11 +98,19 @@ export class ConversationWire implements ConversationEffects {
   }
 
   sendCancel(reason?: string): void {
-    this.enqueue(Topics.moduleInbox(this.spec.to), this.controlEnvelope('cancel', 'cancel@1', reason ? { reason } : {}));
+    this.enqueue(this.controlTopic(), this.controlEnvelope('cancel', 'cancel@1', reason ? { reason } : {}));
   }
 
   sendInput(input: unknown): void {
-    this.enqueue(Topics.moduleInbox(this.spec.to), this.controlEnvelope('request', 'conversation.input@1', { input }));
+    this.enqueue(this.controlTopic(), this.controlEnvelope('request', 'conversation.input@1', { input }));
+  }
+
+  get retryOnReplicaLoss(): boolean {
+    return this.spec.retryOnReplicaLoss === true;
+  }
+
+  private controlTopic(): string {
+    return this.holder ?? Topics.moduleInbox(this.spec.to);
   }
 
   /** The responder answered this conversation (called before the answer reaches the machine). */

@@ -59,6 +59,7 @@ export class Conversation<R = unknown> extends EventEmitter<ConversationEvents> 
 
   /** Feed a message from the reply topic into the machine. */
   receive(envelope: Envelope): void {
+    if (envelope.replyTo) this.wire.holder = envelope.replyTo;
     const event = toMachineEvent(envelope);
     if (!event) return;
     this.wire.answered();
@@ -71,6 +72,20 @@ export class Conversation<R = unknown> extends EventEmitter<ConversationEvents> 
 
   provideInput(input: unknown): void {
     this.wire.machine.send({ type: 'PROVIDE_INPUT', input });
+  }
+
+  /** The reply topic of the replica holding the request, once it has answered with one. */
+  get holderTopic(): string | undefined {
+    return this.wire.holder;
+  }
+
+  get retryOnReplicaLoss(): boolean {
+    return this.wire.retryOnReplicaLoss;
+  }
+
+  /** The holder is gone: cancels go to the module's inbox again until a new replica answers. */
+  forgetHolder(): void {
+    this.wire.holder = undefined;
   }
 
   peerLost(): void {

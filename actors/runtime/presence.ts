@@ -58,3 +58,16 @@ export function readPeerStatus(module: string, payload: Buffer, log: Logger): Pi
     return undefined;
   }
 }
+
+/** A replica's status (`comms/v1/replicas/{clientId}/status`): its module is the envelope's `from`; one naming another client is ignored. */
+export function readReplicaStatus(clientId: string, payload: Buffer, log: Logger): { module: string; state: ModuleStatus['state'] } | undefined {
+  if (payload.length === 0) return undefined;
+  try {
+    const envelope = decodeEnvelope(payload, { schema: 'module.status@1' });
+    const status = envelope.body as ModuleStatus;
+    return status.clientId === clientId ? { module: envelope.from, state: status.state } : undefined;
+  } catch (err) {
+    log.warn({ err, clientId }, 'unreadable replica status ignored');
+    return undefined;
+  }
+}

@@ -19,6 +19,11 @@ export interface RequestOptions {
   conversationId?: string;
   /** Aborting cancels the conversation. */
   signal?: AbortSignal;
+  /**
+   * When the replica holding the request is lost, send it again (same id) to the module's other
+   * replicas instead of failing with E_PEER_LOST. Only for idempotent queries (docs/scaling.md).
+   */
+  retryOnReplicaLoss?: boolean;
 }
 
 export const DEFAULT_REQUEST_OPTIONS: RequestOptions = {

@@ -31,6 +31,8 @@ export interface ResponderDeps {
   handlers: ReadonlyMap<string, QueryHandler>;
   maxMessageBytes: number;
   log: Logger;
+  /** A replica's own reply topic, named as `replyTo` in its answers so cancels and inputs reach it (docs/scaling.md). */
+  followUpTopic?: string;
   publish(topic: string, envelope: Envelope): Promise<void>;
   ask<R>(to: string, schema: string, body: unknown, options: Partial<RequestOptions>): Promise<R>;
 }
@@ -301,6 +303,7 @@ export class Responder {
       schema,
       body,
       ...(request.parentId ? { parentId: request.parentId } : {}),
+      ...(this.deps.followUpTopic ? { replyTo: this.deps.followUpTopic } : {}),
     });
   }
 

@@ -3,7 +3,7 @@ import type { BackendLatency } from './pool-latency.ts';
 
 /** Section 4 of `npm run bench`: cold vs warm, with the ratio cold / warm (how many times faster a pooled instance answers). */
 export function printPoolLatency(results: readonly BackendLatency[]): void {
-  console.log('\n4. Instance pooling: first answer of a cold instance (opened by the pool) vs the next answer of a warm pooled one; medians');
+  console.log('\n5. Instance pooling: first answer of a cold instance (opened by the pool) vs the next answer of a warm pooled one; medians');
   const rows = results.flatMap((r) => [
     [r.backend, 'cold', String(r.trials.cold), fmtMs(r.cold.firstTokenMs), fmtMs(r.cold.turnMs), ''],
     ['', 'warm (baseline)', String(r.trials.warm), fmtMs(r.warm.firstTokenMs), fmtMs(r.warm.turnMs), fmtRatio(r.cold.turnMs / r.warm.turnMs)],

@@ -5,6 +5,7 @@ import { createMarkerActor } from '../../actors/marker/index.ts';
 import { createOrchestrator } from '../../actors/orchestrator/index.ts';
 import { resolveDataDir } from '../data-dir.ts';
 import { defineCommand } from '../define-command.ts';
+import { positiveInteger, usage } from '../flag-values.ts';
 import { withBus, withData } from '../options.ts';
 import { untilSignal } from '../until-signal.ts';
 import { createEmbeddingProvider } from '../../embeddings/index.ts';
@@ -17,9 +18,11 @@ export const actorCommand = defineCommand(
     withEmbeddings(withData(withBus(y)))
       .positional('name', { choices: ['marker', 'arangodb', 'orchestrator'] as const, demandOption: true })
       .option('out', { type: 'string', describe: 'arangodb: JSONL output folder (default DATA/ingest)' })
-      .option('inputs', { type: 'string', array: true, describe: 'marker: a folder it may read PDFs from by path, besides DATA/inputs (repeatable)' }),
+      .option('inputs', { type: 'string', array: true, describe: 'marker: a folder it may read PDFs from by path, besides DATA/inputs (repeatable)' })
+      .option('replica', { coerce: positiveInteger('--replica'), describe: 'marker, arangodb: run as replica N, sharing the inbox with the other replicas (needs mosquitto, docs/scaling.md)' }),
   async (argv) => {
-    const auth = { url: argv.url, username: argv.username, password: argv.password };
+    if (argv.replica !== undefined && argv.name === 'orchestrator') throw usage('--replica is for marker and arangodb: the orchestrator keeps its workflows in one state file and runs once.', 'run one orchestrator; scale marker or arangodb with --replica N');
+    const auth = { url: argv.url, username: argv.username, password: argv.password, ...(argv.replica === undefined ? {} : { replica: argv.replica }) };
     const actor = argv.name === 'marker' ? createMarkerActor({ ...auth, inputRoots: [join(resolveDataDir(argv.data).path, 'inputs'), ...(argv.inputs ?? [])] }) : argv.name === 'arangodb' ? createArangodbActor({ ...auth, outDir: argv.out ?? join(resolveDataDir(argv.data).path, 'ingest'), ...arangodbEmbeddings(argv.embeddings) }) : undefined;
     // The orchestrator keeps its workflows in DATA/workflows.db, where `comms up` keeps them: running it alone resumes them.
     const orchestrator = argv.name === 'orchestrator' ? createOrchestrator({ ...auth, statePath: workflowsDb(argv.data) }) : undefined;
@@ -28,7 +31,7 @@ export const actorCommand = defineCommand(
     await running.start();
     // Handlers first, then the line scripts wait for: a signal sent on seeing it must find them.
     const stopped = untilSignal(() => running.stop());
-    process.stdout.write(`${argv.name} online at ${argv.url}\n`);
+    process.stdout.write(`${argv.name}${argv.replica === undefined ? '' : ` replica ${argv.replica}`} online at ${argv.url}\n`);
     await stopped;
   },
 );

@@ -9,6 +9,7 @@ import { runDemo } from '../demo.ts';
 import { SYSTEM_MODULES } from '../system-users.ts';
 import { defineCommand } from '../define-command.ts';
 import { positiveInteger } from '../flag-values.ts';
+import { replicaCounts } from '../replica-flags.ts';
 import { DEFAULT_DATA, withTls } from '../options.ts';
 import { embeddingsConfig, withEmbeddings } from '../embeddings-flag.ts';
 import { tlsListener } from '../tls-listener.ts';
@@ -34,7 +35,9 @@ export const upCommand = defineCommand(
       .option('pdf', { type: 'string', describe: 'PDF for the demo (default: the generated sample, <data>/samples/sample.pdf); marker may read its folder' })
       .option('inputs', { type: 'string', array: true, describe: 'a folder marker may read PDFs from by path, besides DATA/inputs (repeatable)' })
       .option('max-pages', { coerce: positiveInteger('--max-pages') })
-      .option('config', { type: 'string', describe: 'instance-backed modules to host (docs/instances.md); default ./comms.config.json if present, else the built-in advisor' }),
+      .option('config', { type: 'string', describe: 'instance-backed modules to host (docs/instances.md); default ./comms.config.json if present, else the built-in advisor' })
+
+      .option('replicas', { type: 'string', array: true, coerce: replicaCounts, describe: 'run MODULE as N replicas sharing its inbox, e.g. marker=3 (repeatable; needs --url with mosquitto, docs/scaling.md)' }),
   async (argv) => {
     const logger = createLogger('comms', process.env.COMMS_LOG_LEVEL ?? (argv.demo ? 'warn' : 'info'));
     mkdirSync(argv.data, { recursive: true });
@@ -54,6 +57,7 @@ export const upCommand = defineCommand(
       brokerState: argv.brokerState,
       inputRoots: inputRoots(argv),
       config: config.config,
+      replicas: argv.replicas,
       logger,
     });
     if (security) logger.info({ file: security.secretsFile }, 'security on: actor passwords are in this file');

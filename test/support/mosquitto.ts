@@ -1,5 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 
@@ -42,4 +43,26 @@ export async function startMosquittoWithConfig(config: string, port: number): Pr
     child.once('exit', (code) => reject(new Error(`mosquitto exited with ${code}: ${log}`)));
   });
   return { url: `mqtt://127.0.0.1:${port}`, process: child, log: () => log };
+}
+
+/**
+ * A mocha suite's own mosquitto in a temp folder: started in `before` (the suite is skipped, saying
+ * how to install it, when mosquitto is missing), stopped and removed in `after`.
+ */
+export function mosquittoForSuite(prefix: string): { url(): string; dir(): string } {
+  let broker: { url: string; process: ChildProcess } | undefined;
+  let folder: string | undefined;
+  before(async function () {
+    if (!MOSQUITTO) {
+      console.warn('mosquitto is not installed: run `apt-get install -y mosquitto` (the CI script does) to run these tests');
+      this.skip();
+    }
+    folder = mkdtempSync(join(tmpdir(), prefix));
+    broker = await startMosquitto(folder);
+  });
+  after(() => {
+    broker?.process.kill('SIGTERM');
+    if (folder) rmSync(folder, { recursive: true, force: true });
+  });
+  return { url: () => (broker as { url: string }).url, dir: () => folder as string };
 }
