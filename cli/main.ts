@@ -18,9 +18,12 @@ import {
   runCommand,
   statsCommand,
   statusCommand,
+  templatesCommand,
   upCommand,
   userCommand,
   watchCommand,
+  workflowCommand,
+  workflowsCommand,
 } from './commands/index.ts';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -58,6 +61,9 @@ await yargs(hideBin(process.argv))
   .command(actorCommand)
   .command(askCommand)
   .command(runCommand)
+  .command(templatesCommand)
+  .command(workflowsCommand)
+  .command(workflowCommand)
   .command(conversationsCommand)
   .command(statusCommand)
   .command(eventsCommand)

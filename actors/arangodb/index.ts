@@ -2,6 +2,7 @@ import { dirname, resolve } from 'node:path';
 import { Actor, connectionOptions, defineQuery, type HandlerContext, type ModuleConnectionOptions } from '../runtime/index.ts';
 import { toCollections, validateArangoTarget, writeJsonl, writeToArango, type ArangoTarget } from '../../ingest/index.ts';
 import { CommsError } from '../../protocol/index.ts';
+import { pdfExampleQuery, pdfValidateQuery } from './pdf-queries.ts';
 import {
   buildPdfRequirements,
   DOCUMENT_INGEST_RESULT_SCHEMA_ID,
@@ -78,6 +79,8 @@ export function createArangodbActor(options: ArangodbActorOptions): Actor {
       handle: (body, ctx) => ingest(body, ctx, outDir, target),
     }),
   );
+  actor.handle(pdfValidateQuery());
+  actor.handle(pdfExampleQuery());
   return actor;
 }
 

@@ -51,4 +51,6 @@ export {
   PDF_CONVERT_RESULT_SCHEMA_ID,
   PDF_CONVERT_MAX_BODY_BYTES,
 } from './convert-query.ts';
+export { PdfExampleQuery, PdfExampleResult, PDF_EXAMPLE_SCHEMA_ID, PDF_EXAMPLE_RESULT_SCHEMA_ID } from './example-query.ts';
+export { PdfValidateQuery, PdfValidateResult, PDF_VALIDATE_SCHEMA_ID, PDF_VALIDATE_RESULT_SCHEMA_ID } from './validate-query.ts';
 export { PDF_SCHEMAS } from './schemas.ts';
