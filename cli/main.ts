@@ -13,6 +13,8 @@ import {
   dashboardCommand,
   eventsCommand,
   exportCommand,
+  instanceCommand,
+  instancesCommand,
   mosquittoConfigCommand,
   recorderCommand,
   runCommand,
@@ -60,6 +62,8 @@ await yargs(hideBin(process.argv))
   .command(recorderCommand)
   .command(actorCommand)
   .command(askCommand)
+  .command(instancesCommand)
+  .command(instanceCommand)
   .command(runCommand)
   .command(templatesCommand)
   .command(workflowsCommand)

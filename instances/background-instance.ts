@@ -305,7 +305,7 @@ export class BackgroundInstance extends EventEmitter<InstanceEvents> {
       await this.append({ role: 'user', content: prompt });
       for (let attempt = 1; ; attempt++) {
         const reply = await this.backend.send({
-          system: this.record.systemPrompt,
+          system: opts.context ? `${this.record.systemPrompt}\n\n${opts.context}` : this.record.systemPrompt,
           messages: turnsForModel(this.turns, start),
           signal,
           ...(schema ? { schema } : {}),

@@ -31,6 +31,11 @@ export interface SendOptions {
   schemaId?: string;
   signal?: AbortSignal;
   onText?: (delta: string) => void;
+  /**
+   * Appended to the system prompt for this request only (the advisor's card and recent history of
+   * the module asked about): the stored prompt stays the card's, so it remains cacheable.
+   */
+  context?: string;
   /** Overrides the instance's maxValidationRetries for this request. */
   maxValidationRetries?: number;
 }

@@ -121,6 +121,16 @@ export class InstancePool extends EventEmitter<InstancePoolEvents> {
     return { size: this.slots.size, idle: this.slots.size - busy, busy, queued: this.queue.length, creating: this.creating + this.replacing };
   }
 
+  /** The open instance with this id, if any (for pause, resume and terminate by id). */
+  get(id: string): BackgroundInstance | undefined {
+    return this.slots.get(id)?.instance;
+  }
+
+  /** The store the pool's instances are kept in. */
+  get instanceStore(): InstanceStore {
+    return this.store;
+  }
+
   /** Ids of the open instances. */
   instanceIds(): string[] {
     return [...this.slots.keys()];

@@ -1,5 +1,6 @@
 import type { TSchema } from '@sinclair/typebox';
 import { CORE_SCHEMAS } from './bodies.ts';
+import { INSTANCE_QUERY_SCHEMAS } from './instance-queries.ts';
 import { PDF_SCHEMAS } from './pdf/index.ts';
 import { RECORDER_QUERY_SCHEMAS } from './recorder-queries.ts';
 import { WORKFLOW_SCHEMAS } from './workflow.ts';
@@ -17,5 +18,6 @@ export const ALL_SCHEMAS: Readonly<Record<string, TSchema>> = Object.freeze({
   ...WORKFLOW_SCHEMAS,
   ...RECORDER_QUERY_SCHEMAS,
   ...PDF_SCHEMAS,
+  ...INSTANCE_QUERY_SCHEMAS,
 });
 

@@ -10,6 +10,7 @@ export * from './bodies.ts';
 export * from './schema-registry.ts';
 export * from './workflow.ts';
 export * from './recorder-queries.ts';
+export * from './instance-queries.ts';
 export * from './all-schemas.ts';
 export * from './decode.ts';
 export * from './json-limits.ts';

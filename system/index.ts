@@ -3,3 +3,4 @@ export { withSystem, type WithSystemOptions, type SystemTarget } from './with-sy
 export { runFlagship, type RunFlagshipOptions, type RunFlagshipResult } from './run-flagship.ts';
 export { runTemplate, type RunTemplateOptions, type RunTemplateResult } from './run-flagship-template.ts';
 export { waitUntilRecordedEnd, waitUntilRecorded } from './wait-until-recorded-end.ts';
+export { createInstanceHost, instanceModuleNames, type InstanceHost, type HostedModule } from './instance-modules.ts';

@@ -8,6 +8,8 @@ import type { Actor } from '../actors/runtime/index.ts';
 import type { ArangoTarget } from '../ingest/index.ts';
 import { stopWithin } from './bounded-stop.ts';
 import { createLogger, type Logger } from '../logging/index.ts';
+import type { CommsConfig } from '../config/index.ts';
+import { createInstanceHost, type InstanceHost } from './instance-modules.ts';
 
 export interface SystemOptions {
   /** An external broker (e.g. mosquitto from `comms mosquitto-config`): no broker is started, the listener options are ignored. */
@@ -32,6 +34,8 @@ export interface SystemOptions {
   /** The broker's state file (sessions, queued messages, retained, wills); default {dataDir}/broker.db; 'memory' keeps it in memory. */
   brokerState?: string;
   logger?: Logger;
+  /** Instance-backed modules to host (comms.config.json, see config/); with them runs the `instances` manager. None when absent. */
+  config?: CommsConfig;
 }
 
 /** Where the system's broker listens; `external` when it was not started here. */
@@ -47,6 +51,8 @@ export interface RunningSystem {
   recorder: Recorder;
   orchestrator: Orchestrator;
   actors: Actor[];
+  /** The config's instance-backed modules and the `instances` manager, when a config was given. */
+  instances?: InstanceHost;
   dbPath: string;
   outDir: string;
   stop(): Promise<void>;
@@ -86,15 +92,34 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       stops.push(() => stopWithin(actor.name, () => actor.stop(), logger, { force: () => actor.kill() }));
       await actor.start();
     }
+    const instances = options.config ? await startInstanceHost(options.config, broker.url, options, login, logger, stops) : undefined;
     // Workflows in flight when the process last stopped continue from data/workflows.db.
     const orchestrator = createOrchestrator({ url: broker.url, statePath: join(options.dataDir, 'workflows.db'), ...login('orchestrator'), logger: logger.child({ module: 'orchestrator' }) });
     stops.push(() => stopWithin('orchestrator', () => orchestrator.stop(), logger, { force: () => orchestrator.kill() }));
     await orchestrator.start();
-    return { broker, recorder, orchestrator, actors, dbPath, outDir, stop: stopStarted };
+    return { broker, recorder, orchestrator, actors, ...(instances ? { instances } : {}), dbPath, outDir, stop: stopStarted };
   } catch (err) {
     await stopStarted();
     throw err;
   }
+}
+
+/** The config's modules and the manager, each stop registered as soon as it exists; instances.db closes after all of them. */
+async function startInstanceHost(
+  config: CommsConfig,
+  url: string,
+  options: SystemOptions,
+  login: (module: string) => { username?: string; password?: string },
+  logger: Logger,
+  stops: Array<() => Promise<void>>,
+): Promise<InstanceHost> {
+  const host = createInstanceHost({ config, url, dataDir: options.dataDir, login, logger });
+  stops.push(async () => host.store.close());
+  for (const module of [...host.modules, { name: host.manager.name, start: () => host.manager.start(), stop: () => host.manager.stop() }]) {
+    stops.push(() => stopWithin(module.name, () => module.stop(), logger));
+    await module.start();
+  }
+  return host;
 }
 
 function startEmbeddedBroker(options: SystemOptions, logger: Logger): Promise<EmbeddedBroker> {

@@ -3,6 +3,8 @@ import { InstancePool, resolveBackendKind, type BackendSpec, type InstancePoolOp
 import { CommsError } from '../../protocol/index.ts';
 import { Actor, defineQuery, type ActorOptions } from '../runtime/index.ts';
 
+export { createInstanceManager, type InstanceManagerOptions } from './instance-manager.ts';
+
 export interface InstanceBackedQuery {
   schema: string;
   description: string;

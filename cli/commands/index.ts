@@ -7,6 +7,7 @@ export { credsCommand } from './creds.ts';
 export { dashboardCommand } from './dashboard.ts';
 export { eventsCommand } from './events.ts';
 export { exportCommand } from './export.ts';
+export { instanceCommand, instancesCommand } from './instances.ts';
 export { mosquittoConfigCommand } from './mosquitto-config.ts';
 export { recorderCommand } from './recorder.ts';
 export { runCommand } from './run.ts';

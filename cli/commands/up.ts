@@ -3,7 +3,8 @@ import { dirname, join, resolve } from 'node:path';
 import { dashboardPageUrl, startDashboardServer } from '../../dashboard/index.ts';
 import { createLogger } from '../../logging/index.ts';
 import { prepareSecurity, watchCredentials } from '../../security/index.ts';
-import { startSystem } from '../../system/index.ts';
+import { loadCommsConfig } from '../../config/index.ts';
+import { instanceModuleNames, startSystem } from '../../system/index.ts';
 import { runDemo } from '../demo.ts';
 import { SYSTEM_MODULES } from '../system-users.ts';
 import { defineCommand } from '../define-command.ts';
@@ -31,11 +32,13 @@ export const upCommand = defineCommand(
       .option('demo', { type: 'boolean', default: false, describe: 'run the flagship demo, print it, and exit' })
       .option('pdf', { type: 'string', describe: 'PDF for the demo (default: the generated sample, <data>/samples/sample.pdf); marker may read its folder' })
       .option('inputs', { type: 'string', array: true, describe: 'a folder marker may read PDFs from by path, besides DATA/inputs (repeatable)' })
-      .option('max-pages', { coerce: positiveInteger('--max-pages') }),
+      .option('max-pages', { coerce: positiveInteger('--max-pages') })
+      .option('config', { type: 'string', describe: 'instance-backed modules to host (docs/instances.md); default ./comms.config.json if present, else the built-in advisor' }),
   async (argv) => {
     const logger = createLogger('comms', process.env.COMMS_LOG_LEVEL ?? (argv.demo ? 'warn' : 'info'));
     mkdirSync(argv.data, { recursive: true });
-    const security = argv.insecure ? undefined : await prepareSecurity(argv.data, SYSTEM_MODULES);
+    const config = loadCommsConfig(argv.config);
+    const security = argv.insecure ? undefined : await prepareSecurity(argv.data, [...SYSTEM_MODULES, ...instanceModuleNames(config.config)]);
     const system = await startSystem({
       url: argv.url,
       host: argv.host,
@@ -48,6 +51,7 @@ export const upCommand = defineCommand(
       retentionDays: argv.retentionDays,
       brokerState: argv.brokerState,
       inputRoots: inputRoots(argv),
+      config: config.config,
       logger,
     });
     if (security) logger.info({ file: security.secretsFile }, 'security on: actor passwords are in this file');
@@ -64,6 +68,8 @@ export const upCommand = defineCommand(
     const wsUrl = system.broker.wsUrl ?? argv.wsUrl;
     const dashboard = argv.dashboard && wsUrl ? await startDashboardServer({ host: argv.host, port: argv.dashboardPort, wsUrl, secured: security !== undefined }) : undefined;
     process.stdout.write(`comms up: ${system.broker.external ? 'external ' : ''}broker ${system.broker.url} (ws ${wsUrl ?? 'none'}${system.broker.tlsUrl ? `, tls ${system.broker.tlsUrl}` : ''}), database ${system.dbPath}${security ? `, credentials ${security.secretsFile}` : ' (insecure)'}\n`);
+    const hosted = system.instances?.modules.map((m) => `${m.name} (${m.backend})`).join(', ');
+    process.stdout.write(`instance-backed modules: ${hosted || 'none'} from ${config.source}; instances in ${join(argv.data, 'instances.db')}\n`);
     if (dashboard && wsUrl) {
       // The page asks for the login in a form: no password in the URL, stdout often ends up in logs.
       const page = dashboardPageUrl(dashboard.url, { wsUrl, ...(security ? { username: 'operator' } : {}) });

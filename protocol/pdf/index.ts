@@ -53,4 +53,12 @@ export {
 } from './convert-query.ts';
 export { PdfExampleQuery, PdfExampleResult, PDF_EXAMPLE_SCHEMA_ID, PDF_EXAMPLE_RESULT_SCHEMA_ID } from './example-query.ts';
 export { PdfValidateQuery, PdfValidateResult, PDF_VALIDATE_SCHEMA_ID, PDF_VALIDATE_RESULT_SCHEMA_ID } from './validate-query.ts';
+export {
+  PdfCompatibilityCheck,
+  PdfCompatibilityResult,
+  CompatibilityFinding,
+  COMPATIBILITY_FINDING_STATUSES,
+  PDF_COMPATIBILITY_CHECK_SCHEMA_ID,
+  PDF_COMPATIBILITY_RESULT_SCHEMA_ID,
+} from './compatibility-check.ts';
 export { PDF_SCHEMAS } from './schemas.ts';

@@ -1,4 +1,10 @@
 import type { TSchema } from '@sinclair/typebox';
+import {
+  PDF_COMPATIBILITY_CHECK_SCHEMA_ID,
+  PDF_COMPATIBILITY_RESULT_SCHEMA_ID,
+  PdfCompatibilityCheck,
+  PdfCompatibilityResult,
+} from './compatibility-check.ts';
 import { PDF_CONVERT_RESULT_SCHEMA_ID, PDF_CONVERT_SCHEMA_ID, PdfConvert, PdfConvertResult } from './convert-query.ts';
 import { DOCUMENT_INGEST_RESULT_SCHEMA_ID, DOCUMENT_INGEST_SCHEMA_ID, DocumentIngest, DocumentIngestResult } from './ingest.ts';
 import { PDF_EXAMPLE_RESULT_SCHEMA_ID, PDF_EXAMPLE_SCHEMA_ID, PdfExampleQuery, PdfExampleResult } from './example-query.ts';
@@ -17,4 +23,6 @@ export const PDF_SCHEMAS: Record<string, TSchema> = {
   [PDF_VALIDATE_RESULT_SCHEMA_ID]: PdfValidateResult,
   [PDF_EXAMPLE_SCHEMA_ID]: PdfExampleQuery,
   [PDF_EXAMPLE_RESULT_SCHEMA_ID]: PdfExampleResult,
+  [PDF_COMPATIBILITY_CHECK_SCHEMA_ID]: PdfCompatibilityCheck,
+  [PDF_COMPATIBILITY_RESULT_SCHEMA_ID]: PdfCompatibilityResult,
 };
