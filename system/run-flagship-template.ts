@@ -2,6 +2,7 @@ import { Actor } from '../actors/runtime/index.ts';
 import { createLogger, type Logger } from '../logging/index.ts';
 import { decodeEnvelope, isFinalWorkflowState, newId, Topics, type ProgressReport, type WorkflowEvent, type WorkflowResult } from '../protocol/index.ts';
 import type { Recorder } from '../actors/recorder/index.ts';
+import { loadCommsConfig } from '../config/index.ts';
 import { waitUntilRecorded, waitUntilRecordedEnd } from './wait-until-recorded-end.ts';
 import { withSystem, type WithSystemOptions } from './with-system.ts';
 
@@ -39,7 +40,9 @@ export interface RunTemplateResult {
 export function runTemplate(options: RunTemplateOptions): Promise<RunTemplateResult> {
   const { template, params, workflowId, timeoutMs, onStep, onProgress, logger, ...systemOptions } = options;
   const id = workflowId ?? `${template}-${newId()}`;
-  return withSystem({ ...systemOptions, ...(logger ? { logger } : {}) }, async (target) => {
+  // A system started here hosts what `comms up` would (comms.config.json, else the built-in advisor), so the compatibility step has its module.
+  const config = systemOptions.url === undefined ? (systemOptions.config ?? loadCommsConfig(undefined).config) : undefined;
+  return withSystem({ ...systemOptions, ...(config ? { config } : {}), ...(logger ? { logger } : {}) }, async (target) => {
     const log = logger ?? createLogger('workflow');
     const client = new Actor({ name: 'client', clientId: `client-${newId()}`, url: target.url, username: target.username, password: target.password, description: 'workflow requester', logger: log });
     const steps = new Map<string, string>();

@@ -2,7 +2,7 @@ import { join, resolve } from 'node:path';
 import { createLogger } from '../../logging/index.ts';
 import { isPdfUrl } from '../../actors/flagship/index.ts';
 import { WORKFLOW_TEMPLATES } from '../../actors/orchestrator/index.ts';
-import { CommsError, type WorkflowEvent, type WorkflowResult } from '../../protocol/index.ts';
+import { CommsError, type ProgressReport, type WorkflowEvent, type WorkflowResult } from '../../protocol/index.ts';
 import { runFlagship, runTemplate } from '../../system/index.ts';
 import { defineCommand } from '../define-command.ts';
 import { resolveDataDir } from '../data-dir.ts';
@@ -77,7 +77,7 @@ export const runCommand = defineCommand(
       outDir: argv.out ?? join(data, 'ingest'),
       logger: createLogger('workflow', process.env.COMMS_LOG_LEVEL ?? 'warn'),
       onStep: printStep,
-      onProgress: printProgress,
+      onProgress: (p: ProgressReport, step: string) => printProgress({ ...p, stage: `${step}: ${p.stage ?? ''}` }),
     };
     if (template.name === 'marker-to-arangodb' && argv.param.length === 0) {
       const pdf = argv.pdf as string;
