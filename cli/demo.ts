@@ -46,7 +46,8 @@ export async function runDemo(system: RunningSystem, options: { pdf?: string; ma
       pdf,
       maxPages: options.maxPages,
       logger: options.logger,
-      onStep: (e) => out(`  step ${(e.stepId ?? '').padEnd(13)} ${(e.stepState ?? '').padEnd(9)}${e.module ? ` ${e.module}` : ''}${e.conversationId ? `  conversation ${e.conversationId}` : ''}`),
+      // A step is scheduled (running, no conversation yet) just before its request; the next line names the conversation.
+      onStep: (e) => (e.stepState === 'pending' || (e.stepState === 'running' && !e.conversationId) ? undefined : out(`  step ${(e.stepId ?? '').padEnd(13)} ${(e.stepState ?? '').padEnd(9)}${e.module ? ` ${e.module}` : ''}${e.conversationId ? `  conversation ${e.conversationId}` : ''}`)),
       onProgress: (p) => {
         const line = `    ${progressBar(p.percent ?? 0)} ${p.stage ?? ''} ${p.note ?? ''}`;
         if (line !== lastLine && (p.note === undefined || !/page \d+\/\d+/.test(p.note) || (p.percent ?? 0) % 10 < 2)) out(line);
@@ -58,6 +59,8 @@ export async function runDemo(system: RunningSystem, options: { pdf?: string; ma
     out(`  document:   ${result.document.title ?? '(untitled)'}, ${result.document.pageCount} pages, kind ${result.document.kind}`);
     out(`  structure:  ${result.counts.sections} sections, ${result.counts.blocks} blocks`);
     out(`  validation: ${result.validation.valid ? 'valid' : 'INVALID'} against ${result.validation.against}`);
+    const compatibility = run.compatibility as { compatible?: boolean; method?: string; summary?: string } | undefined;
+    if (compatibility) out(`  compatibility: ${compatibility.compatible ? 'compatible' : 'NOT compatible'} (${compatibility.method ?? '?'}): ${compatibility.summary ?? ''}`);
     for (const [collection, path] of Object.entries(result.ingest?.outputs ?? {})) out(`  ${collection.padEnd(10)} ${path}`);
 
     // The recorder's own read connection: the listing below then includes everything it committed.
