@@ -1,23 +1,16 @@
 import { dirname, resolve } from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { isPdfUrl } from '../actors/flagship/index.ts';
+import { isPdfUrl, type RunMarkerToArangodbOptions } from '../actors/flagship/index.ts';
 import { CommsError, type ProgressReport, type WorkflowEvent, type WorkflowResult } from '../protocol/index.ts';
 import type { DocumentIngestResult, PdfConvertResult } from '../protocol/pdf/index.ts';
 import { runTemplate, type RunTemplateOptions } from './run-flagship-template.ts';
 import type { WithSystemOptions } from './with-system.ts';
 
-export interface RunFlagshipOptions extends WithSystemOptions {
-  /** PDF to convert: a file path (under one of marker's input folders), or an http(s) URL marker fetches. */
-  pdf: string;
-  /** Send the file's bytes in the request (base64, up to about 9 MiB of PDF) instead of its path. */
-  inline?: boolean;
-  /** User password of an encrypted PDF. */
-  pdfPassword?: string;
-  maxPages?: number;
+/** The PDF options are the flagship client's (actors/flagship); the rest picks the system and follows the run. */
+export interface RunFlagshipOptions extends WithSystemOptions, Pick<RunMarkerToArangodbOptions, 'pdf' | 'inline' | 'pdfPassword' | 'maxPages' | 'timeoutMs'> {
   /** false: run `compatibility-check` (everything but the ingest) instead of `marker-to-arangodb`. */
   ingest?: boolean;
-  timeoutMs?: number;
   onProgress?: (report: ProgressReport, stepId: string) => void;
   onStep?: (event: WorkflowEvent) => void;
   logger?: RunTemplateOptions['logger'];
