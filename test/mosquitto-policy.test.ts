@@ -73,7 +73,8 @@ function stopCli(started: { child: ChildProcess; stderr: () => string }): Promis
 }
 
 /** The users of this test: the modules of `comms up` plus two test modules and the attacker. */
-const MODULES = ['marker', 'arangodb', 'orchestrator', 'client', 'alpha', 'beta', 'evil'];
+// advisor and instances: the built-in instance-backed module and its manager that `comms up` hosts (comms mosquitto-config adds them).
+const MODULES = ['marker', 'arangodb', 'orchestrator', 'client', 'advisor', 'instances', 'alpha', 'beta', 'evil'];
 
 /**
  * The generated ACL says what RolePolicy says, topic by topic, for every role: each concrete topic

@@ -4,6 +4,8 @@ import { defineCommand } from '../define-command.ts';
 import { resolveDataDir } from '../data-dir.ts';
 import { withData } from '../options.ts';
 import { SYSTEM_MODULES } from '../system-users.ts';
+import { loadCommsConfig } from '../../config/index.ts';
+import { instanceModuleNames } from '../../system/index.ts';
 
 export const mosquittoConfigCommand = defineCommand(
   'mosquitto-config',
@@ -22,7 +24,8 @@ export const mosquittoConfigCommand = defineCommand(
     mkdirSync(data, { recursive: true });
     const written = await writeMosquittoConfig({
       dataDir: data,
-      modules: SYSTEM_MODULES,
+      // The instance-backed modules `comms up` will host (./comms.config.json, else the built-in advisor) log in too.
+      modules: [...SYSTEM_MODULES, ...instanceModuleNames(loadCommsConfig(undefined).config)],
       outDir: argv.out,
       host: argv.host,
       port: argv.port,
