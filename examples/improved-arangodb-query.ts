@@ -66,7 +66,11 @@ try {
   console.log('\nvalidation');
   console.log(`  ${result.validation.valid ? 'valid' : 'INVALID'} against ${result.validation.against}${result.validation.errors.length ? `, ${result.validation.errors.length} error(s)` : ''}`);
   for (const e of result.validation.errors.slice(0, 10)) console.log(`  ${e.path}: ${e.message} — ${e.hint}`);
-  if (compatibility !== undefined) console.log(`\ncompatibility (pdf.compatibility.check@1)\n  ${JSON.stringify(compatibility).slice(0, 400)}`);
+  const c = compatibility as { compatible?: boolean; method?: string; backend?: string; summary?: string; findings?: Array<{ field: string; status: string; message: string }> } | undefined;
+  if (c) {
+    console.log(`\ncompatibility (the advisor, pdf.compatibility.check@1)\n  ${c.compatible ? 'compatible' : 'NOT compatible'} (${c.method}, backend ${c.backend}): ${c.summary}`);
+    for (const f of (c.findings ?? []).filter((x) => x.status !== 'ok').slice(0, 10)) console.log(`  ${f.status} ${f.field}: ${f.message}`);
+  }
   console.log('\ndocument');
   console.log(`  ${result.document.title ?? '(untitled)'} [${result.document.kind}], ${result.document.pagesExtracted}/${result.document.pageCount} pages, ${result.counts.sections} sections, ${result.counts.blocks} blocks`);
   console.log(`  blocks by type: ${Object.entries(result.counts.blocksByType).map(([k, v]) => `${k} ${v}`).join(', ')}`);
