@@ -185,4 +185,19 @@ describe('workflow templates (docs/workflows.md, Templates)', function () {
     expect(ended.code).to.equal('E_WORKFLOW_INVALID');
     expect(ended.message).to.contain('only a paused workflow');
   });
+
+  it('an operator changes a paused workflow on the control topic (bare JSON); a refused change there changes nothing', async () => {
+    const id = 'topic-modified';
+    const { result } = await startPaused(id);
+    // Refused: validate depends on convert. Only logged (nobody waits on the topic), the later skip is applied alone.
+    await client.publishRaw(`comms/v1/workflows/${id}/control`, JSON.stringify({ command: 'skip', stepId: 'convert' }));
+    await client.publishRaw(`comms/v1/workflows/${id}/control`, JSON.stringify({ command: 'skip', stepId: 'validate' }));
+    await eventSeen((e) => e.workflowId === id && e.type === 'change');
+    await client.publishRaw(`comms/v1/workflows/${id}/control`, JSON.stringify({ command: 'resume' }));
+    const end = await result;
+    expect(end.state).to.equal('completed');
+    expect(end.steps['convert']?.state).to.equal('completed');
+    expect(end.steps['validate']?.state).to.equal('skipped');
+    expect(events.filter((e) => e.workflowId === id && e.type === 'change').map((e) => e.change)).to.deep.equal([{ command: 'skip', stepIds: ['validate'] }]);
+  });
 });
