@@ -4,9 +4,10 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Actor } from '../actors/runtime/index.ts';
 import { createLogger } from '../logging/index.ts';
-import { decodeEnvelope, isFinalWorkflowState, type WorkflowEvent, type WorkflowResult } from '../protocol/index.ts';
+import { isFinalWorkflowState, type WorkflowEvent, type WorkflowResult } from '../protocol/index.ts';
 import { runTemplate, startSystem, waitUntilRecorded, type RunningSystem } from '../system/index.ts';
 import { samplePath } from '../samples/index.ts';
+import { WorkflowEventLog } from './support/workflow-events.ts';
 import { commsRun, expectCliError } from './support/cli-process.ts';
 
 const logger = createLogger('test', process.env.COMMS_LOG_LEVEL ?? 'silent');
@@ -19,14 +20,9 @@ describe('comms templates / workflows / workflow ID as child processes against a
   let sample: string;
   let system: RunningSystem;
   let client: Actor;
-  const events: WorkflowEvent[] = [];
-  const waiters: Array<() => void> = [];
-  function eventSeen(check: (e: WorkflowEvent) => boolean): Promise<void> {
-    return new Promise((resolve) => {
-      const test = () => (events.some(check) ? (resolve(), true) : false);
-      if (!test()) waiters.push(() => void test());
-    });
-  }
+  const log = new WorkflowEventLog();
+  const events = log.events;
+  const eventSeen = (check: (e: WorkflowEvent) => boolean) => log.seen(check);
   const recorded = (id: string, check: (state: string) => boolean) => waitUntilRecorded(system.recorder, () => check(system.recorder.queries.getWorkflow(id).state), 30_000);
 
   before(async () => {
@@ -35,10 +31,7 @@ describe('comms templates / workflows / workflow ID as child processes against a
     sample = await samplePath('sample.pdf', join(dir, 'samples'));
     system = await startSystem({ dataDir: data, port: 0, wsPort: 0, brokerState: 'memory', arango: false, inputRoots: [dirname(sample)], logger });
     client = new Actor({ name: 'client', clientId: 'client-cli-workflows', url: system.broker.url, logger });
-    client.subscribe('comms/v1/workflows/+/events', (_topic, payload) => {
-      events.push(decodeEnvelope(payload, { schema: 'workflow.event@1' }).body as WorkflowEvent);
-      for (const w of [...waiters]) w();
-    });
+    client.subscribe('comms/v1/workflows/+/events', log.listener);
     await client.start();
   });
 

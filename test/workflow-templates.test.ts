@@ -5,9 +5,10 @@ import { dirname, join } from 'node:path';
 import { Actor } from '../actors/runtime/index.ts';
 import { instantiateTemplate, WORKFLOW_TEMPLATES } from '../actors/orchestrator/index.ts';
 import { createLogger } from '../logging/index.ts';
-import { CommsError, decodeEnvelope, isFinalWorkflowState, type WorkflowEvent, type WorkflowResult, type WorkflowStateSnapshot } from '../protocol/index.ts';
+import { CommsError, isFinalWorkflowState, type WorkflowEvent, type WorkflowResult, type WorkflowStateSnapshot } from '../protocol/index.ts';
 import { runTemplate, startSystem, waitUntilRecorded, type RunningSystem } from '../system/index.ts';
 import { samplePath } from '../samples/index.ts';
+import { WorkflowEventLog } from './support/workflow-events.ts';
 import { validatePdfFormat, buildPdfRequirements } from '../protocol/pdf/index.ts';
 
 const logger = createLogger('test', process.env.COMMS_LOG_LEVEL ?? 'silent');
@@ -28,29 +29,15 @@ describe('workflow templates (docs/workflows.md, Templates)', function () {
   let system: RunningSystem;
   let client: Actor;
   let intruder: Actor;
-  const events: WorkflowEvent[] = [];
-  const waiters: Array<() => void> = [];
-  /** Resolves once a workflow event matching `check` was seen on the bus. */
-  function eventSeen(check: (e: WorkflowEvent) => boolean): Promise<void> {
-    return new Promise((resolve) => {
-      const test = () => {
-        if (!events.some(check)) return false;
-        resolve();
-        return true;
-      };
-      if (!test()) waiters.push(() => void test());
-    });
-  }
-
+  const log = new WorkflowEventLog();
+  const events = log.events;
+  const eventSeen = (check: (e: WorkflowEvent) => boolean) => log.seen(check);
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'comms-templates-'));
     sample = await samplePath('sample.pdf', join(dir, 'samples'));
     system = await startSystem({ dataDir: join(dir, 'data'), port: 0, wsPort: 0, brokerState: 'memory', arango: false, inputRoots: [dirname(sample)], logger });
     client = new Actor({ name: 'client', clientId: 'client-templates-test', url: system.broker.url, logger });
-    client.subscribe('comms/v1/workflows/+/events', (_topic, payload) => {
-      events.push(decodeEnvelope(payload, { schema: 'workflow.event@1' }).body as WorkflowEvent);
-      for (const w of [...waiters]) w();
-    });
+    client.subscribe('comms/v1/workflows/+/events', log.listener);
     await client.start();
     intruder = await new Actor({ name: 'intruder', url: system.broker.url, logger }).start();
   });
