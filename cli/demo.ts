@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Actor } from '../actors/runtime/index.ts';
-import { queryPdfRequirements, runMarkerToArangodb } from '../actors/flagship/index.ts';
+import { queryPdfRequirements } from '../actors/flagship/index.ts';
 import type { Logger } from '../logging/index.ts';
-import { newId } from '../protocol/index.ts';
-import { waitUntilRecordedEnd, type RunningSystem } from '../system/index.ts';
+import { isFinalWorkflowState, newId } from '../protocol/index.ts';
+import { runFlagship, waitUntilRecorded, waitUntilRecordedEnd, type RunningSystem } from '../system/index.ts';
 import { formatStatus, progressBar } from './print.ts';
 import { samplePath } from '../samples/index.ts';
 
@@ -18,8 +18,8 @@ export function defaultDemoPdf(system: Pick<RunningSystem, 'dbPath'>): Promise<s
 
 /**
  * What `npm start` shows: a client asks arangodb for its PDF requirements and prints them, then
- * asks marker to convert a real PDF in that format and hand it to arangodb, with live progress;
- * finally what the recorder stored.
+ * runs the `marker-to-arangodb` workflow template through the orchestrator (requirements, convert,
+ * validate, compatibility, ingest) with live progress per step; finally what the recorder stored.
  */
 export async function runDemo(system: RunningSystem, options: { pdf?: string; maxPages?: number; logger: Logger; credentials?: { username: string; password: string } }): Promise<void> {
   const pdf = options.pdf ?? (await defaultDemoPdf(system));
@@ -37,30 +37,37 @@ export async function runDemo(system: RunningSystem, options: { pdf?: string; ma
     out(`  block types: ${requirements.blockTypes.join(', ')}`);
     out(`  embedding:   ${requirements.embedding.model} (${requirements.embedding.dimensions} dims, ${requirements.embedding.metric})\n`);
 
-    out(`client -> marker    pdf.convert@1 ${pdf}`);
+    out(`client -> orchestrator  workflow.execute@1 template marker-to-arangodb, ${pdf}`);
     let lastLine = '';
-    const run = await runMarkerToArangodb({
+    const run = await runFlagship({
       url: system.broker.url,
+      dataDir: dirname(system.dbPath),
       ...(options.credentials ? { username: options.credentials.username, password: options.credentials.password } : {}),
       pdf,
       maxPages: options.maxPages,
       logger: options.logger,
+      // A step is scheduled (running, no conversation yet) just before its request; the next line names the conversation.
+      onStep: (e) => (e.stepState === 'pending' || (e.stepState === 'running' && !e.conversationId) ? undefined : out(`  step ${(e.stepId ?? '').padEnd(13)} ${(e.stepState ?? '').padEnd(9)}${e.module ? ` ${e.module}` : ''}${e.conversationId ? `  conversation ${e.conversationId}` : ''}`)),
       onProgress: (p) => {
-        const line = `  ${progressBar(p.percent ?? 0)} ${p.stage ?? ''} ${p.note ?? ''}`;
+        const line = `    ${progressBar(p.percent ?? 0)} ${p.stage ?? ''} ${p.note ?? ''}`;
         if (line !== lastLine && (p.note === undefined || !/page \d+\/\d+/.test(p.note) || (p.percent ?? 0) % 10 < 2)) out(line);
         lastLine = line;
       },
     });
     const { result } = run;
-    out(`\nmarker -> client    pdf.convert.result@1`);
+    out(`\norchestrator -> client  workflow.result@1: workflow ${run.workflowId} completed`);
     out(`  document:   ${result.document.title ?? '(untitled)'}, ${result.document.pageCount} pages, kind ${result.document.kind}`);
     out(`  structure:  ${result.counts.sections} sections, ${result.counts.blocks} blocks`);
     out(`  validation: ${result.validation.valid ? 'valid' : 'INVALID'} against ${result.validation.against}`);
+    const compatibility = run.compatibility as { compatible?: boolean; method?: string; summary?: string } | undefined;
+    if (compatibility) out(`  compatibility: ${compatibility.compatible ? 'compatible' : 'NOT compatible'} (${compatibility.method ?? '?'}): ${compatibility.summary ?? ''}`);
     for (const [collection, path] of Object.entries(result.ingest?.outputs ?? {})) out(`  ${collection.padEnd(10)} ${path}`);
 
     // The recorder's own read connection: the listing below then includes everything it committed.
     const queries = system.recorder.queries;
     await waitUntilRecordedEnd(system.recorder, run.conversationId);
+    await waitUntilRecorded(system.recorder, () => isFinalWorkflowState(queries.getWorkflow(run.workflowId).state));
+    out(`\nworkflow ${run.workflowId}: comms workflow ${run.workflowId} shows its steps`);
     // Only this run's: a data/ kept from earlier runs holds their conversations too (`comms conversations` lists all).
     out('\nrecorded conversations of this run:');
     for (const status of queries.listConversations({ limit: 100 }).filter((c) => c.startedAt >= runStartedAt)) out(`  ${formatStatus(status)}`);

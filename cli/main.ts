@@ -21,9 +21,12 @@ import {
   runCommand,
   statsCommand,
   statusCommand,
+  templatesCommand,
   upCommand,
   userCommand,
   watchCommand,
+  workflowCommand,
+  workflowsCommand,
 } from './commands/index.ts';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -63,6 +66,9 @@ await yargs(hideBin(process.argv))
   .command(instancesCommand)
   .command(instanceCommand)
   .command(runCommand)
+  .command(templatesCommand)
+  .command(workflowsCommand)
+  .command(workflowCommand)
   .command(conversationsCommand)
   .command(statusCommand)
   .command(eventsCommand)

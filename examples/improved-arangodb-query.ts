@@ -1,11 +1,12 @@
 /**
- * The flagship, runnable: marker asks arangodb what it ingests, converts a real PDF to that format,
- * validates it and has arangodb ingest it (docs/flagship.md).
+ * The flagship, runnable: the `marker-to-arangodb` workflow template run by the orchestrator —
+ * arangodb says what it ingests, marker converts a real PDF to that format, arangodb validates it,
+ * the advisor checks compatibility, arangodb ingests it (docs/flagship.md, docs/workflows.md).
  *
  *   npx tsx examples/improved-arangodb-query.ts --pdf FILE [--pdf-password P] [--out DIR] [--data DIR] [--url mqtt://...]
  *
  * Without --url the system (embedded broker on an ephemeral port, recorder, modules) starts here
- * through system/, and the run is recorded in DIR/comms.db (`comms status <id> --data DIR`).
+ * through system/, and the run is recorded in DIR/comms.db (`comms workflow <id> --data DIR`).
  * With ARANGO_URL set, arangodb also imports into that database; JSONL files are always written
  * under --out (default DATA/ingest, where `comms run` writes). The flags are the CLI's: --pdf-password
  * opens an encrypted PDF, --username/--password are the MQTT login for --url.
@@ -40,7 +41,7 @@ const data = resolveDataDir(argv.data).path;
 const out = resolve(argv.out ?? join(data, 'ingest'));
 
 try {
-  const { url, conversationId, result, dbPath } = await runFlagship({
+  const { url, workflowId, conversationId, result, compatibility, dbPath } = await runFlagship({
     ...(argv.url ? { url: argv.url } : {}),
     dataDir: data,
     ...(argv.username !== undefined ? { username: argv.username } : {}),
@@ -51,12 +52,13 @@ try {
     ...(argv.ingest ? {} : { ingest: false }),
     outDir: out,
     logger,
-    onState: (state) => console.log(`[${elapsed()}] conversation ${state}`),
-    onProgress: (p) => console.log(`[${elapsed()}] ${String(p.percent ?? '').padStart(5)}%  ${(p.stage ?? '').padEnd(12)} ${p.note ?? ''}`),
+    onStep: (e) => console.log(`[${elapsed()}] step ${(e.stepId ?? '').padEnd(13)} ${e.stepState}${e.module ? ` on ${e.module}` : ''}${e.conversationId ? ` (conversation ${e.conversationId})` : ''}${e.error ? ` ${e.error.code}: ${e.error.message}` : ''}`),
+    onProgress: (p, step) => console.log(`[${elapsed()}]   ${step.padEnd(11)} ${String(p.percent ?? '').padStart(5)}%  ${(p.stage ?? '').padEnd(12)} ${p.note ?? ''}`),
   });
 
   const r = result.requirements;
-  console.log(`\nbroker ${url}, conversation ${conversationId}${dbPath ? `, recorded in ${dbPath}` : ''}`);
+  console.log(`\nbroker ${url}, workflow ${workflowId} (marker-to-arangodb), conversation ${conversationId}${dbPath ? `, recorded in ${dbPath}` : ''}`);
+  console.log(`  comms workflow ${workflowId}${argv.data ? ` --data ${argv.data}` : ''}   shows every step and its conversation`);
   console.log('\nrequirements (from arangodb, pdf.requirements@1)');
   console.log(`  schema      ${r.schemaId} version ${r.version}`);
   console.log(`  block types ${r.blockTypes.join(', ')}`);
@@ -64,6 +66,11 @@ try {
   console.log('\nvalidation');
   console.log(`  ${result.validation.valid ? 'valid' : 'INVALID'} against ${result.validation.against}${result.validation.errors.length ? `, ${result.validation.errors.length} error(s)` : ''}`);
   for (const e of result.validation.errors.slice(0, 10)) console.log(`  ${e.path}: ${e.message} — ${e.hint}`);
+  const c = compatibility as { compatible?: boolean; method?: string; backend?: string; summary?: string; findings?: Array<{ field: string; status: string; message: string }> } | undefined;
+  if (c) {
+    console.log(`\ncompatibility (the advisor, pdf.compatibility.check@1)\n  ${c.compatible ? 'compatible' : 'NOT compatible'} (${c.method}, backend ${c.backend}): ${c.summary}`);
+    for (const f of (c.findings ?? []).filter((x) => x.status !== 'ok').slice(0, 10)) console.log(`  ${f.status} ${f.field}: ${f.message}`);
+  }
   console.log('\ndocument');
   console.log(`  ${result.document.title ?? '(untitled)'} [${result.document.kind}], ${result.document.pagesExtracted}/${result.document.pageCount} pages, ${result.counts.sections} sections, ${result.counts.blocks} blocks`);
   console.log(`  blocks by type: ${Object.entries(result.counts.blocksByType).map(([k, v]) => `${k} ${v}`).join(', ')}`);

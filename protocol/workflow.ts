@@ -45,7 +45,8 @@ export type FinalWorkflowState = (typeof FINAL_WORKFLOW_STATES)[number];
 export function isFinalWorkflowState(state: string): state is FinalWorkflowState {
   return (FINAL_WORKFLOW_STATES as readonly string[]).includes(state);
 }
-export const WorkflowStepStateName = literalUnion(['pending', 'running', 'completed', 'failed', 'canceled']);
+/** `skipped`: taken out of a paused workflow by a modification; counts as done, its output is absent. */
+export const WorkflowStepStateName = literalUnion(['pending', 'running', 'completed', 'failed', 'canceled', 'skipped']);
 export type WorkflowStepStateName = Static<typeof WorkflowStepStateName>;
 
 /** Where one step stands. `attempts` counts starts; a step that was running when the orchestrator died restarts as pending. */
@@ -59,9 +60,28 @@ export const WorkflowStepStatus = Type.Object({
 });
 export type WorkflowStepStatus = Static<typeof WorkflowStepStatus>;
 
-/** Body of workflow.execute@1: a definition to run now, or the id of one made with createWorkflow. */
+/** A modification of a paused workflow, as recorded in its `change` event. */
+export const WorkflowChange = Type.Object({
+  command: literalUnion(['skip', 'add-step']),
+  stepIds: Type.Array(Type.String(), { description: 'the steps skipped (the one named and, with cascade, its dependents) or the step added' }),
+  by: Type.Optional(Type.String({ description: 'who asked for it (the envelope from), when known' })),
+});
+export type WorkflowChange = Static<typeof WorkflowChange>;
+
+/**
+ * Body of workflow.execute@1: a definition to run now, a template (comms templates) with its
+ * params, or the id of one made with createWorkflow. `id` names a workflow made from a template.
+ */
 export const WorkflowExecute = Type.Object(
-  { definition: Type.Optional(WorkflowDefinition), workflowId: Type.Optional(Identifier) },
+  {
+    definition: Type.Optional(WorkflowDefinition),
+    workflowId: Type.Optional(Identifier),
+    template: Type.Optional(Identifier),
+    params: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    id: Type.Optional(Identifier),
+    /** Start paused (to modify it first); resume with a control message. */
+    paused: Type.Optional(Type.Boolean()),
+  },
   { $id: 'workflow.execute@1', additionalProperties: false },
 );
 export type WorkflowExecute = Static<typeof WorkflowExecute>;
@@ -91,6 +111,8 @@ export const WorkflowStateSnapshot = Type.Object(
     error: Type.Optional(ErrorReply),
     startedAt: Type.Optional(Type.String()),
     updatedAt: Type.String(),
+    owner: Type.Optional(Type.String({ description: 'module that asked for the run (workflow.execute@1); it may modify the workflow' })),
+    template: Type.Optional(Type.String({ description: 'the template the definition was made from (comms templates)' })),
   },
   { $id: 'workflow.state@1' },
 );
@@ -99,7 +121,7 @@ export type WorkflowStateSnapshot = Static<typeof WorkflowStateSnapshot>;
 /** On comms/v1/workflows/{id}/events: one per workflow or step transition, with the envelope's seq. */
 export const WorkflowEvent = Type.Object(
   {
-    type: literalUnion(['workflow', 'step']),
+    type: literalUnion(['workflow', 'step', 'change']),
     workflowId: Type.String(),
     state: WorkflowStateName,
     stepId: Type.Optional(Type.String()),
@@ -108,14 +130,27 @@ export const WorkflowEvent = Type.Object(
     module: Type.Optional(Type.String()),
     conversationId: Type.Optional(Type.String()),
     error: Type.Optional(ErrorReply),
+    change: Type.Optional(WorkflowChange),
   },
   { $id: 'workflow.event@1' },
 );
 export type WorkflowEvent = Static<typeof WorkflowEvent>;
 
-/** Published to comms/v1/workflows/{id}/control (as an envelope body, or as a bare JSON object). */
+/**
+ * Published to comms/v1/workflows/{id}/control (as an envelope body, or as a bare JSON object), or
+ * sent as a request to the orchestrator (then `workflowId` names the workflow and the reply is its
+ * workflow.state@1). `skip` and `add-step` change a paused workflow (docs/workflows.md, Modifying).
+ */
 export const WorkflowControl = Type.Object(
-  { command: literalUnion(['pause', 'resume', 'cancel']), reason: Type.Optional(Type.String({ maxLength: 2000 })) },
+  {
+    command: literalUnion(['pause', 'resume', 'cancel', 'skip', 'add-step']),
+    reason: Type.Optional(Type.String({ maxLength: 2000 })),
+    workflowId: Type.Optional(Identifier),
+    stepId: Type.Optional(Identifier),
+    /** With `skip`: also skip every step that depends on it (else such a step is an error). */
+    cascade: Type.Optional(Type.Boolean()),
+    step: Type.Optional(WorkflowStep),
+  },
   { $id: 'workflow.control@1' },
 );
 export type WorkflowControl = Static<typeof WorkflowControl>;

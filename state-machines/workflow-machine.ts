@@ -35,6 +35,8 @@ export type WorkflowMachineEvent =
   | { type: 'PAUSE' }
   | { type: 'RESUME' }
   | { type: 'CANCEL'; reason?: string }
+  | { type: 'ADD_STEP'; spec: WorkflowStepSpec }
+  | { type: 'SKIP_STEPS'; stepIds: string[] }
   | { type: 'STEP_STARTED'; stepId: string; attempt: number; module: string; conversationId: string }
   | { type: 'STEP_COMPLETED'; stepId: string; attempt: number; output: unknown }
   | { type: 'STEP_FAILED'; stepId: string; attempt: number; error: ErrorReply };
@@ -82,7 +84,8 @@ export const WorkflowMachine = setup({
       const spec = context.specs.find((s) => s.id === e.stepId);
       return (context.steps[e.stepId]?.attempts ?? 0) <= (spec?.retries ?? 0);
     },
-    allCompleted: ({ context }) => Object.values(context.steps).every((s) => s.state === 'completed'),
+    // A skipped step counts as done; modifications (actors/orchestrator) never leave a dependent of one pending.
+    allCompleted: ({ context }) => Object.values(context.steps).every((s) => s.state === 'completed' || s.state === 'skipped'),
   },
   actions: {
     schedule: enqueueActions(({ context, enqueue }) => {
@@ -95,6 +98,19 @@ export const WorkflowMachine = setup({
       }
       enqueue.assign({ steps });
       for (const spec of ready) enqueue.emit({ type: 'start-step', stepId: spec.id, attempt: (steps[spec.id] as WorkflowStepStatus).attempts });
+    }),
+    /** Modifications of a paused workflow, validated by the orchestrator before they are sent. */
+    addStep: assign(({ context, event }) => {
+      if (event.type !== 'ADD_STEP') return {};
+      return { specs: [...context.specs, event.spec], steps: { ...context.steps, [event.spec.id]: { state: 'pending' as const, attempts: 0 } } };
+    }),
+    skipSteps: assign({
+      steps: ({ context, event }) => {
+        if (event.type !== 'SKIP_STEPS') return context.steps;
+        const steps = { ...context.steps };
+        for (const id of event.stepIds) if (steps[id]?.state === 'pending') steps[id] = { ...(steps[id] as WorkflowStepStatus), state: 'skipped' };
+        return steps;
+      },
     }),
     recordStarted: assign({
       steps: ({ context, event }) => (event.type === 'STEP_STARTED' ? withStep(context, event.stepId, { module: event.module, conversationId: event.conversationId }) : context.steps),
@@ -174,6 +190,8 @@ export const WorkflowMachine = setup({
     paused: {
       on: {
         RESUME: 'running',
+        ADD_STEP: { actions: 'addStep' },
+        SKIP_STEPS: { actions: 'skipSteps' },
         STEP_COMPLETED: { guard: 'isCurrent', actions: 'recordOutput' },
         STEP_FAILED: [
           { guard: 'canRetry', actions: 'retryLater' },

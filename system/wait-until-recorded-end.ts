@@ -7,11 +7,18 @@ import { FINAL_STATES } from '../protocol/index.ts';
  * the recorder's commits; gives up after `limitMs` so a lost final event cannot hang a shutdown.
  */
 export function waitUntilRecordedEnd(recorder: Recorder, conversationId: string, limitMs = 5000): Promise<void> {
+  return waitUntilRecorded(recorder, () => FINAL_STATES.includes(recorder.queries.getTaskStatus(conversationId).state), limitMs);
+}
+
+/**
+ * Resolves once `done()` is true, checked now and after each of the recorder's commits; a throw
+ * (E_NOT_FOUND: not recorded yet) counts as not done. Gives up after `limitMs`.
+ */
+export function waitUntilRecorded(recorder: Recorder, done: () => boolean, limitMs = 5000): Promise<void> {
   const ended = () => {
     try {
-      return FINAL_STATES.includes(recorder.queries.getTaskStatus(conversationId).state);
+      return done();
     } catch {
-      // Not recorded yet (E_NOT_FOUND): keep waiting.
       return false;
     }
   };

@@ -72,10 +72,12 @@ describe('comms CLI', function () {
   it('runs the flagship without --url on a system it starts (recorder included), so `comms status` finds the conversation', async () => {
     const data = join(bus.dir, 'run-data');
     const pdf = await samplePath('sample.pdf');
-    const run = JSON.parse((await commsWithEnv({ COMMS_DATA: data }, 'run', 'marker-to-arangodb', '--pdf', pdf)).stdout) as { conversationId: string; validation: { valid: boolean } };
+    const run = JSON.parse((await commsWithEnv({ COMMS_DATA: data }, 'run', 'marker-to-arangodb', '--pdf', pdf)).stdout) as { conversationId: string; workflowId: string; validation: { valid: boolean } };
     expect(run.validation.valid).to.equal(true);
     const { stdout } = await commsWithEnv({ COMMS_DATA: data }, 'status', run.conversationId);
-    expect(stdout).to.contain(run.conversationId).and.to.contain('completed').and.to.contain('client -> marker').and.to.contain('pdf.convert@1');
+    expect(stdout).to.contain(run.conversationId).and.to.contain('completed').and.to.contain('client -> orchestrator').and.to.contain('workflow.execute@1');
+    const workflow = (await commsWithEnv({ COMMS_DATA: data }, 'workflow', run.workflowId)).stdout;
+    expect(workflow).to.match(/convert +completed +marker +pdf\.convert@1/).and.to.match(/ingest +completed +arangodb +document\.ingest@1/);
   });
 
   it('serves MQTTS from `comms broker --tls-key --tls-cert`, and refuses half a TLS configuration', async () => {

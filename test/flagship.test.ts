@@ -14,6 +14,7 @@ import { runFlagship } from '../system/index.ts';
 import { CommsError, decodeEnvelope, type ConversationEvent, type ConversationStateName, type ProgressReport } from '../protocol/index.ts';
 import { PDF_CONVERT_SCHEMA_ID, PDF_REQUIREMENTS_VERSION, type PdfConvertResult, type PdfRequirements } from '../protocol/pdf/index.ts';
 import { SAMPLE, samplePath } from '../samples/index.ts';
+import { DEFAULT_CONFIG } from '../config/index.ts';
 
 const logger = createLogger('test', process.env.COMMS_LOG_LEVEL ?? 'silent');
 
@@ -100,7 +101,7 @@ describe('flagship: marker asks arangodb (docs/flagship.md)', function () {
     expect(req.required).to.include('blocks.bbox');
     // The card advertises its queries.
     const card = arangodb.card();
-    expect(card.queries.map((q) => q.schema)).to.have.members(['pdf.requirements.query@1', 'document.ingest@1', 'document.embed@1']);
+    expect(card.queries.map((q) => q.schema)).to.have.members(['pdf.requirements.query@1', 'document.ingest@1', 'document.embed@1', 'pdf.validate@1', 'pdf.example@1']);
   });
 
   it('converts, validates and ingests the sample PDF to JSONL whose edges resolve, with live progress', async () => {
@@ -223,25 +224,44 @@ describe('flagship: marker asks arangodb (docs/flagship.md)', function () {
     expect(seen.map((p) => p.stage)).to.include.members(['requirements', 'extract', 'validate']);
   });
 
-  it('runFlagship without a url runs the whole flow on a system of its own (system/), recorded in its database', async () => {
+  it('runFlagship without a url runs the marker-to-arangodb workflow on a system of its own (system/), every step recorded in its database', async () => {
     const dataDir = join(out, 'system');
     const outDir = join(out, 'run');
     const seen: ProgressReport[] = [];
-    const { result, url, conversationId, dbPath } = await runFlagship({ pdf: sample, dataDir, outDir, arango: false, logger, onProgress: (p) => seen.push(p) });
+    const stepsSeen: string[] = [];
+    const config = { modules: DEFAULT_CONFIG.modules.map((m) => ({ ...m, backend: 'offline' as const })) };
+    const { result, url, conversationId, workflowId, compatibility, dbPath } = await runFlagship({
+      pdf: sample,
+      dataDir,
+      outDir,
+      arango: false,
+      config,
+      logger,
+      onProgress: (p) => seen.push(p),
+      onStep: (e) => (e.stepState === 'completed' ? stepsSeen.push(e.stepId as string) : undefined),
+    });
     expect(url).to.match(/^mqtt:\/\/127\.0\.0\.1:\d+$/);
     expect(url).to.not.equal(broker.url);
-    expect(seen.map((p) => p.stage)).to.include.members(['requirements', 'extract', 'validate', 'ingest']);
+    expect(stepsSeen).to.deep.equal(['requirements', 'convert', 'validate', 'compatibility', 'ingest']);
+    expect(seen.map((p) => p.stage)).to.include.members(['requirements', 'extract', 'validate', 'jsonl']);
+    expect(result.validation.valid).to.equal(true);
+    expect(compatibility).to.include({ consumer: 'arangodb', compatible: true, method: 'rule-based' });
     for (const path of Object.values(result.ingest!.outputs)) {
       expect(path.startsWith(outDir)).to.equal(true);
       expect(existsSync(path)).to.equal(true);
     }
-    // The system it started included the recorder: the conversation is in the database, finished.
+    // The system it started included the recorder: the workflow, its request and each step's conversation are in the database.
     expect(dbPath).to.equal(join(dataDir, 'comms.db'));
     const queries = new CommsQueries(dbPath!);
     try {
-      const status = queries.getTaskStatus(conversationId);
-      expect(status.state).to.equal('completed');
-      expect(status.query).to.equal('pdf.convert@1');
+      expect(queries.getTaskStatus(conversationId)).to.include({ state: 'completed', query: 'workflow.execute@1' });
+      const workflow = queries.getWorkflow(workflowId);
+      expect(workflow.state).to.equal('completed');
+      expect(workflow.name).to.equal('marker-to-arangodb');
+      for (const step of workflow.steps) {
+        expect(step.state).to.equal('completed');
+        expect(queries.getTaskStatus(step.conversationId as string)).to.include({ state: 'completed', parentId: workflowId });
+      }
     } finally {
       queries.close();
     }

@@ -412,7 +412,7 @@ describe('mosquitto with the generated configuration (comms mosquitto-config)', 
         expect(run.validation.valid).to.equal(true);
         // The recorder of `comms up` wrote the conversation to DATA/comms.db, through mosquitto.
         const status = await runCli(['status', run.conversationId, '--data', data()]);
-        expect(status).to.contain('completed').and.to.contain('client -> marker');
+        expect(status).to.contain('completed').and.to.contain('client -> orchestrator');
       } finally {
         expect(await stopCli(up)).to.equal('exit 0');
       }

@@ -4,6 +4,7 @@ import { toCollections, validateArangoTarget, writeJsonl, writeToArango, type Ar
 import { CommsError } from '../../protocol/index.ts';
 import type { EmbeddingProvider } from '../../embeddings/index.ts';
 import { embedDocument, embedForIngest } from './embed-document.ts';
+import { pdfExampleQuery, pdfValidateQuery } from './pdf-queries.ts';
 import {
   buildPdfRequirements,
   DOCUMENT_EMBED_RESULT_SCHEMA_ID,
@@ -97,6 +98,8 @@ export function createArangodbActor(options: ArangodbActorOptions): Actor {
       handle: (body, ctx) => embedDocument(body, ctx, { outDir, target, provider }),
     }),
   );
+  actor.handle(pdfValidateQuery());
+  actor.handle(pdfExampleQuery());
   return actor;
 }
 

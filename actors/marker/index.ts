@@ -163,6 +163,7 @@ async function convert(body: PdfConvert, ctx: HandlerContext, options: MarkerAct
     },
     counts: { sections: document.sections.length, blocks: document.blocks.length, blocksByType },
     ...(ingest ? { ingest } : {}),
+    ...(body.returnDocument ? { converted: document } : {}),
     timingsMs: timings,
   };
 }

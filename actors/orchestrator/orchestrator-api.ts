@@ -1,7 +1,7 @@
 import type { EventEmitter } from 'node:events';
 import type { Actor } from '../runtime/index.ts';
 import type { Logger } from '../../logging/index.ts';
-import type { ValidWorkflow, WorkflowDefinition, WorkflowEvent, WorkflowResult, WorkflowStateSnapshot, WorkflowStep } from '../../protocol/index.ts';
+import type { ValidWorkflow, WorkflowControl, WorkflowDefinition, WorkflowEvent, WorkflowResult, WorkflowStateSnapshot, WorkflowStep } from '../../protocol/index.ts';
 
 export interface OrchestratorOptions {
   url: string;
@@ -15,6 +15,12 @@ export interface OrchestratorOptions {
   /** How long a step waits for a module card offering its capability before failing with E_NOT_FOUND. Default 5 s. */
   capabilityWaitMs?: number;
   logger?: Logger;
+}
+
+/** Who asked for a workflow and which template it came from, kept in its state. */
+export interface WorkflowMeta {
+  owner?: string;
+  template?: string;
 }
 
 /** A workflow event as published, with the envelope's seq. */
@@ -36,10 +42,12 @@ export interface Orchestrator {
   stop(): Promise<void>;
   /** Drop the connection as a crash would (for tests): nothing more is written or published. */
   kill(): Promise<void>;
-  createWorkflow(definition: WorkflowDefinition): ValidWorkflow;
+  createWorkflow(definition: WorkflowDefinition, meta?: WorkflowMeta): ValidWorkflow;
   addWorkflowStep(workflowId: string, step: WorkflowStep): ValidWorkflow;
-  /** Run (or join the run of) a workflow; resolves when it is completed, failed or canceled. */
-  executeWorkflow(workflowId: string): Promise<WorkflowResult>;
+  /** Skip a step (with cascade: and its dependents) or add one, while the workflow is paused; recorded as a `change` event. Throws E_WORKFLOW_INVALID. */
+  modifyWorkflow(workflowId: string, control: WorkflowControl, by?: string): WorkflowStateSnapshot;
+  /** Run (or join the run of) a workflow; resolves when it is completed, failed or canceled. `paused` starts it paused. */
+  executeWorkflow(workflowId: string, options?: { paused?: boolean }): Promise<WorkflowResult>;
   pauseWorkflow(workflowId: string): void;
   resumeWorkflow(workflowId: string): void;
   cancelWorkflow(workflowId: string, reason?: string): void;

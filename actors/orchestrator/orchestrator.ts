@@ -2,14 +2,16 @@ import { EventEmitter } from 'node:events';
 import { dirname, join } from 'node:path';
 import { Actor } from '../runtime/index.ts';
 import { createLogger, type Logger } from '../../logging/index.ts';
-import { CommsError, eventEnvelope, Topics, WORKFLOW_SCHEMAS, type ValidWorkflow, type WorkflowDefinition, type WorkflowResult, type WorkflowStateSnapshot, type WorkflowStep } from '../../protocol/index.ts';
-import { isFinalWorkflowState, type WorkflowMachineEvent } from '../../state-machines/index.ts';
+import { CommsError, eventEnvelope, Topics, WORKFLOW_SCHEMAS, type ValidWorkflow, type WorkflowControl, type WorkflowDefinition, type WorkflowResult, type WorkflowStateSnapshot, type WorkflowStep } from '../../protocol/index.ts';
+import { isFinalWorkflowState } from '../../state-machines/index.ts';
 import { WorkflowStateStore } from '../../storage/index.ts';
 import { CapabilityDirectory } from './capability-directory.ts';
 import { validateWorkflow } from './definition.ts';
 import { workflowExecuteQuery } from './execute-handler.ts';
-import type { Orchestrator, OrchestratorEvents, OrchestratorOptions, SequencedWorkflowEvent } from './orchestrator-api.ts';
+import type { Orchestrator, OrchestratorEvents, OrchestratorOptions, SequencedWorkflowEvent, WorkflowMeta } from './orchestrator-api.ts';
 import { controlEvent, readControl } from './workflow-control.ts';
+import { workflowControlQuery } from './control-handler.ts';
+import { planModification } from './workflow-modification.ts';
 import { WorkflowRun, type WorkflowRunHost } from './workflow-run.ts';
 
 export function createOrchestrator(options: OrchestratorOptions): Orchestrator {
@@ -51,10 +53,11 @@ class OrchestratorImpl implements Orchestrator {
       logger: this.log,
     });
     this.actor.handle(workflowExecuteQuery(this));
+    this.actor.handle(workflowControlQuery(this));
     this.actor.subscribe(Topics.filters.allCards, (topic, payload) => this.capabilities.acceptCard(topic, payload));
     this.actor.subscribe(Topics.filters.allWorkflowControls, (topic, payload) => {
       const command = readControl(topic, payload, this.log);
-      if (command) this.applyControl(command.workflowId, controlEvent(command.control));
+      if (command) this.applyControl(command.workflowId, command.control, command.from);
     });
     this.actor.on('peer-status', (module, state) => this.capabilities.peerStatus(module, state));
   }
@@ -84,10 +87,10 @@ class OrchestratorImpl implements Orchestrator {
     this.store.close();
   }
 
-  createWorkflow(definition: WorkflowDefinition): ValidWorkflow {
+  createWorkflow(definition: WorkflowDefinition, meta: WorkflowMeta = {}): ValidWorkflow {
     const valid = validateWorkflow(definition);
     if (this.store.get(valid.id)) throw new CommsError('E_WORKFLOW_INVALID', `/id: a workflow ${valid.id} exists already`, { path: '/id' });
-    this.store.save({ workflowId: valid.id, name: valid.name, state: 'pending', seq: 0, definition: valid, steps: {}, updatedAt: new Date().toISOString() });
+    this.store.save({ workflowId: valid.id, name: valid.name, state: 'pending', seq: 0, definition: valid, steps: {}, updatedAt: new Date().toISOString(), ...meta });
     return valid;
   }
 
@@ -101,7 +104,13 @@ class OrchestratorImpl implements Orchestrator {
     return valid;
   }
 
-  executeWorkflow(workflowId: string): Promise<WorkflowResult> {
+  modifyWorkflow(workflowId: string, control: WorkflowControl, by?: string): WorkflowStateSnapshot {
+    const run = this.run(workflowId);
+    run.modify(planModification(this.stored(workflowId), control, by));
+    return this.stored(workflowId);
+  }
+
+  executeWorkflow(workflowId: string, options: { paused?: boolean } = {}): Promise<WorkflowResult> {
     const running = this.runs.get(workflowId);
     if (running) return running.result;
     let stored: WorkflowStateSnapshot;
@@ -112,7 +121,7 @@ class OrchestratorImpl implements Orchestrator {
     }
     if (isFinalWorkflowState(stored.state)) return Promise.resolve(resultOf(stored));
     const run = this.newRun(stored);
-    run.start(stored.state === 'paused');
+    run.start(stored.state === 'paused' || options.paused === true);
     return run.result;
   }
 
@@ -132,14 +141,20 @@ class OrchestratorImpl implements Orchestrator {
     return this.store.get(workflowId);
   }
 
-  private applyControl(workflowId: string, event: WorkflowMachineEvent): void {
+  /** A control topic message: the broker let only the orchestrator, operators and admins publish it. */
+  private applyControl(workflowId: string, control: WorkflowControl, by?: string): void {
     const run = this.runs.get(workflowId);
     if (!run) {
       this.log.debug({ workflowId }, 'control message for a workflow not running here');
       return;
     }
-    this.log.info({ workflowId, command: event.type }, 'workflow control');
-    run.send(event);
+    this.log.info({ workflowId, command: control.command, by }, 'workflow control');
+    if (control.command !== 'skip' && control.command !== 'add-step') return run.send(controlEvent(control));
+    try {
+      this.modifyWorkflow(workflowId, control, by);
+    } catch (err) {
+      this.log.warn({ err, workflowId, command: control.command }, 'workflow modification refused');
+    }
   }
 
   private newRun(snapshot: WorkflowStateSnapshot): WorkflowRun {

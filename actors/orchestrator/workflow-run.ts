@@ -1,10 +1,11 @@
 import { createActor, toPromise, type Actor as XActor } from 'xstate';
 import type { Conversation, RequestOptions } from '../runtime/index.ts';
 import type { Logger } from '../../logging/index.ts';
-import { CommsError, toCommsError, type ValidWorkflow, type WorkflowEvent, type WorkflowResult, type WorkflowStateName, type WorkflowStateSnapshot, type WorkflowStep, type WorkflowStepStatus } from '../../protocol/index.ts';
+import { CommsError, toCommsError, type ValidWorkflow, type WorkflowEvent, type WorkflowResult, type WorkflowStateName, type WorkflowStateSnapshot, type WorkflowStep, type WorkflowStepStatus, type WorkflowChange } from '../../protocol/index.ts';
 import { isFinalWorkflowState, WorkflowMachine, workflowStateName, type WorkflowMachineEvent, type WorkflowOutput, type WorkflowSnapshotOf } from '../../state-machines/index.ts';
 import { resolveInput } from './definition.ts';
 import type { SequencedWorkflowEvent } from './orchestrator-api.ts';
+import type { PlannedModification } from './workflow-modification.ts';
 
 /** What a run needs of the orchestrator that owns it, and nothing more. */
 export interface WorkflowRunHost {
@@ -27,7 +28,9 @@ export class WorkflowRun {
   readonly result: Promise<WorkflowResult>;
   private readonly machine: XActor<typeof WorkflowMachine>;
   private readonly conversations = new Map<string, Conversation>();
-  private readonly definition: ValidWorkflow;
+  private definition: ValidWorkflow;
+  /** A modification waiting to be announced with the transition it causes. */
+  private change: WorkflowChange | undefined;
   private snapshot: WorkflowStateSnapshot;
   private lastState: WorkflowStateName;
   private readonly lastSteps = new Map<string, string>();
@@ -66,6 +69,15 @@ export class WorkflowRun {
   send(event: WorkflowMachineEvent): void {
     if (this.halted) return;
     this.machine.send(event);
+  }
+
+  /** Apply a checked modification (workflow-modification.ts) of this paused workflow; its change event leads the transition's events. */
+  modify(plan: PlannedModification): void {
+    if (this.halted) return;
+    this.definition = plan.definition;
+    this.snapshot = { ...this.snapshot, definition: plan.definition };
+    this.change = plan.change;
+    this.machine.send(plan.event);
   }
 
   /** Stop deciding and recording (the orchestrator is going away); the state database keeps the last transition. */
@@ -112,7 +124,8 @@ export class WorkflowRun {
     const state = workflowStateName(machineSnapshot);
     if (state === 'pending') return;
     const { steps, error } = machineSnapshot.context;
-    const changes: WorkflowEvent[] = [];
+    const changes: WorkflowEvent[] = this.change ? [{ type: 'change', workflowId: this.id, state, change: this.change }] : [];
+    this.change = undefined;
     const final = isFinalWorkflowState(state);
     const workflowChanged = state !== this.lastState || (this.snapshot.seq === 0 && state === 'running');
     const workflowEvent: WorkflowEvent = { type: 'workflow', workflowId: this.id, state, ...(error ? { error } : {}) };

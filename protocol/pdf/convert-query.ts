@@ -20,6 +20,7 @@ export const PdfConvert = Type.Object(
     target: Type.Optional(Type.String({ pattern: IDENTIFIER_PATTERN, description: 'module whose requirements to follow and that ingests the result; default arangodb' })),
     ingest: Type.Optional(Type.Boolean({ description: 'send document.ingest@1 to the target after validating; default true' })),
     maxPages: Type.Optional(Type.Integer({ minimum: 1, description: 'extract only the first N pages' })),
+    returnDocument: Type.Optional(Type.Boolean({ description: 'put the converted pdf.document in the reply (`converted`), for workflows whose later steps validate or ingest it' })),
   },
   { $id: PDF_CONVERT_SCHEMA_ID },
 );
@@ -64,6 +65,7 @@ export const PdfConvertResult = Type.Object(
       blocksByType: Type.Record(Type.String(), Count),
     }),
     ingest: Type.Optional(IngestResult),
+    converted: Type.Optional(Type.Unknown({ description: 'the pdf.document, when the request set returnDocument' })),
     timingsMs: Type.Object({ requirements: Count, extract: Count, validate: Count, ingest: Count }),
   },
   { $id: PDF_CONVERT_RESULT_SCHEMA_ID },

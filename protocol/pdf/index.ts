@@ -53,6 +53,8 @@ export {
   PDF_CONVERT_MAX_BODY_BYTES,
 } from './convert-query.ts';
 export { DocumentEmbed, DocumentEmbedResult, DOCUMENT_EMBED_SCHEMA_ID, DOCUMENT_EMBED_RESULT_SCHEMA_ID } from './embed-query.ts';
+export { PdfExampleQuery, PdfExampleResult, PDF_EXAMPLE_SCHEMA_ID, PDF_EXAMPLE_RESULT_SCHEMA_ID } from './example-query.ts';
+export { PdfValidateQuery, PdfValidateResult, PDF_VALIDATE_SCHEMA_ID, PDF_VALIDATE_RESULT_SCHEMA_ID } from './validate-query.ts';
 export {
   PdfCompatibilityCheck,
   PdfCompatibilityResult,
