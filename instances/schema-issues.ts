@@ -8,9 +8,9 @@
  * Unknown keywords and formats are ignored: validation is then looser than the schema, never
  * stricter, and a card from a newer module still loads.
  */
+import { createRequire } from 'node:module';
 import Ajv2019 from 'ajv/dist/2019.js';
 import Ajv2020 from 'ajv/dist/2020.js';
-import draft07 from 'ajv/dist/refs/json-schema-draft-07.json' with { type: 'json' };
 import type { ErrorObject, Options, ValidateFunction } from 'ajv';
 import { CommsError } from '../protocol/index.ts';
 import type { JsonSchemaObject } from './module-card.ts';
@@ -25,7 +25,8 @@ const MAX_ISSUES = 20;
 // addUsedSchema false: two cards may carry schemas with the same $id, and each must compile.
 const AJV_OPTIONS: Options = { strict: false, allErrors: true, addUsedSchema: false, logger: false };
 const ajv2019 = new Ajv2019(AJV_OPTIONS);
-ajv2019.addMetaSchema(draft07);
+// Loaded with require, not `import ... with { type: 'json' }`: the compiled build (scripts/build.mjs) drops import attributes.
+ajv2019.addMetaSchema(createRequire(import.meta.url)('ajv/dist/refs/json-schema-draft-07.json') as Record<string, unknown>);
 const ajv2020 = new Ajv2020(AJV_OPTIONS);
 const compiled = new WeakMap<JsonSchemaObject, ValidateFunction>();
 
