@@ -65,6 +65,8 @@ export class ConversationWire implements ConversationEffects {
   private held: ConversationEvent[] | undefined = [];
   private quietTimer: NodeJS.Timeout | undefined;
   private snapshotQueued = false;
+  /** The seq of the last event handed to the transport; the retained snapshot never runs ahead of it. */
+  private publishedSeq = 0;
   /** Publishes are chained so events leave in seq order even though each publish is async. */
   outbox: Promise<void> = Promise.resolve();
   /** The replica's own topic named in its answers' replyTo (docs/scaling.md): cancels and inputs go there, not to the shared inbox. */
@@ -250,7 +252,16 @@ export class ConversationWire implements ConversationEffects {
   }
 
   private publishNow(topic: string, envelope: Envelope | undefined): Promise<void> {
-    if (envelope) return this.transport.publish(topic, envelope);
+    if (envelope) {
+      if (envelope.seq !== undefined) this.publishedSeq = envelope.seq;
+      return this.transport.publish(topic, envelope);
+    }
+    // Events queued after the snapshot's place are not out yet: a snapshot carrying their seq first would make
+    // a reader that orders by seq (the dashboard, the recorder) drop them as old. It goes behind them instead.
+    if (this.publishedSeq < this.seq) {
+      this.enqueue(topic, undefined);
+      return Promise.resolve();
+    }
     this.snapshotQueued = false;
     return this.transport.publish(topic, this.eventEnvelope('conversation.state@1', this.seq, this.snapshot()), { retain: true });
   }
