@@ -25,6 +25,8 @@ export interface ActorOptions {
   schemas?: Record<string, TSchema>;
   maxMessageBytes?: number;
   requestDefaults?: Partial<RequestOptions>;
+  /** How often this module renews the lease of a request it works on (docs/reliability.md#leases). Default 2 s. */
+  leaseMs?: number;
   /** How long finished conversations keep their retained state snapshot. Default 60 s. */
   stateRetentionMs?: number;
   tls?: BusConnectionOptions['tls'];

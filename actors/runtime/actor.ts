@@ -18,6 +18,7 @@ import {
 import type { ActorEvents, ActorOptions, MessageListener } from './actor-options.ts';
 import { brokerGone, openBusConnection } from './bus-connection.ts';
 import { Conversation } from './conversation.ts';
+import { DEFAULT_LEASE_MS } from './lease.ts';
 import { buildCard, cardEnvelope, readPeerStatus, statusEnvelope, type PresenceIdentity } from './presence.ts';
 import type { QueryHandler } from './query-handler.ts';
 import { ReplyIntake } from './reply-intake.ts';
@@ -63,6 +64,7 @@ export class Actor extends EventEmitter<ActorEvents> {
       registry: this.registry,
       handlers: this.handlers,
       maxMessageBytes: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
+      leaseMs: options.leaseMs ?? DEFAULT_LEASE_MS,
       log: this.log,
       publish: (topic, envelope) => this.publish(topic, envelope),
       ask: (to, schema, body, opts) => this.ask(to, schema, body, opts),
@@ -210,6 +212,7 @@ export class Actor extends EventEmitter<ActorEvents> {
         maxAttempts: settings.maxAttempts,
         peerGraceMs: settings.peerGraceMs,
         stateRetentionMs: this.options.stateRetentionMs ?? 60_000,
+        retryAttempts: settings.retry?.attempts ?? 0,
       },
       {
         module: this.name,
@@ -275,14 +278,14 @@ export class Actor extends EventEmitter<ActorEvents> {
   private acceptPeerStatus(module: string, payload: Buffer): void {
     const status = readPeerStatus(module, payload, this.log);
     if (!status) return;
-    const { state, clientId } = status;
+    const { state, clientId, sessionId } = status;
     this.emit('peer-status', module, state);
     // A requester that is gone cannot take a reply: stop its work here (children are canceled through the handlers' signals).
     if (state !== 'online') this.responder.abortFrom(module, Topics.replies(clientId), `requester ${module} went ${state}`);
     for (const conversation of this.open.values()) {
       if (conversation.to !== module) continue;
-      if (state === 'online') conversation.peerBack();
-      else conversation.peerLost();
+      if (state === 'online') conversation.peerBack(sessionId);
+      else conversation.peerLost(sessionId);
     }
   }
 

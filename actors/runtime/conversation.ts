@@ -13,6 +13,8 @@ import {
   type ProgressReport,
 } from '../../protocol/index.ts';
 import { ConversationMachine, conversationStateName, type ConversationMachineEvent, type ConversationOutput } from '../../state-machines/index.ts';
+import { isLeaseRenewal, LEASE_MISSES, LeaseWatch } from './lease.ts';
+import { restartVerdict } from './restart-policy.ts';
 
 /** How the conversation reaches the bus; the owning Actor supplies it. */
 export interface ConversationTransport {
@@ -35,6 +37,8 @@ export interface ConversationSpec {
   peerGraceMs: number;
   /** Keep the retained state snapshot this long after the end, then clear it. */
   stateRetentionMs: number;
+  /** Re-runs allowed after a responder restart, for an idempotent query (RequestOptions.retry). */
+  retryAttempts: number;
 }
 
 export interface ConversationEvents {
@@ -60,6 +64,11 @@ export class Conversation<R = unknown> extends EventEmitter<ConversationEvents> 
   private readonly startedAt = new Date().toISOString();
   /** Publishes are chained so events leave in seq order even though each publish is async. */
   private outbox: Promise<void> = Promise.resolve();
+  private readonly lease = new LeaseWatch((leaseMs) => this.leaseExpired(leaseMs));
+  /** Set by the responder's acknowledgement; cleared when the request is sent again. */
+  private ack: { idempotent: boolean } | undefined;
+  private reruns = 0;
+  private lostSession: string | undefined;
 
   constructor(
     private readonly spec: ConversationSpec,
@@ -92,7 +101,7 @@ export class Conversation<R = unknown> extends EventEmitter<ConversationEvents> 
       this.publishEvent('progress', report);
     });
     // Every snapshot first (the final state's event goes out), then XState's completion settles.
-    this.machine.subscribe({ next: (snapshot) => this.onSnapshot(conversationStateName(snapshot)), complete: () => this.settled() });
+    this.machine.subscribe({ next: (snapshot) => this.onSnapshot(conversationStateName(snapshot)), complete: () => (this.lease.stop(), this.settled()) });
     this.result = toPromise(this.machine).then((output) => outcomeOf<R>(output));
     // A caller that only listens to events must not get an unhandled rejection.
     this.result.catch(() => {});
@@ -114,6 +123,7 @@ export class Conversation<R = unknown> extends EventEmitter<ConversationEvents> 
 
   /** Feed a message from the reply topic into the machine. */
   receive(envelope: Envelope): void {
+    if (envelope.kind === 'progress' && this.takeLease((envelope.body ?? {}) as ProgressReport)) return;
     const event = toMachineEvent(envelope);
     if (event) this.machine.send(event);
   }
@@ -126,12 +136,36 @@ export class Conversation<R = unknown> extends EventEmitter<ConversationEvents> 
     this.machine.send({ type: 'PROVIDE_INPUT', input });
   }
 
-  peerLost(): void {
+  /** The responder's will (or offline status) arrived; `sessionId` is the session that went. */
+  peerLost(sessionId?: string): void {
+    // Its will says it is gone: the peer-loss grace applies, not the lease.
+    this.lease.stop();
+    this.lostSession = sessionId;
     this.machine.send({ type: 'PEER_LOST' });
   }
 
-  peerBack(): void {
+  /** The responder is online again: re-send, unless it restarted and must not run the request twice. */
+  peerBack(sessionId?: string): void {
+    if (!this.machine.getSnapshot().matches({ open: 'peerLost' })) return;
+    const verdict = restartVerdict({ ack: this.ack, lostSession: this.lostSession, backSession: sessionId, reruns: this.reruns, allowedReruns: this.spec.retryAttempts, responder: this.to, query: this.schema });
+    if (!verdict.resend) return void this.machine.send({ type: 'ERROR', error: verdict.error });
+    if (verdict.rerun) this.reruns++;
+    this.ack = undefined;
     this.machine.send({ type: 'PEER_BACK' });
+  }
+
+  /** Lease bookkeeping for a progress report; true when it was only a renewal (not a progress step). */
+  private takeLease(report: ProgressReport): boolean {
+    if (report.leaseMs !== undefined) this.lease.renew(report.leaseMs);
+    if (isLeaseRenewal(report)) return true;
+    if (report.stage === 'accepted') this.ack = { idempotent: report.idempotent === true };
+    return false;
+  }
+
+  private leaseExpired(leaseMs: number): void {
+    const silence = `${this.to} acknowledged ${this.schema} but sent no lease renewal for ${leaseMs * LEASE_MISSES} ms (lease ${leaseMs} ms)`;
+    this.enqueue(() => this.transport.publish(Topics.moduleInbox(this.to), this.controlEnvelope('cancel', 'cancel@1', { reason: 'lease expired' })));
+    this.machine.send({ type: 'ERROR', error: { code: 'E_LEASE_EXPIRED', message: `${silence}: it is frozen, overloaded or cut off. A cancel was sent; check the responder and send the request again.` } });
   }
 
   /** Resolves once every event of this conversation has been handed to the broker. */
