@@ -36,7 +36,8 @@ export const askCommand = defineCommand(
       .positional('module', { type: 'string', demandOption: true })
       .positional('schema', { type: 'string', demandOption: true, describe: 'e.g. pdf.requirements.query@1' })
       .positional('body', { type: 'string', default: '{}', describe: 'JSON body' })
-      .option('timeout', { default: 30_000, describe: 'milliseconds to wait for the reply', coerce: positiveInteger('--timeout') }),
+      .option('timeout', { default: 30_000, describe: 'milliseconds to wait for the reply', coerce: positiveInteger('--timeout') })
+      .option('retry', { describe: 're-runs allowed if the responder restarts mid-work on an idempotent query (docs/reliability.md)', coerce: positiveInteger('--retry') }),
   async (argv) => {
     const body = parseBody(argv.body);
     const actor = new Actor({ name: 'client', clientId: `client-${newId()}`, url: argv.url, username: argv.username, password: argv.password, logger: createLogger('client', process.env.COMMS_LOG_LEVEL ?? 'warn') });
@@ -45,7 +46,7 @@ export const askCommand = defineCommand(
     try {
       // Asking a module nobody runs would only end in E_TIMEOUT after every retry: say so at once.
       await presence.require(argv.module);
-      const conversation = actor.request(argv.module, argv.schema, body, { timeoutMs: argv.timeout });
+      const conversation = actor.request(argv.module, argv.schema, body, { timeoutMs: argv.timeout, ...(argv.retry ? { retry: { attempts: argv.retry } } : {}) });
       conversation.on('progress', printProgress);
       const reply = await conversation.result;
       printJson(reply);
