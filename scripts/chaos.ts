@@ -124,8 +124,11 @@ async function runOnce(kind: BrokerKind, fault: Fault): Promise<RunResult> {
   try {
     let broker = track(await startBrokerProcess(kind, dir));
     const recorder = async () => track(await comms(['recorder', '--url', broker.url, '--db', db], /recorder: /)).child;
-    let rec = await recorder();
-    const workers = [track(await chaosActor('worker', broker.url))];
+    // Recorder and worker boot side by side (seconds each on a loaded machine); the client asks only once both are up,
+    // so every conversation is recorded from its first event and a no-fault run needs no re-sends.
+    const [first, worker] = await Promise.all([recorder(), chaosActor('worker', broker.url).then(track)]);
+    let rec = first;
+    const workers = [worker];
     const client = track(await chaosActor('client', broker.url));
     const pub = await mqtt.connectAsync(broker.url, { clientId: 'chaos-pub', clean: false, reconnectPeriod: 100 });
     pub.on('error', () => {});
@@ -135,6 +138,8 @@ async function runOnce(kind: BrokerKind, fault: Fault): Promise<RunResult> {
       pending.push(pub.publishAsync(TOPIC, JSON.stringify({ chaos: i }), { qos: 1 }).then(() => void acked.add(i), () => {}));
       if (i % 100 === 99) await Promise.all(pending.splice(0));
       if (i !== Math.floor(MESSAGES / 3)) continue;
+      // Strike while conversations are in flight: a third of them have ended, the next ones are running or queued.
+      await until(() => ((client.out().match(/^ended /gm)?.length ?? 0) >= CONVERSATIONS / 3 ? true : undefined), 20_000);
       if (fault === 'recorder-kill') {
         await kill(rec);
         rec = await recorder();
@@ -169,6 +174,8 @@ async function runOnce(kind: BrokerKind, fault: Fault): Promise<RunResult> {
     // Conversations end on their own (reply, lease, peer loss, deadline, the recorder's reaper): wait for that, bounded.
     const open = (await until(() => (count(openSql, FINAL_STATES) === 0 ? 0 : undefined), SETTLE_MS)) ?? count(openSql, FINAL_STATES);
     const reattempted = count('SELECT count(*) AS n FROM conversations WHERE attempts > 1');
+    const outcomes = reader.prepare("SELECT state || coalesce(' ' || error_code, '') AS outcome, count(*) AS n FROM conversations GROUP BY outcome").all() as Array<{ outcome: string; n: number }>;
+    process.stderr.write(`  ${kind} ${fault}: conversations ${outcomes.map((o) => `${o.outcome} ${o.n}`).join(', ')}\n`);
     reader.close();
     await pub.endAsync(true);
     return { acked: acked.size, missing: [...acked].filter((i) => !stored.has(i)).length, open, ranTwice: handlersRunTwice(workers), reattempted };

@@ -141,7 +141,9 @@ export class Actor extends EventEmitter<ActorEvents> {
     await this.subscribeAll(filters);
     await this.announce();
     // A restarted broker forgot retained cards and statuses (aedes keeps them in memory): say them again on every reconnect.
+    this.client.on('close', () => this.open.forEach((conversation) => conversation.connectionChanged(false)));
     this.client.on('connect', () => {
+      this.open.forEach((conversation) => conversation.connectionChanged(true));
       this.log.info('reconnected to the broker');
       void this.announce().catch((err: unknown) => this.log.warn({ err }, 'could not re-announce after reconnect'));
     });

@@ -64,7 +64,7 @@ export class Conversation<R = unknown> extends EventEmitter<ConversationEvents> 
   private readonly startedAt = new Date().toISOString();
   /** Publishes are chained so events leave in seq order even though each publish is async. */
   private outbox: Promise<void> = Promise.resolve();
-  private readonly lease = new LeaseWatch((leaseMs) => this.leaseExpired(leaseMs));
+  private readonly lease = new LeaseWatch({ probe: () => this.probe(), expire: (leaseMs) => this.leaseExpired(leaseMs) });
   /** Set by the responder's acknowledgement; cleared when the request is sent again. */
   private ack: { idempotent: boolean } | undefined;
   private reruns = 0;
@@ -154,12 +154,23 @@ export class Conversation<R = unknown> extends EventEmitter<ConversationEvents> 
     this.machine.send({ type: 'PEER_BACK' });
   }
 
+  /** The requester's own broker connection dropped / came back: a lease cannot be judged meanwhile. */
+  connectionChanged(connected: boolean): void {
+    if (connected) this.lease.resume();
+    else this.lease.hold();
+  }
+
   /** Lease bookkeeping for a progress report; true when it was only a renewal (not a progress step). */
   private takeLease(report: ProgressReport): boolean {
     if (report.leaseMs !== undefined) this.lease.renew(report.leaseMs);
     if (isLeaseRenewal(report)) return true;
     if (report.stage === 'accepted') this.ack = { idempotent: report.idempotent === true };
     return false;
+  }
+
+  /** Same id: the responder answers from its dedupe cache (re-sends a lost reply, or re-acknowledges running work). */
+  private probe(): void {
+    this.enqueue(() => this.transport.publish(Topics.moduleInbox(this.to), this.requestEnvelope()));
   }
 
   private leaseExpired(leaseMs: number): void {
