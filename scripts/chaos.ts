@@ -10,7 +10,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -79,7 +79,12 @@ async function kill(child: ChildProcess | undefined): Promise<void> {
 /** mosquitto keeps its queues across a SIGKILL only in its persistence file, saved on every change here. */
 function mosquittoConfig(dir: string, port: number): string {
   const config = join(dir, 'mosquitto.conf');
-  const lines = [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'max_queued_messages 100000', 'persistence true', `persistence_location ${dir}/`, 'autosave_on_changes true', 'autosave_interval 1'];
+  // Started as root, mosquitto drops to its own user, which must be able to write its database here.
+  const store = join(dir, 'mosquitto');
+  mkdirSync(store, { recursive: true });
+  chmodSync(dir, 0o711);
+  chmodSync(store, 0o777);
+  const lines = [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'max_queued_messages 100000', 'persistence true', `persistence_location ${store}/`, 'autosave_on_changes true', 'autosave_interval 1'];
   writeFileSync(config, `${lines.join('\n')}\n`);
   return config;
 }
@@ -203,7 +208,10 @@ for (const kind of ['embedded', 'mosquitto'] as BrokerKind[]) {
     if (ONLY && !`${kind}:${fault}`.includes(ONLY)) continue;
     const results: RunResult[] = [];
     for (let run = 0; run < RUNS; run++) results.push(await runOnce(kind, fault));
-    if (results.some((r) => r.missing > 0 || r.open > 0)) failed = true;
+    // mosquitto PUBACKs before its autosave reaches the disk, so a SIGKILL can lose what it just acked: reported, not
+    // ours to fail on (docs/reliability.md). Our broker losing an acked message, or any conversation left open, fails.
+    const ours = !(kind === 'mosquitto' && fault === 'broker-kill');
+    if (results.some((r) => (ours && r.missing > 0) || r.open > 0)) failed = true;
     rows.push(row(kind, fault, results));
     process.stderr.write(`${rows[rows.length - 1]}\n`);
   }
