@@ -32,6 +32,12 @@ describe('comms broker / mosquitto-config: bad input', function () {
     }
   });
 
+  it('comms up --port / --broker-state: the same checks', async () => {
+    const up = (...args: string[]) => commsRun(['up', '--data', join(dir, 'data'), '--no-dashboard', '--insecure', ...args]);
+    expect(expectCliError(await up('--port', 'abc'), 'E_USAGE').message).to.equal('--port must be a TCP port from 0 to 65535, not "abc".');
+    expect(expectCliError(await up('--port', '0', '--broker-state', dir), 'E_USAGE').message).to.equal(`--broker-state ${JSON.stringify(dir)} is a folder; it needs a file path or 'memory'.`);
+  });
+
   it('comms mosquitto-config: --out a file, an empty --out, a bad --port or --max-queued are E_USAGE and write nothing', async () => {
     const file = join(dir, 'a-file');
     writeFileSync(file, 'x');
