@@ -23,6 +23,10 @@ export const ProgressReport = Type.Object(
     extendDeadline: Type.Optional(Type.String({ format: 'date-time' })),
     /** Responder needs input before it can go on (A2A input-required). */
     inputRequired: Type.Optional(Type.Object({ prompt: Type.String(), schema: Type.Optional(Type.Unknown()) })),
+    /** In the acknowledgement and each renewal: the responder renews at least this often while it works (docs/reliability.md). */
+    leaseMs: Type.Optional(Type.Integer({ minimum: 1, maximum: 3_600_000 })),
+    /** In the acknowledgement: the query may be run again after a responder restart. */
+    idempotent: Type.Optional(Type.Boolean()),
   },
   { $id: 'progress@1' },
 );
@@ -91,6 +95,7 @@ export const QueryDescriptor = Type.Object({
   requestSchema: Type.Unknown({ description: 'JSON Schema of the request body' }),
   responseSchemaId: Type.String(),
   responseSchema: Type.Unknown({ description: 'JSON Schema of the reply body' }),
+  idempotent: Type.Optional(Type.Boolean({ description: 'running it twice is safe: re-sent after a responder restart' })),
 });
 export type QueryDescriptor = Static<typeof QueryDescriptor>;
 

@@ -18,6 +18,8 @@ export const ERROR_CODES = {
   E_TIMEOUT: 'No reply arrived in time after all retries. Check the responder is online (status topic) or raise the timeout.',
   E_CANCELED: 'The conversation was canceled by the requester or a parent.',
   E_PEER_LOST: 'The responder went offline (last will) while the conversation was open. Restart it and retry.',
+  E_LEASE_EXPIRED: 'The responder acknowledged the request but stopped renewing its lease (frozen, overloaded or cut off). Check the responder process; send the request again.',
+  E_PEER_RESTARTED: 'The responder restarted after acknowledging a query that is not idempotent, so it was not re-run. Check whether the work happened; send it again if running it twice is safe.',
   E_HANDLER_FAILED: 'The responder failed while handling the request. The message names the cause.',
   E_NOT_CONNECTED: 'The client is not connected to the broker. Check the broker URL and credentials.',
   E_AUTH_FAILED: 'The broker refused the credentials. Check username and password for this actor.',

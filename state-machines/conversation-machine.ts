@@ -136,6 +136,11 @@ export class ConversationMachine {
     return PROTOCOL_STATE[this.phase];
   }
 
+  /** The responder went away and the peer-loss grace runs: a PEER_BACK would re-send. */
+  get waitingForPeer(): boolean {
+    return this.phase === 'peerLost';
+  }
+
   get context(): Readonly<ConversationContext> {
     return this.ctx;
   }

@@ -30,6 +30,8 @@ export interface ActorOptions {
   schemas?: Record<string, TSchema>;
   maxMessageBytes?: number;
   requestDefaults?: Partial<RequestOptions>;
+  /** How often this module renews the lease of a request it works on (docs/reliability.md#leases). Default 2 s. */
+  leaseMs?: number;
   tls?: BusConnectionOptions['tls'];
   logger?: Logger;
 }

@@ -21,6 +21,7 @@ import type { ActorEvents, ActorOptions, MessageListener } from './actor-options
 import { brokerGone, openBusConnection } from './bus-connection.ts';
 import { AckWatch } from './ack-watch.ts';
 import { Conversation, type ConversationTransport } from './conversation.ts';
+import { DEFAULT_LEASE_MS } from './lease.ts';
 import { buildCard, cardEnvelope, readPeerStatus, statusEnvelope, type PresenceIdentity } from './presence.ts';
 import type { QueryHandler } from './query-handler.ts';
 import { ReplyIntake } from './reply-intake.ts';
@@ -72,6 +73,7 @@ export class Actor extends EventEmitter<ActorEvents> {
       registry: this.registry,
       handlers: this.handlers,
       maxMessageBytes: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
+      leaseMs: options.leaseMs ?? DEFAULT_LEASE_MS,
       log: this.log,
       ...(this.isReplica ? { followUpTopic: this.replyTopic } : {}),
       publish: (topic, envelope) => this.publish(topic, envelope),
@@ -163,7 +165,9 @@ export class Actor extends EventEmitter<ActorEvents> {
     await this.subscribeAll(filters);
     await this.announce();
     // A restarted broker forgot retained cards and statuses (aedes keeps them in memory): say them again on every reconnect.
+    this.client.on('close', () => this.open.forEach((conversation) => conversation.connectionChanged(false)));
     this.client.on('connect', () => {
+      this.open.forEach((conversation) => conversation.connectionChanged(true));
       this.log.info('reconnected to the broker');
       void this.announce().catch((err: unknown) => this.log.warn({ err }, 'could not re-announce after reconnect'));
     });
@@ -236,6 +240,7 @@ export class Actor extends EventEmitter<ActorEvents> {
         peerGraceMs: settings.peerGraceMs,
         eventsAfterMs: settings.eventsAfterMs,
         retryOnReplicaLoss: settings.retryOnReplicaLoss,
+        retryAttempts: settings.retry?.attempts ?? 0,
       },
       this.transport,
       settings.signal
@@ -310,14 +315,14 @@ export class Actor extends EventEmitter<ActorEvents> {
   private acceptPeerStatus(module: string, payload: Buffer): void {
     const status = readPeerStatus(module, payload, this.log);
     if (!status) return;
-    const { state, clientId } = status;
+    const { state, clientId, sessionId } = status;
     this.emit('peer-status', module, state);
     // A requester that is gone cannot take a reply: stop its work here (children are canceled through the handlers' signals).
     if (state !== 'online') this.responder.abortFrom(module, Topics.replies(clientId), `requester ${module} went ${state}`);
     for (const conversation of this.open.values()) {
       if (conversation.to !== module) continue;
-      if (state === 'online') conversation.peerBack();
-      else conversation.peerLost();
+      if (state === 'online') conversation.peerBack(sessionId);
+      else conversation.peerLost(sessionId);
     }
   }
 

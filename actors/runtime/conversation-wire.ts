@@ -36,6 +36,8 @@ export interface ConversationSpec {
   eventsAfterMs: number;
   /** Re-send to another replica when the one holding the request is lost (idempotent queries only; docs/scaling.md). */
   retryOnReplicaLoss?: boolean;
+  /** Re-runs allowed after a responder restart, for an idempotent query (RequestOptions.retry). */
+  retryAttempts: number;
 }
 
 export interface ConversationEvents {
@@ -96,6 +98,11 @@ export class ConversationWire implements ConversationEffects {
   sendRequest(attempt: number): void {
     if (attempt > 1) this.publishEvent('attempt');
     this.ticket = this.transport.acks.sent();
+    this.enqueue(Topics.moduleInbox(this.spec.to), this.requestEnvelope());
+  }
+
+  /** Same id: the responder answers from its dedupe cache (re-sends a lost reply, or re-acknowledges running work). */
+  resendRequest(): void {
     this.enqueue(Topics.moduleInbox(this.spec.to), this.requestEnvelope());
   }
 

@@ -2,6 +2,8 @@ import { EventEmitter } from 'node:events';
 import { CommsError, type ConversationSnapshot, type ConversationStateName, type Envelope, type ErrorReply, type ProgressReport } from '../../protocol/index.ts';
 import type { ConversationMachineEvent, ConversationOutput } from '../../state-machines/index.ts';
 import { ConversationWire, type ConversationEvents, type ConversationSpec, type ConversationTransport } from './conversation-wire.ts';
+import { isLeaseRenewal, LEASE_MISSES, LeaseWatch } from './lease.ts';
+import { restartVerdict } from './restart-policy.ts';
 
 export type { ConversationEvents, ConversationSpec, ConversationTransport } from './conversation-wire.ts';
 
@@ -20,14 +22,28 @@ export class Conversation<R = unknown> extends EventEmitter<ConversationEvents> 
   readonly schema: string;
   readonly result: Promise<R>;
   private readonly wire: ConversationWire;
+  /** The responder's lease on long work (docs/reliability.md#leases); a frozen responder ends the conversation in seconds. */
+  private readonly lease: LeaseWatch;
+  /** Set by the responder's acknowledgement; cleared when the request is sent again. */
+  private ack: { idempotent: boolean } | undefined;
+  private reruns = 0;
+  private lostSession: string | undefined;
 
-  constructor(spec: ConversationSpec, transport: ConversationTransport, onSettled: (conversation: Conversation<R>) => void) {
+  constructor(
+    private readonly spec: ConversationSpec,
+    transport: ConversationTransport,
+    onSettled: (conversation: Conversation<R>) => void,
+  ) {
     super();
     this.id = spec.conversationId;
     this.requestId = spec.requestId;
     this.to = spec.to;
     this.schema = spec.schema;
-    this.wire = new ConversationWire(spec, transport, this, onSettled.bind(undefined, this));
+    this.lease = new LeaseWatch({ probe: () => this.wire.resendRequest(), expire: (leaseMs) => this.leaseExpired(leaseMs) });
+    this.wire = new ConversationWire(spec, transport, this, () => {
+      this.lease.stop();
+      onSettled(this);
+    });
     this.result = this.wire.result.then(outcomeOf) as Promise<R>;
     // A caller that only listens to events must not get an unhandled rejection.
     this.result.catch(ignore);
@@ -60,6 +76,7 @@ export class Conversation<R = unknown> extends EventEmitter<ConversationEvents> 
   /** Feed a message from the reply topic into the machine. */
   receive(envelope: Envelope): void {
     if (envelope.replyTo) this.wire.holder = envelope.replyTo;
+    if (envelope.kind === 'progress' && this.takeLease((envelope.body ?? {}) as ProgressReport)) return;
     const event = toMachineEvent(envelope);
     if (!event) return;
     this.wire.answered();
@@ -88,12 +105,42 @@ export class Conversation<R = unknown> extends EventEmitter<ConversationEvents> 
     this.wire.holder = undefined;
   }
 
-  peerLost(): void {
+  /** The responder's will (or offline status) arrived; `sessionId` is the session that went. */
+  peerLost(sessionId?: string): void {
+    // Its will says it is gone: the peer-loss grace applies, not the lease.
+    this.lease.stop();
+    this.lostSession = sessionId;
     this.wire.machine.send({ type: 'PEER_LOST' });
   }
 
-  peerBack(): void {
+  /** The responder is online again: re-send, unless it restarted and must not run the request twice. */
+  peerBack(sessionId?: string): void {
+    if (!this.wire.machine.waitingForPeer) return;
+    const verdict = restartVerdict({ ack: this.ack, lostSession: this.lostSession, backSession: sessionId, reruns: this.reruns, allowedReruns: this.spec.retryAttempts, responder: this.to, query: this.schema });
+    if (!verdict.resend) return void this.wire.machine.send({ type: 'ERROR', error: verdict.error });
+    if (verdict.rerun) this.reruns++;
+    this.ack = undefined;
     this.wire.machine.send({ type: 'PEER_BACK' });
+  }
+
+  /** The requester's own broker connection dropped / came back: a lease cannot be judged meanwhile. */
+  connectionChanged(connected: boolean): void {
+    if (connected) this.lease.resume();
+    else this.lease.hold();
+  }
+
+  /** Lease bookkeeping for a progress report; true when it was only a renewal (not a progress step). */
+  private takeLease(report: ProgressReport): boolean {
+    if (report.leaseMs !== undefined) this.lease.renew(report.leaseMs);
+    if (isLeaseRenewal(report)) return true;
+    if (report.stage === 'accepted') this.ack = { idempotent: report.idempotent === true };
+    return false;
+  }
+
+  private leaseExpired(leaseMs: number): void {
+    const silence = `${this.to} acknowledged ${this.schema} but sent no lease renewal for ${leaseMs * LEASE_MISSES} ms (lease ${leaseMs} ms)`;
+    this.wire.sendCancel('lease expired');
+    this.wire.machine.send({ type: 'ERROR', error: { code: 'E_LEASE_EXPIRED', message: `${silence}: it is frozen, overloaded or cut off. A cancel was sent; check the responder and send the request again.` } });
   }
 
   /** Resolves once every event of this conversation has been handed to the broker. */

@@ -26,6 +26,7 @@ export function buildCard(who: PresenceIdentity, options: ActorOptions, handlers
       requestSchema: h.request,
       responseSchemaId: h.responseSchemaId,
       responseSchema: h.response,
+      idempotent: h.idempotent ?? false,
     })),
     backend: options.backend ?? { kind: 'code' },
     clientId: who.clientId,
@@ -47,12 +48,12 @@ export function statusEnvelope(who: PresenceIdentity, state: ModuleStatus['state
 }
 
 /** A peer's status message, or undefined for a cleared (empty) or unreadable one. */
-export function readPeerStatus(module: string, payload: Buffer, log: Logger): Pick<ModuleStatus, 'state' | 'clientId'> | undefined {
+export function readPeerStatus(module: string, payload: Buffer, log: Logger): Pick<ModuleStatus, 'state' | 'clientId' | 'sessionId'> | undefined {
   if (payload.length === 0) return undefined;
   try {
     // A status that is not a module.status@1 says nothing about the peer: it must not fail conversations as E_PEER_LOST.
-    const { state, clientId } = decodeEnvelope(payload, { schema: 'module.status@1' }).body as ModuleStatus;
-    return { state, clientId };
+    const { state, clientId, sessionId } = decodeEnvelope(payload, { schema: 'module.status@1' }).body as ModuleStatus;
+    return { state, clientId, sessionId };
   } catch (err) {
     log.warn({ err, module }, 'unreadable status message ignored');
     return undefined;

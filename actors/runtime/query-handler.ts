@@ -27,6 +27,8 @@ export interface QueryHandler<Req extends TSchema = TSchema, Res extends TSchema
   responseSchemaId: string;
   response: Res;
   handle(body: Static<Req>, context: HandlerContext): Promise<Static<Res>>;
+  /** Running it twice is harmless: a requester may re-send it after this module restarts mid-work. Default false. */
+  idempotent?: boolean;
   /** Largest request body this query takes. Default DEFAULT_MAX_BODY_BYTES (256 KiB). */
   maxBodyBytes?: number;
   /** Longest string in the request, as JSON on the wire. Default DEFAULT_MAX_STRING_BYTES (64 KiB). */

@@ -17,6 +17,8 @@ export interface RequestOptions {
   parentId?: string;
   /** Use this conversation id instead of a new one (workflows name their steps' conversations). */
   conversationId?: string;
+  /** Re-runs allowed when the responder restarts after acknowledging an idempotent query (docs/reliability.md). Default none. */
+  retry?: { attempts: number };
   /** Aborting cancels the conversation. */
   signal?: AbortSignal;
   /**

@@ -16,6 +16,7 @@ import {
   type SchemaRegistry,
 } from '../../protocol/index.ts';
 import { DedupeCache } from './dedupe-cache.ts';
+import { LEASE_RENEWAL_STAGE, renewWhileRunning } from './lease.ts';
 import { deadLetterEnvelope, salvageFields } from './dead-letter.ts';
 import { inboxLimits, requestLimits, type HandlerContext, type QueryHandler } from './query-handler.ts';
 import type { RequestOptions } from './request-options.ts';
@@ -30,6 +31,8 @@ export interface ResponderDeps {
   registry: SchemaRegistry;
   handlers: ReadonlyMap<string, QueryHandler>;
   maxMessageBytes: number;
+  /** Lease renewal interval announced in each acknowledgement (docs/reliability.md#leases). */
+  leaseMs: number;
   log: Logger;
   /** A replica's own reply topic, named as `replyTo` in its answers so cancels and inputs reach it (docs/scaling.md). */
   followUpTopic?: string;
@@ -137,7 +140,7 @@ export class Responder {
     }
     if (known?.state === 'running') {
       this.deps.log.debug({ id: request.id }, 'duplicate of a running request: re-acknowledging');
-      this.sendProgress(request, { percent: 0, stage: 'accepted', note: 'duplicate request; already working on it' });
+      this.sendProgress(request, { ...this.ackReport(request.schema), note: 'duplicate request; already working on it' });
       return;
     }
     if (!request.replyTo) {
@@ -162,15 +165,24 @@ export class Responder {
     void this.run(handler, job);
   }
 
+  /** The acknowledgement tells the requester how often to expect a lease renewal and whether a re-run is safe. */
+  private ackReport(schema: string): ProgressReport {
+    return { percent: 0, stage: 'accepted', leaseMs: this.deps.leaseMs, idempotent: this.deps.handlers.get(schema)?.idempotent ?? false };
+  }
+
   private async run(handler: QueryHandler, job: Extract<Job, { state: 'running' }>): Promise<void> {
     const { request } = job;
     let reply: Envelope;
+    const { leaseMs } = this.deps;
+    const stopRenewing = renewWhileRunning(leaseMs, () => this.sendProgress(request, { stage: LEASE_RENEWAL_STAGE, leaseMs }));
     try {
       const body = await handler.handle(request.body as never, this.context(job));
       if (job.abort.signal.aborted) throw job.abort.signal.reason ?? new CommsError('E_CANCELED');
       reply = this.answer(request, 'reply', handler.responseSchemaId, this.checkedResponse(handler, body));
     } catch (err) {
       reply = this.answer(request, 'error', 'error@1', toCommsError(err).toBody());
+    } finally {
+      stopRenewing();
     }
     // shutdown() already answered this request with E_SHUTTING_DOWN.
     if (this.jobs.get(request.id)?.state === 'done') return;
@@ -286,7 +298,7 @@ export class Responder {
     if (!job.ack) return;
     clearImmediate(job.ack);
     job.ack = undefined;
-    this.sendProgress(job.request, { percent: 0, stage: 'accepted' });
+    this.sendProgress(job.request, this.ackReport(job.request.schema));
   }
 
   private sendProgress(request: Envelope, report: ProgressReport): void {

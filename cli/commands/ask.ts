@@ -37,7 +37,9 @@ export const askCommand = defineCommand(
       .positional('schema', { type: 'string', demandOption: true, describe: 'e.g. pdf.requirements.query@1' })
       .positional('body', { type: 'string', default: '{}', describe: 'JSON body' })
       .option('timeout', { default: 30_000, describe: 'milliseconds to wait for the reply', coerce: positiveInteger('--timeout') })
-      .option('all-events', { type: 'boolean', default: false, describe: 'publish every lifecycle event, even if the conversation ends within 1 s' }),
+      .option('all-events', { type: 'boolean', default: false, describe: 'publish every lifecycle event, even if the conversation ends within 1 s' })
+
+      .option('retry', { describe: 're-runs allowed if the responder restarts mid-work on an idempotent query (docs/reliability.md)', coerce: positiveInteger('--retry') }),
   async (argv) => {
     const body = parseBody(argv.body);
     const actor = new Actor({ name: 'client', clientId: `client-${newId()}`, url: argv.url, username: argv.username, password: argv.password, logger: createLogger('client', process.env.COMMS_LOG_LEVEL ?? 'warn') });
@@ -46,7 +48,7 @@ export const askCommand = defineCommand(
     try {
       // Asking a module nobody runs would only end in E_TIMEOUT after every retry: say so at once.
       await presence.require(argv.module);
-      const conversation = actor.request(argv.module, argv.schema, body, { timeoutMs: argv.timeout, ...(argv.allEvents ? { eventsAfterMs: 0 } : {}) });
+      const conversation = actor.request(argv.module, argv.schema, body, { timeoutMs: argv.timeout, ...(argv.allEvents ? { eventsAfterMs: 0 } : {}), ...(argv.retry ? { retry: { attempts: argv.retry } } : {}) });
       conversation.on('progress', printProgress);
       const reply = await conversation.result;
       printJson(reply);

@@ -3,6 +3,7 @@ import { createLogger } from '../../logging/index.ts';
 import { join } from 'node:path';
 import { resolveDataDir } from '../data-dir.ts';
 import { defineCommand } from '../define-command.ts';
+import { filePath, tcpPort } from '../flag-values.ts';
 import { withTls } from '../options.ts';
 import { tlsListener } from '../tls-listener.ts';
 import { untilSignal } from '../until-signal.ts';
@@ -12,10 +13,10 @@ export const brokerCommand = defineCommand(
   'run only the embedded MQTT broker',
   (y) =>
     withTls(y)
-      .option('port', { type: 'number', default: 1883 })
-      .option('ws-port', { type: 'number' })
+      .option('port', { default: 1883, describe: 'MQTT listener port (0: any free port)', coerce: tcpPort('--port', { allowAny: true }) })
+      .option('ws-port', { describe: 'MQTT-over-WebSocket listener port', coerce: tcpPort('--ws-port', { allowAny: true }) })
       .option('host', { type: 'string', default: '127.0.0.1' })
-      .option('state', { type: 'string', describe: "SQLite file for sessions, queued messages, retained messages and wills (default DATA/broker.db); 'memory' keeps them in memory" }),
+      .option('state', { coerce: filePath('--state', ['memory']), describe: "SQLite file for sessions, queued messages, retained messages and wills (default DATA/broker.db); 'memory' keeps them in memory" }),
   async (argv) => {
     const logger = createLogger('broker');
     const state = argv.state ?? join(resolveDataDir().path, 'broker.db');

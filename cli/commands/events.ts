@@ -17,7 +17,7 @@ export const eventsCommand = defineCommand(
         for (const e of events) {
           const stage = e.event.progress?.stage ? ` ${e.event.progress.stage}` : '';
           const percent = e.event.progress?.percent !== undefined ? ` ${e.event.progress.percent}%` : '';
-          process.stdout.write(`${String(e.seq).padStart(4)} ${e.at} ${e.event.type.padEnd(8)} ${e.event.state}${stage}${percent}\n`);
+          process.stdout.write(`${String(e.seq).padStart(4)} ${e.at} ${e.event.type.padEnd(8)} ${e.event.state}${stage}${percent} attempt ${e.event.attempt}\n`);
         }
     }),
 );

@@ -3,6 +3,7 @@ import { loadCommsConfig } from '../../config/index.ts';
 import { DEFAULT_MAX_QUEUED_MESSAGES, writeMosquittoConfig } from '../../security/index.ts';
 import { instanceModuleNames } from '../../system/index.ts';
 import { defineCommand } from '../define-command.ts';
+import { folderPath, positiveInteger, tcpPort } from '../flag-values.ts';
 import { resolveDataDir } from '../data-dir.ts';
 import { withData } from '../options.ts';
 import { SYSTEM_MODULES } from '../system-users.ts';
@@ -12,11 +13,11 @@ export const mosquittoConfigCommand = defineCommand(
   "write a mosquitto configuration (password file, ACL, listener) with the embedded broker's users and role rules",
   (y) =>
     withData(y)
-      .option('out', { type: 'string', demandOption: true, describe: 'folder for mosquitto.conf, passwd, acl and persistence/' })
+      .option('out', { demandOption: true, describe: 'folder for mosquitto.conf, passwd, acl and persistence/', coerce: folderPath('--out') })
       .option('host', { type: 'string', default: '127.0.0.1', describe: 'listener address' })
-      .option('port', { type: 'number', default: 1883, describe: 'listener port' })
-      .option('ws-port', { type: 'number', describe: 'also an MQTT-over-WebSocket listener (for the dashboard)' })
-      .option('max-queued', { type: 'number', default: DEFAULT_MAX_QUEUED_MESSAGES, describe: "QoS 1 messages kept per offline client (size for the recorder's longest outage)" })
+      .option('port', { default: 1883, describe: 'listener port', coerce: tcpPort('--port') })
+      .option('ws-port', { describe: 'also an MQTT-over-WebSocket listener (for the dashboard)', coerce: tcpPort('--ws-port') })
+      .option('max-queued', { default: DEFAULT_MAX_QUEUED_MESSAGES, coerce: positiveInteger('--max-queued'), describe: "QoS 1 messages kept per offline client (size for the recorder's longest outage)" })
       .option('config', { type: 'string', describe: 'the comms.config.json `comms up` will use: its instance-backed modules get users too (default as comms up)' })
       .option('run-as', { type: 'string', describe: "mosquitto's `user` option: the account it switches to when started as root (default mosquitto)" }),
   async (argv) => {

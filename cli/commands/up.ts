@@ -8,7 +8,7 @@ import { instanceModuleNames, startSystem } from '../../system/index.ts';
 import { runDemo } from '../demo.ts';
 import { SYSTEM_MODULES } from '../system-users.ts';
 import { defineCommand } from '../define-command.ts';
-import { positiveInteger } from '../flag-values.ts';
+import { filePath, positiveInteger, tcpPort } from '../flag-values.ts';
 import { replicaCounts } from '../replica-flags.ts';
 import { DEFAULT_DATA, withTls } from '../options.ts';
 import { embeddingsConfig, withEmbeddings } from '../embeddings-flag.ts';
@@ -21,8 +21,8 @@ export const upCommand = defineCommand(
   'start the embedded broker, the recorder, marker and arangodb in one process',
   (y) =>
     withEmbeddings(withRetention(withTls(y), 30))
-      .option('port', { type: 'number', default: 1883 })
-      .option('ws-port', { type: 'number', default: 8083, describe: 'MQTT over WebSocket (dashboards, browsers)' })
+      .option('port', { default: 1883, coerce: tcpPort('--port', { allowAny: true }) })
+      .option('ws-port', { default: 8083, describe: 'MQTT over WebSocket (dashboards, browsers)', coerce: tcpPort('--ws-port', { allowAny: true }) })
       .option('host', { type: 'string', default: '127.0.0.1' })
       .option('url', { type: 'string', describe: 'use this running broker (e.g. mosquitto from `comms mosquitto-config`) instead of starting one; the listener options are then unused' })
       .option('ws-url', { type: 'string', describe: "with --url: the broker's MQTT-over-WebSocket URL, for the dashboard" })
@@ -30,7 +30,7 @@ export const upCommand = defineCommand(
       .option('insecure', { type: 'boolean', default: false, describe: 'run the broker without authentication and ACLs' })
       .option('dashboard-port', { type: 'number', default: 8080, describe: 'read-only dashboard web page; 0 = free port' })
       .option('dashboard', { type: 'boolean', default: true, describe: 'serve the dashboard (over the WebSocket listener)' })
-      .option('broker-state', { type: 'string', describe: "broker state SQLite file (default DATA/broker.db); 'memory' keeps it in memory" })
+      .option('broker-state', { coerce: filePath('--broker-state', ['memory']), describe: "broker state SQLite file (default DATA/broker.db); 'memory' keeps it in memory" })
       .option('demo', { type: 'boolean', default: false, describe: 'run the flagship demo, print it, and exit' })
       .option('pdf', { type: 'string', describe: 'PDF for the demo (default: the generated sample, <data>/samples/sample.pdf); marker may read its folder' })
       .option('inputs', { type: 'string', array: true, describe: 'a folder marker may read PDFs from by path, besides DATA/inputs (repeatable)' })
