@@ -41,6 +41,18 @@ export const STEPS: ReportStep[] = [
     ],
   },
   {
+    id: 'bench-scale',
+    title: 'Benchmark: ask() at scale, separate processes, recorder on',
+    capabilities: ['progress-tracking'],
+    command: (ctx) => ['npm', 'run', 'bench', '--', '--only', 'sequential,concurrent', ...(ctx.short ? ['--count', '500', '--concurrent', '1000', '--timeout', '400'] : [])],
+  },
+  {
+    id: 'bench-instances',
+    title: 'Benchmark: cold vs warm pooled instance (loopback Messages API, stand-in claude CLI)',
+    capabilities: ['instances'],
+    command: () => ['npm', 'run', 'bench', '--', '--only', 'instances'],
+  },
+  {
     id: 'bench-pdf',
     title: 'Benchmark: PDF extraction vs pdftotext',
     capabilities: ['pdf-exchange-format'],
@@ -76,12 +88,15 @@ export const STEPS: ReportStep[] = [
     figures: [
       { pattern: /(\d+) run\(s\) x (\d+) QoS 1 messages per scenario/, names: ['runs per scenario', 'messages per run'] },
       // One row per broker and fault; the missing count is a figure when one run was made (else a list, kept in the output).
-      { pattern: /^\| (embedded|mosquitto) \| ([a-z-]+) \| (\d+) \| (\d+) \|$/gm, names: ['', '', 'acked but missing from SQLite ({1}, {2})', 'acked ({1}, {2})'] },
+      {
+        pattern: /^\| (embedded|mosquitto) \| ([a-z-]+) \| (\d+) \| (\d+) \| (\d+) \| (\d+)\/(\d+) \|$/gm,
+        names: ['', '', 'acked but missing from SQLite ({1}, {2})', 'acked ({1}, {2})', 'conversations left open ({1}, {2})', 'handlers run twice ({1}, {2})', 'rows with attempt > 1 ({1}, {2})'],
+      },
     ],
   },
-  { id: 'test-instances', title: 'Instance tests', capabilities: ['instances'], command: () => mocha(['test/instances.test.ts', 'test/instances-pool.test.ts', 'test/instances-store.test.ts', 'test/instance-backed-actor.test.ts', 'test/instances-claude-code.test.ts']) },
-  { id: 'test-conversations', title: 'Conversation tests', capabilities: ['progress-tracking'], command: () => mocha(['test/conversation.test.ts', 'test/conversation-ends.test.ts', 'test/recorder-crash.test.ts']) },
-  { id: 'test-orchestrator', title: 'Orchestrator tests', capabilities: ['orchestration'], command: () => mocha(['test/orchestrator.test.ts']) },
+  { id: 'test-instances', title: 'Instance tests', capabilities: ['instances'], command: () => mocha(['test/instances.test.ts', 'test/instances-pool.test.ts', 'test/instances-store.test.ts', 'test/instance-backed-actor.test.ts', 'test/instances-claude-code.test.ts', 'test/advisor.test.ts', 'test/config.test.ts', 'test/instance-host.test.ts', 'test/instances-cli.test.ts']) },
+  { id: 'test-conversations', title: 'Conversation tests', capabilities: ['progress-tracking'], command: () => mocha(['test/conversation.test.ts', 'test/conversation-ends.test.ts', 'test/conversation-budget.test.ts', 'test/recorder-crash.test.ts', 'test/recorder-write-path.test.ts', 'test/responder-faults.test.ts']) },
+  { id: 'test-orchestrator', title: 'Orchestrator tests', capabilities: ['orchestration'], command: () => mocha(['test/orchestrator.test.ts', 'test/workflow-templates.test.ts', 'test/cli-workflows.test.ts']) },
   { id: 'test-pdf', title: 'PDF protocol, extraction and embedding tests', capabilities: ['pdf-exchange-format'], command: () => mocha(['test/pdf-protocol.test.ts', 'test/extraction.test.ts', 'test/embeddings.test.ts']) },
   { id: 'test-flagship', title: 'Flagship and ingest tests', capabilities: ['marker-to-arangodb'], command: () => mocha(['test/flagship.test.ts', 'test/ingest.test.ts', 'test/demo.test.ts', 'test/embeddings-cli.test.ts']) },
   { id: 'test-docs', title: 'Docs tests', capabilities: ['docs'], command: () => mocha(['test/docs.test.ts']) },
