@@ -165,15 +165,17 @@ describe('comms instances / comms instance against a running comms up (issue 11 
   it('says which instance is unknown, with E_NOT_FOUND', async () => {
     if (!up) await restart();
     const run = await cli(['instance', 'pause', 'no-such-instance']);
-    const { message } = expectCliError(run, 'E_NOT_FOUND');
+    const { message, hint } = expectCliError(run, 'E_NOT_FOUND');
     expect(message).to.contain('no-such-instance').and.to.contain('comms instances');
+    expect(hint).to.contain('comms instances');
   });
 
   it('answers the history of an unknown instance with E_NOT_FOUND and a hint to list them', async () => {
     if (!up) await restart();
     const run = await cli(['instance', 'history', 'no-such-instance']);
-    const { message } = expectCliError(run, 'E_NOT_FOUND');
+    const { message, hint } = expectCliError(run, 'E_NOT_FOUND');
     expect(message).to.contain('no-such-instance').and.to.contain('comms instances');
+    expect(hint).to.contain('comms instances');
   });
 });
 

@@ -42,7 +42,7 @@ export function createInstanceManager(options: InstanceManagerOptions): Actor {
 
   async function known(id: string): Promise<InstanceRecord> {
     const rec = await store.loadInstance(id);
-    if (!rec) throw new CommsError('E_NOT_FOUND', `No instance ${id}. List them with \`comms instances\`.`, { id });
+    if (!rec) throw new CommsError('E_NOT_FOUND', `No instance ${id}. List them with \`comms instances\`.`, { id, hint: 'list the instances, stored ones included, with `comms instances`' });
     return rec;
   }
 
