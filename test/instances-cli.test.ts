@@ -179,6 +179,20 @@ describe('comms instances / comms instance against a running comms up (issue 11 
   });
 });
 
+describe('comms instance history: bad paging flags are named before anything is sent', () => {
+  it('refuses --limit out of range, a fractional --before, and paging flags on pause', async () => {
+    const cases: Array<[string[], RegExp]> = [
+      [['instance', 'history', 'x', '--limit', '0'], /^--limit 0: give a whole number of turns from 1 to 500/],
+      [['instance', 'history', 'x', '--before', '1.5'], /^--before 1\.5: give the seq of a turn/],
+      [['instance', 'pause', 'x', '--limit', '3'], /`comms instance pause` takes neither/],
+    ];
+    for (const [args, pattern] of cases) {
+      const { message } = expectCliError(await commsRun(args), 'E_USAGE');
+      expect(message).to.match(pattern);
+    }
+  });
+});
+
 describe('the operator role and the instances module', () => {
   it('may ask instances.list@1, instance.control@1 and instance.history@1 as itself, nothing else there', async () => {
     let creds = { version: 1 as const, users: [] as never[] } as Parameters<typeof addUser>[0];

@@ -1,7 +1,19 @@
-import type { InstanceHistoryResult, InstanceTurnItem } from '../../protocol/index.ts';
+import { CommsError, INSTANCE_HISTORY_MAX_LIMIT, type InstanceHistory, type InstanceHistoryResult, type InstanceTurnItem } from '../../protocol/index.ts';
 
 /** Characters of a turn `comms instance history` prints on its line unless `--chars` says otherwise. */
 export const HISTORY_LINE_CHARS = 200;
+
+/** The `instance.history@1` body of the command line; a bad `--limit` / `--before` is named before anything is sent. */
+export function historyPageArgs(argv: { id: string; limit?: number | undefined; before?: number | undefined }): InstanceHistory {
+  const { id, limit, before } = argv;
+  if (limit !== undefined && !(Number.isInteger(limit) && limit >= 1 && limit <= INSTANCE_HISTORY_MAX_LIMIT)) {
+    throw new CommsError('E_USAGE', `--limit ${limit}: give a whole number of turns from 1 to ${INSTANCE_HISTORY_MAX_LIMIT}.`);
+  }
+  if (before !== undefined && !(Number.isInteger(before) && before >= 1)) {
+    throw new CommsError('E_USAGE', `--before ${before}: give the seq of a turn (1 or more), e.g. the one the previous page printed.`);
+  }
+  return { id, ...(limit !== undefined ? { limit } : {}), ...(before !== undefined ? { before } : {}) };
+}
 
 /**
  * `comms instance history`: a header naming the instance, then one line per turn (seq, time, role,

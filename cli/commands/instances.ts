@@ -1,4 +1,5 @@
 import {
+  CommsError,
   INSTANCE_COMMANDS,
   INSTANCE_CONTROL_SCHEMA_ID,
   INSTANCE_HISTORY_SCHEMA_ID,
@@ -11,7 +12,7 @@ import { defineCommand } from '../define-command.ts';
 import { withBus } from '../options.ts';
 import { printJson } from '../print.ts';
 import { askInstances, formatInstances } from './instances-client.ts';
-import { formatHistory, HISTORY_LINE_CHARS } from './instances-history.ts';
+import { formatHistory, HISTORY_LINE_CHARS, historyPageArgs } from './instances-history.ts';
 
 /** `comms instances`: the LLM instances of a running `comms up`, stored ones included. */
 export const instancesCommand = defineCommand(
@@ -44,8 +45,11 @@ export const instanceCommand = defineCommand(
       .option('chars', { type: 'number', default: HISTORY_LINE_CHARS, describe: 'history: characters of each turn printed (0: all the answer holds)' })
       .option('json', { type: 'boolean', default: false, describe: 'print JSON instead of text' }),
   async (argv) => {
+    if (argv.action !== 'history' && (argv.limit !== undefined || argv.before !== undefined)) {
+      throw new CommsError('E_USAGE', `--limit and --before page \`comms instance history ID\`; \`comms instance ${argv.action}\` takes neither.`);
+    }
     if (argv.action === 'history') {
-      const page = { id: argv.id, ...(argv.limit !== undefined ? { limit: argv.limit } : {}), ...(argv.before !== undefined ? { before: argv.before } : {}) };
+      const page = historyPageArgs(argv);
       const history = await askInstances<InstanceHistoryResult>(argv, INSTANCE_HISTORY_SCHEMA_ID, page);
       if (argv.json) printJson(history);
       else process.stdout.write(`${formatHistory(history, argv.id, argv.chars)}\n`);
