@@ -58,6 +58,7 @@ const QUERIES: Array<[request: string, response: string, summary: string]> = [
   ['ask@1', 'ask.answer@1', 'advisor: a free-text question about a module, answered by an LLM instance with its card and recent conversations (E_MODEL_UNAVAILABLE offline).'],
   ['instances.list@1', 'instances.listing@1', 'instances: the LLM instances of every instance-backed module (state, turns, last use), stored ones included.'],
   ['instance.control@1', 'instance.control.result@1', 'instances: pause, resume or terminate one instance (kept across restarts in instances.db).'],
+  ['instance.history@1', 'instance.history.result@1', "instances: one instance's turns, oldest first (role, text cut to 2000 characters and marked, time), paged with limit/before; read from instances.db, so they survive restarts."],
   ['conversation.events.query@1', 'conversation.events@1', 'recorder: the events of a conversation after a seq (for watchers that reconnect).'],
   ['conversation.status.query@1', 'conversation.status@1', 'recorder: the recorded status of one conversation.'],
   ['conversation.list.query@1', 'conversation.list@1', 'recorder: one page of recorded conversations, newest first, filtered by module, state and text (the dashboard history).'],

@@ -14,6 +14,8 @@ export const INSTANCES_LIST_SCHEMA_ID = 'instances.list@1';
 export const INSTANCES_LISTING_SCHEMA_ID = 'instances.listing@1';
 export const INSTANCE_CONTROL_SCHEMA_ID = 'instance.control@1';
 export const INSTANCE_CONTROL_RESULT_SCHEMA_ID = 'instance.control.result@1';
+export const INSTANCE_HISTORY_SCHEMA_ID = 'instance.history@1';
+export const INSTANCE_HISTORY_RESULT_SCHEMA_ID = 'instance.history.result@1';
 /** The module `comms up` runs to list and control the instances of every instance-backed module. */
 export const INSTANCES_MODULE = 'instances';
 
@@ -81,6 +83,47 @@ export type InstanceControl = Static<typeof InstanceControl>;
 export const InstanceControlResult = Type.Object({ instance: InstanceListItem }, { $id: INSTANCE_CONTROL_RESULT_SCHEMA_ID });
 export type InstanceControlResult = Static<typeof InstanceControlResult>;
 
+/** Turns `instance.history@1` returns when the request names no `limit`. */
+export const INSTANCE_HISTORY_DEFAULT_LIMIT = 50;
+export const INSTANCE_HISTORY_MAX_LIMIT = 500;
+/** Characters of one turn's text on the wire: a long model answer would otherwise make the reply as big as the whole conversation. */
+export const INSTANCE_TURN_TEXT_LIMIT = 2000;
+
+/** Body of `instance.history@1`: the last `limit` turns of one instance, or the last ones before turn `before` (paging back). */
+export const InstanceHistory = Type.Object(
+  {
+    id: Type.String({ minLength: 1, maxLength: 64 }),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: INSTANCE_HISTORY_MAX_LIMIT, description: `default ${INSTANCE_HISTORY_DEFAULT_LIMIT}` })),
+    before: Type.Optional(Type.Integer({ minimum: 1, description: 'only turns with a smaller seq (the `earlier` of a previous answer)' })),
+  },
+  { $id: INSTANCE_HISTORY_SCHEMA_ID, additionalProperties: false },
+);
+export type InstanceHistory = Static<typeof InstanceHistory>;
+
+export const InstanceTurnItem = Type.Object({
+  /** 1, 2, ... in the order the instance had them. */
+  seq: Type.Integer({ minimum: 1 }),
+  role: literalUnion(['user', 'assistant'] as const),
+  text: Type.String({ description: `the first ${INSTANCE_TURN_TEXT_LIMIT} characters` }),
+  truncated: Type.Boolean({ description: 'true when text is cut; chars is the full length' }),
+  chars: Type.Integer({ minimum: 0 }),
+  /** ISO 8601. */
+  at: Type.String(),
+});
+export type InstanceTurnItem = Static<typeof InstanceTurnItem>;
+
+/** Body of `instance.history.result@1`: the instance (module, backend, state) and its turns, oldest first. */
+export const InstanceHistoryResult = Type.Object(
+  {
+    instance: InstanceListItem,
+    turns: Type.Array(InstanceTurnItem),
+    /** The `before` that asks for the turns preceding these, or null when these start at the first. */
+    earlier: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()]),
+  },
+  { $id: INSTANCE_HISTORY_RESULT_SCHEMA_ID },
+);
+export type InstanceHistoryResult = Static<typeof InstanceHistoryResult>;
+
 export const INSTANCE_QUERY_SCHEMAS: Record<string, TSchema> = {
   [ASK_SCHEMA_ID]: Ask,
   [ASK_ANSWER_SCHEMA_ID]: AskAnswer,
@@ -88,7 +131,9 @@ export const INSTANCE_QUERY_SCHEMAS: Record<string, TSchema> = {
   [INSTANCES_LISTING_SCHEMA_ID]: InstancesListing,
   [INSTANCE_CONTROL_SCHEMA_ID]: InstanceControl,
   [INSTANCE_CONTROL_RESULT_SCHEMA_ID]: InstanceControlResult,
+  [INSTANCE_HISTORY_SCHEMA_ID]: InstanceHistory,
+  [INSTANCE_HISTORY_RESULT_SCHEMA_ID]: InstanceHistoryResult,
 };
 
 /** The requests an operator may send to the instances module (security/role-policy.ts). */
-export const INSTANCE_MANAGEMENT_IDS: readonly string[] = [INSTANCES_LIST_SCHEMA_ID, INSTANCE_CONTROL_SCHEMA_ID];
+export const INSTANCE_MANAGEMENT_IDS: readonly string[] = [INSTANCES_LIST_SCHEMA_ID, INSTANCE_CONTROL_SCHEMA_ID, INSTANCE_HISTORY_SCHEMA_ID];
