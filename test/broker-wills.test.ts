@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { expect } from 'chai';
 import mqtt, { type MqttClient } from 'mqtt';
+import { SqliteBrokerPersistence } from '../storage/broker-state/index.ts';
 import { commsBin, lineOn, repo } from './support/cli-process.ts';
 
 /** A real `comms broker --state` process: SIGKILL leaves its SQLite state (wills included) as a crash would. */
@@ -68,18 +69,18 @@ describe('broker wills across a broker crash (embedded aedes, SQLite state)', fu
       const reconnected = Promise.all(returning.map((c) => new Promise<void>((resolve) => c.once('connect', () => resolve()))));
       const second = await brokerProcess(statePath, port);
       children.push(second.child);
-      console.error("second up", Date.now()); const watcher = await mqtt.connectAsync(second.url, { clientId: 'watcher', clean: true });
+      const watcher = await mqtt.connectAsync(second.url, { clientId: 'watcher', clean: true });
       clients.push(watcher);
       const published: string[] = [];
       const goneWill = new Promise<void>((resolve) =>
         watcher.on('message', (_topic, payload) => {
-          published.push(payload.toString()); console.error('msg', payload.toString(), Date.now());
+          published.push(payload.toString());
           if (payload.toString() === 'gone') resolve();
         }),
       );
       await watcher.subscribeAsync(WILL_TOPIC, { qos: 1 });
-      await reconnected; console.error("reconnected", Date.now());
-      await goneWill; console.error("gone", published);
+      await reconnected;
+      await goneWill;
       // The returning clients' wills are the new broker's: still stored, never published.
       const stored = storedWills(statePath);
       expect(stored.map((w) => w.client_id)).to.deep.equal(returning.map((_, i) => `back-${i}`).sort());
@@ -87,6 +88,37 @@ describe('broker wills across a broker crash (embedded aedes, SQLite state)', fu
     } finally {
       for (const c of clients) c.end(true);
       for (const child of children) if (child.exitCode === null && child.signalCode === null) await killed(child);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a will stored anew while the restarted broker streams the crashed one\'s wills is neither published nor deleted', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'comms-wills-'));
+    const statePath = join(dir, 'broker.db');
+    const will = (who: string) => ({ cmd: 'publish', topic: WILL_TOPIC, payload: Buffer.from(who), qos: 1, retain: false });
+    try {
+      const crashed = new SqliteBrokerPersistence(statePath);
+      await crashed.setup({ id: 'crashed' });
+      await crashed.putWill({ id: 'back' }, will('back'));
+      await crashed.putWill({ id: 'gone' }, will('gone'));
+      await crashed.destroy();
+
+      const restarted = new SqliteBrokerPersistence(statePath);
+      await restarted.setup({ id: 'restarted', clients: {} });
+      const stream = restarted.streamWill({ restarted: Date.now() });
+      // 'back' reconnects after aedes asked for the stream, before it reads it (aedes' connect: delWill, putWill).
+      await restarted.delWill({ id: 'back' });
+      await restarted.putWill({ id: 'back' }, will('back'));
+      const streamed: string[] = [];
+      for await (const packet of stream as AsyncIterable<{ clientId: string }>) streamed.push(packet.clientId);
+      expect(streamed).to.deep.equal(['gone']);
+      // aedes deletes each will it published by {id, brokerId}: a will of another broker is not that one.
+      expect(await restarted.delWill({ id: 'back', brokerId: 'crashed' })).to.equal(undefined);
+      expect((await restarted.getWill({ id: 'back' }))?.['brokerId']).to.equal('restarted');
+      expect((await restarted.delWill({ id: 'gone', brokerId: 'crashed' }))?.['clientId']).to.equal('gone');
+      await restarted.destroy();
+      expect(storedWills(statePath).map((w) => w.client_id)).to.deep.equal(['back']);
+    } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   });
