@@ -24,7 +24,9 @@ export class ConversationRows {
         parent_id = COALESCE(excluded.parent_id, parent_id), request_id = excluded.request_id,
         state = excluded.state, percent = MAX(percent, excluded.percent), stage = COALESCE(excluded.stage, stage),
         attempts = MAX(attempts, excluded.attempts), last_seq = excluded.last_seq,
-        error_code = COALESCE(excluded.error_code, error_code), error_message = COALESCE(excluded.error_message, error_message),
+        -- A final event is the parties' own outcome: it replaces a provisional end the reaper wrote (docs/storage.md).
+        error_code = CASE WHEN excluded.ended_at IS NOT NULL THEN excluded.error_code ELSE COALESCE(excluded.error_code, error_code) END,
+        error_message = CASE WHEN excluded.ended_at IS NOT NULL THEN excluded.error_message ELSE COALESCE(excluded.error_message, error_message) END,
         result_message_id = COALESCE(excluded.result_message_id, result_message_id),
         updated_at = excluded.updated_at, ended_at = COALESCE(ended_at, excluded.ended_at)
       WHERE excluded.last_seq > conversations.last_seq`);

@@ -16,4 +16,6 @@ export interface ClientRef {
 }
 export interface BrokerRef {
   id: string;
+  /** aedes' connected clients by id (absent in the abstract suite's fake broker). */
+  clients?: Record<string, unknown>;
 }

@@ -167,12 +167,13 @@ export class SqliteBrokerPersistence {
   }
 
   async delWill(client: ClientRef): Promise<StoredPacket | undefined> {
-    return this.wills.del(client.id);
+    // aedes' connect passes the Client (delete whatever is stored); its will publisher passes {id, brokerId}.
+    return this.wills.del(client.id, typeof client.brokerId === 'string' ? client.brokerId : undefined);
   }
 
   /** Wills of brokers not in `brokers`: after a restart, those of the crashed broker, which aedes then publishes. */
   streamWill(brokers: Record<string, unknown> = {}): Readable {
-    return this.wills.stream(brokers);
+    return this.wills.stream(brokers, (clientId) => this.brokerRef?.clients?.[clientId] !== undefined);
   }
 
   async destroy(): Promise<void> {

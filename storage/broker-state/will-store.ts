@@ -30,15 +30,31 @@ export class WillStore {
     return this.wills.get(clientId);
   }
 
-  del(clientId: string): StoredPacket | undefined {
+  /**
+   * Delete the will of `clientId`; with `brokerId` (aedes passes it after publishing a will) only if the
+   * stored will is still that broker's: the client may have reconnected meanwhile and stored a new one.
+   */
+  del(clientId: string, brokerId?: string): StoredPacket | undefined {
     const will = this.wills.get(clientId);
+    if (!will || (brokerId !== undefined && will['brokerId'] !== brokerId)) return undefined;
     this.sql.del.run(clientId);
     this.wills.delete(clientId);
     return will;
   }
 
-  /** Wills of brokers not in `brokers`: after a restart, those of the crashed broker, which aedes then publishes. */
-  stream(brokers: Record<string, unknown>): Readable {
-    return Readable.from([...this.wills.values()].filter((will) => !brokers[will['brokerId'] as string]));
+  /**
+   * Wills of brokers not in `brokers`: after a restart, those of the crashed broker, which aedes then
+   * publishes. Read one at a time, each checked when aedes takes it, not when the stream starts: a
+   * client that has reconnected since (`isConnected`, or a will stored anew by a live broker) keeps its will.
+   */
+  stream(brokers: Record<string, unknown>, isConnected: (clientId: string) => boolean): Readable {
+    const wills = this.wills;
+    function* orphaned(): Generator<StoredPacket> {
+      for (const clientId of [...wills.keys()]) {
+        const will = wills.get(clientId);
+        if (will && !brokers[will['brokerId'] as string] && !isConnected(clientId)) yield will;
+      }
+    }
+    return Readable.from(orphaned(), { objectMode: true, highWaterMark: 1 });
   }
 }
