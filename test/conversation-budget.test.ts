@@ -42,7 +42,8 @@ describe('the message budget of a conversation', function () {
     try {
       await bus.actor({ name: 'responder' }).handle(echoQuery('responder')).start();
       const requester = await bus.actor({ name: 'requester' }).start();
-      const short = requester.request('responder', 'echo@1', { text: 'quick' });
+      // Quiet by construction, not by speed: a loaded machine must not make it 'long' (eventsAfterMs is tested below).
+      const short = requester.request('responder', 'echo@1', { text: 'quick' }, { eventsAfterMs: 600_000 });
       await short.result;
       await short.flushed();
       // Fence: the requester's next request leaves after everything the first conversation published.
@@ -132,8 +133,8 @@ describe('the message budget of a conversation', function () {
       });
 
     it('does not re-send while the responder is still answering earlier requests, however late the ack', async () => {
-      // Heartbeats every 10 ms against an ack period of 250 ms: only a stall of a quarter second on a loaded machine would re-send.
-      const requester = await bus.actor({ name: 'requester', requestDefaults: { ackTimeoutMs: 250, maxAttempts: 4, timeoutMs: 60_000 } }).start();
+      // Heartbeats every 10 ms against an ack period of 1.5 s: only a stall of that long on a loaded machine would re-send.
+      const requester = await bus.actor({ name: 'requester', requestDefaults: { ackTimeoutMs: 1_500, maxAttempts: 4, timeoutMs: 60_000 } }).start();
       const first = requester.request('slow', 'echo@1', { text: 'first' });
       const first$ = await received(first);
       await answer(first$, 'progress', 'progress@1', { percent: 0, stage: 'accepted' });
