@@ -10,7 +10,8 @@ import { commsBin, commsRun, expectCliError, repo } from './support/cli-process.
 
 /** What a user sees when a command fails: one error line, one hint line, exit 1, no stack (issue 12). */
 describe('comms CLI errors', function () {
-  this.timeout(60_000);
+  // Spawns processes: a hang guard, not a speed budget (a loaded machine is slow to start them).
+  this.timeout(600_000);
   let bus: Awaited<ReturnType<typeof busFixture>>;
   let db: string;
   let conversationId: string;

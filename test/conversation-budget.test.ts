@@ -98,6 +98,32 @@ describe('the message budget of a conversation', function () {
     }
   });
 
+  it('a retained snapshot never carries a seq ahead of the events published before it (a reader ordering by seq loses none)', async () => {
+    const watcher = await wireWatcher(bus.broker.url);
+    try {
+      await bus.actor({ name: 'responder' }).handle(echoQuery('responder')).start();
+      const requester = await bus.actor({ name: 'requester' }).start();
+      // Public from the start, with a burst of progress: snapshots are coalesced while events queue behind them.
+      const busy = requester.request('responder', 'echo@1', { text: 'busy', steps: 20 }, { eventsAfterMs: 0 });
+      await busy.result;
+      await busy.flushed();
+      await watcher.when(() => watcher.seen.find((m) => m.topic === Topics.conversationEvents(busy.id) && (m.envelope.body as { state?: string }).state === 'completed'));
+      const topics = [Topics.conversationEvents(busy.id), Topics.conversationState(busy.id)];
+      const mine = watcher.seen.filter((m) => topics.includes(m.topic));
+      let eventSeq = 0;
+      const ahead: string[] = [];
+      for (const m of mine) {
+        const seq = m.envelope.seq ?? 0;
+        if (m.topic === Topics.conversationEvents(busy.id)) eventSeq = Math.max(eventSeq, seq);
+        else if (seq > eventSeq) ahead.push(`snapshot seq ${seq} after events up to ${eventSeq}`);
+      }
+      expect(mine.filter((m) => m.topic === Topics.conversationState(busy.id)).length, 'snapshots were published').to.be.greaterThan(0);
+      expect(ahead).to.deep.equal([]);
+    } finally {
+      await watcher.client.endAsync();
+    }
+  });
+
   describe('acknowledgements under load', () => {
     let raw: MqttClient;
     const requests: Envelope[] = [];

@@ -22,8 +22,11 @@ export class Conversation<R = unknown> extends EventEmitter<ConversationEvents> 
   readonly schema: string;
   readonly result: Promise<R>;
   private readonly wire: ConversationWire;
-  /** The responder's lease on long work (docs/reliability.md#leases); a frozen responder ends the conversation in seconds. */
-  private readonly lease: LeaseWatch;
+  /**
+   * The responder's lease on long work (docs/reliability.md#leases); a frozen responder ends the conversation in
+   * seconds. Made on the first acknowledgement that declares one: a quick conversation is answered without an ack.
+   */
+  private lease: LeaseWatch | undefined;
   /** Set by the responder's acknowledgement; cleared when the request is sent again. */
   private ack: { idempotent: boolean } | undefined;
   private reruns = 0;
@@ -39,9 +42,8 @@ export class Conversation<R = unknown> extends EventEmitter<ConversationEvents> 
     this.requestId = spec.requestId;
     this.to = spec.to;
     this.schema = spec.schema;
-    this.lease = new LeaseWatch({ probe: () => this.wire.resendRequest(), expire: (leaseMs) => this.leaseExpired(leaseMs) });
     this.wire = new ConversationWire(spec, transport, this, () => {
-      this.lease.stop();
+      this.lease?.stop();
       onSettled(this);
     });
     this.result = this.wire.result.then(outcomeOf) as Promise<R>;
@@ -108,7 +110,7 @@ export class Conversation<R = unknown> extends EventEmitter<ConversationEvents> 
   /** The responder's will (or offline status) arrived; `sessionId` is the session that went. */
   peerLost(sessionId?: string): void {
     // Its will says it is gone: the peer-loss grace applies, not the lease.
-    this.lease.stop();
+    this.lease?.stop();
     this.lostSession = sessionId;
     this.wire.machine.send({ type: 'PEER_LOST' });
   }
@@ -125,13 +127,16 @@ export class Conversation<R = unknown> extends EventEmitter<ConversationEvents> 
 
   /** The requester's own broker connection dropped / came back: a lease cannot be judged meanwhile. */
   connectionChanged(connected: boolean): void {
-    if (connected) this.lease.resume();
-    else this.lease.hold();
+    if (connected) this.lease?.resume();
+    else this.lease?.hold();
   }
 
   /** Lease bookkeeping for a progress report; true when it was only a renewal (not a progress step). */
   private takeLease(report: ProgressReport): boolean {
-    if (report.leaseMs !== undefined) this.lease.renew(report.leaseMs);
+    if (report.leaseMs !== undefined) {
+      this.lease ??= new LeaseWatch({ probe: () => this.wire.resendRequest(), expire: (leaseMs) => this.leaseExpired(leaseMs) });
+      this.lease.renew(report.leaseMs);
+    }
     if (isLeaseRenewal(report)) return true;
     if (report.stage === 'accepted') this.ack = { idempotent: report.idempotent === true };
     return false;
