@@ -84,13 +84,16 @@ export function decodeJsonObject(payload: Uint8Array, options: DecodeOptions = {
   }
 }
 
+/** One decoder for every message: without `stream` a fatal decoder keeps no state between calls. */
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
 /** Size, depth and string length from the raw bytes first (milliseconds at most), then UTF-8 and JSON.parse. */
 function decodeJson(payload: Uint8Array | string, options: DecodeOptions): { value: unknown; shape: JsonShape } {
   const bytes = typeof payload === 'string' ? Buffer.from(payload) : payload;
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   const shape = scanJson(bytes, { maxBytes, maxDepth: options.maxDepth ?? DEFAULT_MAX_JSON_DEPTH, maxStringBytes: options.maxStringBytes ?? maxBytes });
   try {
-    const text = typeof payload === 'string' ? payload : new TextDecoder('utf-8', { fatal: true }).decode(payload);
+    const text = typeof payload === 'string' ? payload : UTF8.decode(payload);
     return { value: JSON.parse(text) as unknown, shape };
   } catch (err) {
     throw new CommsError('E_JSON_INVALID', `payload is not UTF-8 JSON: ${(err as Error).message}. Send one JSON object per message.`);

@@ -63,7 +63,10 @@ export type EnvelopeFields<B> = Pick<Envelope<B>, 'kind' | 'from' | 'to' | 'conv
 /** Fill in the envelope's bookkeeping fields; optional fields left undefined are omitted. */
 export function createEnvelope<B>(fields: EnvelopeFields<B>): Envelope<B> {
   const envelope: Record<string, unknown> = { v: ENVELOPE_VERSION, id: fields.id ?? newId(), sentAt: fields.sentAt ?? new Date().toISOString() };
-  for (const [key, value] of Object.entries(fields)) {
+  // for...in, not Object.entries: every message on the bus is built here, and the entries arrays were its main cost.
+  const source = fields as Record<string, unknown>;
+  for (const key in source) {
+    const value = source[key];
     if (value !== undefined) envelope[key] = value;
   }
   return envelope as Envelope<B>;

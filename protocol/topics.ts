@@ -29,11 +29,20 @@ export const SHARED_SUBSCRIPTION_PREFIX = '$share/';
 
 const PLACEHOLDER = /\{(\w+)\}/;
 
+/** Each template split once around its placeholder: topics are built per message, so no regex runs then. */
+const SPLIT = Object.fromEntries(
+  (Object.keys(TOPIC_TEMPLATES) as TopicName[]).map((name) => {
+    const template = TOPIC_TEMPLATES[name];
+    const match = PLACEHOLDER.exec(template);
+    const at = match?.index ?? template.length;
+    return [name, { before: template.slice(0, at), after: template.slice(at + (match?.[0].length ?? 0)), param: match?.[1] ?? 'id' }];
+  }),
+) as Record<TopicName, { before: string; after: string; param: string }>;
+
 /** The template with its placeholder filled; the id is checked, so no topic can be forged with '/' or '#'. */
 function fill(name: TopicName, id: string): string {
-  const template = TOPIC_TEMPLATES[name];
-  const param = PLACEHOLDER.exec(template)?.[1] ?? 'id';
-  return template.replace(PLACEHOLDER, assertIdentifier(id, param));
+  const { before, after, param } = SPLIT[name];
+  return before + assertIdentifier(id, param) + after;
 }
 
 /** The template as a filter matching every topic of that kind. */

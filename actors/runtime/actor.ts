@@ -34,6 +34,10 @@ import { planSubscriptions } from './subscription-plan.ts';
 
 export type { ActorEvents, ActorOptions, MessageListener } from './actor-options.ts';
 
+/** mqtt.js copies its publish options: two shared objects instead of one per message. */
+const RETAINED = { qos: 1, retain: true } as const;
+const NOT_RETAINED = { qos: 1, retain: false } as const;
+
 /**
  * A module on the bus: one MQTT connection, one retained card, one retained status (last will
  * `lost`), one inbox. It answers the queries registered with `handle()` and asks other modules
@@ -46,6 +50,10 @@ export class Actor extends EventEmitter<ActorEvents> {
   readonly sessionId = newId();
   readonly registry: SchemaRegistry;
   readonly log: Logger;
+  /** This actor's reply topic; cancels and inputs for a replica's held requests come here too. */
+  readonly replyTopic: string;
+  /** The module's inbox topic, compared against every incoming topic before any parsing. */
+  private readonly inboxTopic: string;
   private client: MqttClient | undefined;
   private readonly handlers = new Map<string, QueryHandler>();
   private readonly subscriptions: Array<{ filter: string; listener: MessageListener }> = [];
@@ -64,6 +72,8 @@ export class Actor extends EventEmitter<ActorEvents> {
     super();
     this.name = assertIdentifier(options.name, 'module name');
     this.clientId = assertIdentifier(options.clientId ?? (options.replica === undefined ? options.name : replicaClientId(options.name, options.replica)), 'client id');
+    this.replyTopic = Topics.replies(this.clientId);
+    this.inboxTopic = Topics.moduleInbox(this.name);
     this.registry = new SchemaRegistry();
     for (const [id, schema] of Object.entries(options.schemas ?? {})) this.registry.register(id, schema);
     this.log = options.logger ?? createLogger(this.name);
@@ -95,10 +105,6 @@ export class Actor extends EventEmitter<ActorEvents> {
       find: (requestId) => this.open.get(requestId),
       publish: (topic, envelope) => this.publish(topic, envelope),
     });
-  }
-
-  get replyTopic(): string {
-    return Topics.replies(this.clientId);
   }
 
   /** One of several replicas sharing the module's inbox (docs/scaling.md). */
@@ -281,30 +287,41 @@ export class Actor extends EventEmitter<ActorEvents> {
     return this.request<R>(to, schema, body, options).result;
   }
 
-  async publish(topic: string, envelope: Envelope, options: { retain?: boolean } = {}): Promise<void> {
-    await this.publishRaw(topic, encodeEnvelope(envelope), options);
+  /** Every conversation publishes through here: no async wrappers, one promise per message (mqtt.js's). */
+  publish(topic: string, envelope: Envelope, options?: { retain?: boolean }): Promise<void> {
+    let payload: Buffer;
+    try {
+      payload = encodeEnvelope(envelope);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return this.publishRaw(topic, payload, options);
   }
 
-  async publishRaw(topic: string, payload: Buffer | string, options: { retain?: boolean } = {}): Promise<void> {
-    if (!this.client) throw new CommsError('E_NOT_CONNECTED', `${this.name} is not connected; cannot publish to ${topic}.`);
-    await this.client.publishAsync(topic, payload, { qos: 1, retain: options.retain ?? false });
+  publishRaw(topic: string, payload: Buffer | string, options?: { retain?: boolean }): Promise<void> {
+    if (!this.client) return Promise.reject(new CommsError('E_NOT_CONNECTED', `${this.name} is not connected; cannot publish to ${topic}.`));
+    return this.client.publishAsync(topic, payload, options?.retain ? RETAINED : NOT_RETAINED) as Promise<unknown> as Promise<void>;
   }
 
   private async dispatch(packet: IPublishPacket): Promise<void> {
     const topic = packet.topic;
     // mqtt.js's payload may be a view into a larger socket chunk: read in place here, copied only for listeners that may keep it.
     const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
-    const parsed = parseTopic(topic);
-    const direct = (parsed?.kind === 'module-inbox' && parsed.subject === this.name) || topic === this.replyTopic;
+    // Requests and replies are told by plain string comparison; only other topics are parsed.
+    const inbox = topic === this.inboxTopic;
+    const replies = topic === this.replyTopic;
     // Requests and answers are never retained (the broker refuses it): a retained one would be replayed to every
     // restart, so it is nobody's current message. The recorder keeps it, marked rejected.
-    if (direct && packet.retain) this.log.warn({ topic, bytes: payload.length }, 'retained message on an inbox or reply topic ignored');
-    else if (parsed?.kind === 'module-inbox' && parsed.subject === this.name) this.responder.accept(topic, payload);
+    if ((inbox || replies) && packet.retain) this.log.warn({ topic, bytes: payload.length }, 'retained message on an inbox or reply topic ignored');
+    else if (inbox) this.responder.accept(topic, payload);
     // A replica's reply topic also takes cancels and inputs for the requests it holds (docs/scaling.md).
-    else if (topic === this.replyTopic && this.isReplica && isFollowUp(payload, this.options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES)) this.responder.accept(topic, payload);
-    else if (topic === this.replyTopic) this.replies.accept(payload);
-    else if (parsed?.kind === 'module-status') this.acceptPeerStatus(parsed.subject, payload);
-    else if (parsed?.kind === 'replica-status') this.acceptReplicaStatus(parsed.subject, payload);
+    else if (replies && this.isReplica && isFollowUp(payload, this.options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES)) this.responder.accept(topic, payload);
+    else if (replies) this.replies.accept(payload);
+    else {
+      const parsed = parseTopic(topic);
+      if (parsed?.kind === 'module-status') this.acceptPeerStatus(parsed.subject, payload);
+      else if (parsed?.kind === 'replica-status') this.acceptReplicaStatus(parsed.subject, payload);
+    }
     if (this.subscriptions.length === 0) return;
     const listeners = this.subscriptions.filter((l) => topicMatches(l.filter, topic));
     if (listeners.length === 0) return;

@@ -20,10 +20,9 @@ import { LEASE_RENEWAL_STAGE, renewWhileRunning } from './lease.ts';
 import { deadLetterEnvelope, salvageFields } from './dead-letter.ts';
 import { inboxLimits, requestLimits, type HandlerContext, type QueryHandler } from './query-handler.ts';
 import type { RequestOptions } from './request-options.ts';
+import { RunningJob } from './running-job.ts';
 
-type Job =
-  | { state: 'running'; request: Envelope; abort: AbortController; inputWaiter?: (input: unknown) => void; ack?: NodeJS.Immediate }
-  | { state: 'done'; reply: Envelope };
+type Job = RunningJob | { state: 'done'; reply: Envelope };
 
 export interface ResponderDeps {
   module: string;
@@ -48,6 +47,10 @@ export interface ResponderDeps {
  */
 export class Responder {
   private readonly jobs = new DedupeCache<Job>();
+
+  /** Jobs whose acknowledgement waits for the next loop turn, and the one immediate that sends those still owed. */
+  private ackQueue: RunningJob[] = [];
+  private ackTimer: NodeJS.Immediate | undefined;
 
   /** The inbox's scan limits, worked out once per set of handlers instead of per message. */
   private limits?: { handlers: number; value: JsonLimits };
@@ -86,7 +89,7 @@ export class Responder {
 
   /** Cancel everything running, e.g. when the actor stops. */
   abortAll(reason: string): void {
-    for (const job of this.iterateRunning()) job.abort.abort(new CommsError('E_CANCELED', reason));
+    for (const job of this.iterateRunning()) job.abort(new CommsError('E_CANCELED', reason));
   }
 
   /**
@@ -97,7 +100,7 @@ export class Responder {
     let aborted = 0;
     for (const job of this.iterateRunning()) {
       if (job.request.from !== requester || job.request.replyTo !== replyTo) continue;
-      job.abort.abort(new CommsError('E_PEER_LOST', reason));
+      job.abort(new CommsError('E_PEER_LOST', reason));
       aborted++;
     }
     return aborted;
@@ -114,15 +117,17 @@ export class Responder {
       const error = new CommsError('E_SHUTTING_DOWN', reason);
       const reply = this.answer(job.request, 'error', 'error@1', error.toBody());
       this.acknowledge(job);
+      // Answered already: renewing a lease nobody waits on would only add traffic.
+      job.stopRenewing?.();
       this.jobs.set(job.request.id, { state: 'done', reply });
-      job.abort.abort(error);
+      job.abort(error);
       sends.push(this.send(job.request.replyTo, reply));
     }
     if (sends.length > 0) this.deps.log.warn({ requests: sends.length }, 'stopping: running requests answered with E_SHUTTING_DOWN');
     await Promise.all(sends);
   }
 
-  private *iterateRunning(): Generator<Extract<Job, { state: 'running' }>> {
+  private *iterateRunning(): Generator<RunningJob> {
     for (const job of this.jobs.values()) {
       if (job.state === 'running') yield job;
     }
@@ -157,38 +162,46 @@ export class Responder {
     } catch (err) {
       return this.refuse(topic, payload, toCommsError(err, 'E_SCHEMA_INVALID'), request);
     }
-    const abort = new AbortController();
-    const job: Job = { state: 'running', request, abort };
+    const job = new RunningJob(request);
     this.jobs.set(request.id, job);
     // The ack waits one event-loop turn: a reply ready by then acknowledges the request itself (docs/protocol.md, "Message budget").
-    job.ack = setImmediate(() => this.acknowledge(job));
+    // One immediate serves every request accepted in this turn.
+    job.ackPending = true;
+    this.ackQueue.push(job);
+    this.ackTimer ??= setImmediate(this.sendOwedAcks);
     void this.run(handler, job);
   }
+
+  private readonly sendOwedAcks = (): void => {
+    const owed = this.ackQueue;
+    this.ackQueue = [];
+    this.ackTimer = undefined;
+    for (const job of owed) this.acknowledge(job);
+  };
 
   /** The acknowledgement tells the requester how often to expect a lease renewal and whether a re-run is safe. */
   private ackReport(schema: string): ProgressReport {
     return { percent: 0, stage: 'accepted', leaseMs: this.deps.leaseMs, idempotent: this.deps.handlers.get(schema)?.idempotent ?? false };
   }
 
-  private async run(handler: QueryHandler, job: Extract<Job, { state: 'running' }>): Promise<void> {
+  private async run(handler: QueryHandler, job: RunningJob): Promise<void> {
     const { request } = job;
     let reply: Envelope;
-    const { leaseMs } = this.deps;
-    const stopRenewing = renewWhileRunning(leaseMs, () => this.sendProgress(request, { stage: LEASE_RENEWAL_STAGE, leaseMs }));
     try {
       const body = await handler.handle(request.body as never, this.context(job));
-      if (job.abort.signal.aborted) throw job.abort.signal.reason ?? new CommsError('E_CANCELED');
+      if (job.aborted) throw job.signal.reason ?? new CommsError('E_CANCELED');
       reply = this.answer(request, 'reply', handler.responseSchemaId, this.checkedResponse(handler, body));
     } catch (err) {
       reply = this.answer(request, 'error', 'error@1', toCommsError(err).toBody());
     } finally {
-      stopRenewing();
+      job.finished = true;
+      job.stopRenewing?.();
     }
     // shutdown() already answered this request with E_SHUTTING_DOWN.
     if (this.jobs.get(request.id)?.state === 'done') return;
     // An error after the work started must not read as a refusal (`rejected`): the ack goes first.
     if (reply.kind === 'error') this.acknowledge(job);
-    else clearImmediate(job.ack);
+    else job.ackPending = false;
     this.jobs.set(request.id, { state: 'done', reply });
     await this.send(request.replyTo, reply);
   }
@@ -205,12 +218,20 @@ export class Responder {
     }
   }
 
-  private context(job: Extract<Job, { state: 'running' }>): HandlerContext {
-    const { request, abort } = job;
+  /** `signal` and `log` are made when the handler first reads them: a quick handler that never does costs neither. */
+  private context(job: RunningJob): HandlerContext {
+    const { request } = job;
+    const parentLog = this.deps.log;
+    let log: Logger | undefined;
     return {
       request,
-      signal: abort.signal,
-      log: this.deps.log.child({ conversationId: request.conversationId }),
+      get signal() {
+        return job.signal;
+      },
+      get log() {
+        log ??= parentLog.child({ conversationId: request.conversationId });
+        return log;
+      },
       progress: (report) => {
         this.acknowledge(job);
         this.sendProgress(request, report);
@@ -218,17 +239,18 @@ export class Responder {
       askInput: (prompt, schema) =>
         new Promise((resolve, reject) => {
           // Already canceled: asking would wait for an answer that can never come.
-          if (abort.signal.aborted) return reject(abort.signal.reason);
-          const onAbort = () => reject(abort.signal.reason);
-          abort.signal.addEventListener('abort', onAbort, { once: true });
+          const signal = job.signal;
+          if (signal.aborted) return reject(signal.reason);
+          const onAbort = () => reject(signal.reason);
+          signal.addEventListener('abort', onAbort, { once: true });
           job.inputWaiter = (input) => {
-            abort.signal.removeEventListener('abort', onAbort);
+            signal.removeEventListener('abort', onAbort);
             resolve(input);
           };
           this.acknowledge(job);
           this.sendProgress(request, { stage: 'input-required', inputRequired: { prompt, ...(schema === undefined ? {} : { schema }) } });
         }),
-      ask: (to, schema, body, options) => this.deps.ask(to, schema, body, { parentId: request.conversationId, signal: abort.signal, ...options }),
+      ask: (to, schema, body, options) => this.deps.ask(to, schema, body, { parentId: request.conversationId, signal: job.signal, ...options }),
     };
   }
 
@@ -240,7 +262,7 @@ export class Responder {
     }
     if (cancel.from !== job.request.from) return this.refuseForged(topic, payload, cancel, job.request.from);
     const reason = (cancel.body as { reason?: string } | undefined)?.reason;
-    job.abort.abort(new CommsError('E_CANCELED', reason ? `canceled by ${cancel.from}: ${reason}` : `canceled by ${cancel.from}`));
+    job.abort(new CommsError('E_CANCELED', reason ? `canceled by ${cancel.from}: ${reason}` : `canceled by ${cancel.from}`));
   }
 
   private acceptInput(topic: string, payload: Buffer, message: Envelope): void {
@@ -294,11 +316,16 @@ export class Responder {
   }
 
   /** Send a running job's ack now, unless it went already; anything else the job sends must come after it. */
-  private acknowledge(job: Extract<Job, { state: 'running' }>): void {
-    if (!job.ack) return;
-    clearImmediate(job.ack);
-    job.ack = undefined;
-    this.sendProgress(job.request, this.ackReport(job.request.schema));
+  private acknowledge(job: RunningJob): void {
+    if (!job.ackPending) return;
+    job.ackPending = false;
+    const { request } = job;
+    this.sendProgress(request, this.ackReport(request.schema));
+    // The ack declared a lease: renew it while the handler still runs (docs/reliability.md#leases).
+    if (!job.finished) {
+      const { leaseMs } = this.deps;
+      job.stopRenewing = renewWhileRunning(leaseMs, () => this.sendProgress(request, { stage: LEASE_RENEWAL_STAGE, leaseMs }));
+    }
   }
 
   private sendProgress(request: Envelope, report: ProgressReport): void {
@@ -306,6 +333,7 @@ export class Responder {
   }
 
   private answer(request: Envelope, kind: 'reply' | 'progress' | 'error', schema: string, body: unknown | ErrorReply): Envelope {
+    // createEnvelope leaves out the fields that are undefined (parentId, a non-replica's replyTo).
     return createEnvelope({
       kind,
       from: this.deps.module,
@@ -314,8 +342,8 @@ export class Responder {
       correlationId: request.id,
       schema,
       body,
-      ...(request.parentId ? { parentId: request.parentId } : {}),
-      ...(this.deps.followUpTopic ? { replyTo: this.deps.followUpTopic } : {}),
+      parentId: request.parentId,
+      replyTo: this.deps.followUpTopic,
     });
   }
 
