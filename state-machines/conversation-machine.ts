@@ -115,10 +115,10 @@ export class ConversationMachine {
   private phaseTimer: NodeJS.Timeout | undefined;
   private waitingSince = 0;
   private started = false;
-  /** Events sent before start() (a cancel right after request()), applied once started. */
-  private early: ConversationMachineEvent[] | undefined = [];
-  /** Events sent by an effect while a transition runs wait for it to end, as in a statechart's mailbox. */
-  private readonly mailbox: InternalEvent[] = [];
+  /** Events sent before start() (a cancel right after request()), applied once started; made only when one comes. */
+  private early: ConversationMachineEvent[] | undefined;
+  /** Events sent by an effect while a transition runs wait for it to end, as in a statechart's mailbox; made only when needed. */
+  private mailbox: InternalEvent[] | undefined;
   private busy = false;
 
   constructor(
@@ -159,11 +159,15 @@ export class ConversationMachine {
 
   /** @internal Timers call in here (see `fire`). */
   deliver(event: InternalEvent): void {
-    this.mailbox.push(event);
-    if (this.busy) return;
+    if (this.busy) {
+      (this.mailbox ??= []).push(event);
+      return;
+    }
     this.busy = true;
     try {
-      for (let next = this.mailbox.shift(); next; next = this.mailbox.shift()) this.apply(next);
+      this.apply(event);
+      const mailbox = this.mailbox;
+      if (mailbox) for (let next = mailbox.shift(); next; next = mailbox.shift()) this.apply(next);
     } finally {
       this.busy = false;
     }
@@ -171,7 +175,7 @@ export class ConversationMachine {
 
   private apply(event: InternalEvent): void {
     if (event.type === 'START') return this.begin();
-    if (!this.started) return void this.early?.push(event as ConversationMachineEvent);
+    if (!this.started) return void (this.early ??= []).push(event as ConversationMachineEvent);
     if (this.ended) return;
     switch (event.type) {
       case 'REPLY':
@@ -216,9 +220,9 @@ export class ConversationMachine {
     // The request leaves first: nothing else a quiet conversation publishes is on its critical path.
     this.submit();
     this.effects.changed('submitted');
-    const early = this.early ?? [];
+    const early = this.early;
     this.early = undefined;
-    this.mailbox.unshift(...early);
+    if (early) (this.mailbox ??= []).unshift(...early);
   }
 
   private applyProgress(report: ProgressReport): void {
@@ -298,7 +302,10 @@ export class ConversationMachine {
     this.setPhase(state);
     this.effects.changed(state);
     const { result } = this.ctx;
-    this.effects.done({ state, ...(result ? { result } : {}), ...(this.ctx.error ? { error: this.ctx.error } : {}) });
+    const output: ConversationOutput = { state };
+    if (result) output.result = result;
+    if (this.ctx.error) output.error = this.ctx.error;
+    this.effects.done(output);
   }
 }
 

@@ -58,8 +58,8 @@ export class Actor extends EventEmitter<ActorEvents> {
   private readonly handlers = new Map<string, QueryHandler>();
   private readonly subscriptions: Array<{ filter: string; listener: MessageListener }> = [];
   private readonly open = new Map<string, Conversation>();
-  /** Publishes still queued by conversations that have settled (their final event and state snapshot). */
-  private readonly flushing = new Set<Promise<void>>();
+  /** Settled conversations whose final event or state snapshot may still be on its way out; stop() waits for them. */
+  private readonly flushing = new Set<Conversation>();
   private readonly responder: Responder;
   private readonly replies: ReplyIntake;
   private readonly startedAt = new Date().toISOString();
@@ -94,6 +94,7 @@ export class Actor extends EventEmitter<ActorEvents> {
       replyTopic: this.replyTopic,
       acks: new AckWatch(),
       publish: (topic, envelope, opts) => this.publish(topic, envelope, opts),
+      drained: (conversation) => this.flushing.delete(conversation as Conversation),
     };
     this.replies = new ReplyIntake({
       module: this.name,
@@ -212,7 +213,7 @@ export class Actor extends EventEmitter<ActorEvents> {
     for (const conversation of [...this.open.values()]) conversation.cancel(`${this.name} is shutting down`);
     // A broker that went away (shut down under us) never acknowledges those events: stop waiting then,
     // or the process would hang in mqtt.js' reconnect loop.
-    await Promise.race([Promise.all([...this.flushing]), brokerGone(client)]);
+    await Promise.race([Promise.all([...this.flushing].map((conversation) => conversation.flushed())), brokerGone(client)]);
     if (client.connected) await this.announceOffline().catch(() => {});
     await client.endAsync(!client.connected);
     this.client = undefined;
@@ -277,9 +278,8 @@ export class Actor extends EventEmitter<ActorEvents> {
   /** A conversation ended: it is no longer open, but its last events may still be on their way out. One function for all. */
   private readonly settled = (done: Conversation): void => {
     this.open.delete(done.requestId);
-    const flushed = done.flushed();
-    this.flushing.add(flushed);
-    void flushed.finally(() => this.flushing.delete(flushed));
+    // No promise per conversation: stop() makes them, for the ones still here (the transport's `drained` takes them out).
+    if (done.publishing) this.flushing.add(done);
   };
 
   /** request() and wait for the reply body; rejects with a CommsError. */

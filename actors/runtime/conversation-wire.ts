@@ -19,6 +19,8 @@ export interface ConversationTransport {
   readonly replyTopic: string;
   readonly acks: AckWatch;
   publish(topic: string, envelope: Envelope, options?: { retain?: boolean }): Promise<void>;
+  /** A settled conversation's last publish has settled: nothing of it is on its way out any more. */
+  drained(owner: ConversationOwner): void;
 }
 
 export interface ConversationSpec {
@@ -40,6 +42,12 @@ export interface ConversationSpec {
   retryAttempts: number;
 }
 
+/** The Conversation a wire works for: it hears the events and settles the result. */
+export interface ConversationOwner extends EventEmitter<ConversationEvents> {
+  /** The machine ended; called once. */
+  settle(output: ConversationOutput): void;
+}
+
 export interface ConversationEvents {
   state: [ConversationStateName, ConversationSnapshot];
   progress: [ProgressReport];
@@ -57,12 +65,11 @@ export interface ConversationEvents {
  */
 export class ConversationWire implements ConversationEffects {
   readonly machine: ConversationMachine;
-  readonly result: Promise<ConversationOutput>;
   /** The ticket of the latest send (AckWatch), to tell the responder's answers apart in order. */
   ticket = 0;
-  private settle!: (output: ConversationOutput) => void;
   private seq = 0;
-  private readonly startedAt = new Date().toISOString();
+  /** ms since epoch; formatted only if a snapshot is ever made (a quiet conversation makes none). */
+  private readonly startedAt = Date.now();
   /** Lifecycle events not published yet: the conversation is still quiet. Undefined once it is public. */
   private held: ConversationEvent[] | undefined = [];
   private quietTimer: NodeJS.Timeout | undefined;
@@ -71,16 +78,16 @@ export class ConversationWire implements ConversationEffects {
   private publishedSeq = 0;
   /** Publishes are chained so events leave in seq order even though each publish is async. */
   outbox: Promise<void> = Promise.resolve();
+  /** Publishes queued or in flight: while there are any, the Actor's stop() waits for this conversation. */
+  private pending = 0;
   /** The replica's own topic named in its answers' replyTo (docs/scaling.md): cancels and inputs go there, not to the shared inbox. */
   holder: string | undefined;
 
   constructor(
     private readonly spec: ConversationSpec,
     private readonly transport: ConversationTransport,
-    private readonly owner: EventEmitter<ConversationEvents>,
-    private readonly onSettled: () => void,
+    private readonly owner: ConversationOwner,
   ) {
-    this.result = new Promise<ConversationOutput>((resolve) => (this.settle = resolve));
     const { timeoutMs, ackTimeoutMs, maxAttempts, peerGraceMs } = spec;
     this.machine = new ConversationMachine({ requestId: spec.requestId, deadline: Date.now() + timeoutMs, ackTimeoutMs, maxAttempts, peerGraceMs }, this);
   }
@@ -149,8 +156,12 @@ export class ConversationWire implements ConversationEffects {
 
   done(output: ConversationOutput): void {
     clearTimeout(this.quietTimer);
-    this.settle(output);
-    this.onSettled();
+    this.owner.settle(output);
+  }
+
+  /** Events or the snapshot are still on their way to the broker. */
+  get publishing(): boolean {
+    return this.pending > 0;
   }
 
   /** From now on every change is published; what was held goes out first, in order. */
@@ -172,7 +183,7 @@ export class ConversationWire implements ConversationEffects {
       query: this.spec.schema,
       percent: context.percent,
       attempts: context.attempts,
-      startedAt: this.startedAt,
+      startedAt: new Date(this.startedAt).toISOString(),
       updatedAt: new Date().toISOString(),
       ...(context.stage ? { stage: context.stage } : {}),
       ...(this.spec.parentId ? { parentId: this.spec.parentId } : {}),
@@ -191,7 +202,7 @@ export class ConversationWire implements ConversationEffects {
 
   private eventBody(type: ConversationEvent['type'], progress?: ProgressReport): ConversationEvent {
     const context = this.machine.context;
-    return {
+    const event: ConversationEvent = {
       type,
       state: this.machine.state,
       requester: this.transport.module,
@@ -199,10 +210,11 @@ export class ConversationWire implements ConversationEffects {
       query: this.spec.schema,
       requestId: this.spec.requestId,
       attempt: Math.max(1, context.attempts),
-      ...(progress ? { progress } : {}),
-      ...(context.error ? { error: context.error } : {}),
-      ...(context.result ? { result: { schema: context.result.schema, messageId: context.result.messageId } } : {}),
     };
+    if (progress) event.progress = progress;
+    if (context.error) event.error = context.error;
+    if (context.result) event.result = { schema: context.result.schema, messageId: context.result.messageId };
+    return event;
   }
 
   private send(body: ConversationEvent, withSnapshot = true): void {
@@ -215,11 +227,8 @@ export class ConversationWire implements ConversationEffects {
   }
 
   private eventEnvelope(schema: string, seq: number, body: unknown): Envelope {
-    return eventEnvelope({ from: this.transport.module, conversationId: this.spec.conversationId, seq, schema, body, ...this.parent() });
-  }
-
-  private parent(): { parentId?: string } {
-    return this.spec.parentId ? { parentId: this.spec.parentId } : {};
+    // createEnvelope leaves parentId out when there is none.
+    return eventEnvelope({ from: this.transport.module, conversationId: this.spec.conversationId, seq, schema, body, parentId: this.spec.parentId });
   }
 
   private requestEnvelope(): Envelope {
@@ -234,7 +243,7 @@ export class ConversationWire implements ConversationEffects {
       deadline: new Date(this.machine.context.deadline).toISOString(),
       schema: spec.schema,
       body: spec.body,
-      ...this.parent(),
+      parentId: spec.parentId,
     });
   }
 
@@ -249,14 +258,23 @@ export class ConversationWire implements ConversationEffects {
       replyTo: this.transport.replyTopic,
       schema,
       body,
-      ...this.parent(),
+      parentId: spec.parentId,
     });
   }
 
   /** Queue a publish behind the earlier ones; no envelope means "the retained snapshot as it is by then". */
   private enqueue(topic: string, envelope: Envelope | undefined): void {
-    this.outbox = this.outbox.then(() => this.publishNow(topic, envelope)).catch(ignore);
+    // Even with nothing ahead, the publish waits for a microtask: mqtt.js flushes its socket writes on the next tick, so
+    // a publish made in the microtasks after a read goes out in one write with the PUBACK of what was read; one made
+    // synchronously in the read would be flushed alone, before them (a write, i.e. a syscall, more per conversation).
+    this.pending++;
+    this.outbox = this.outbox.then(() => this.publishNow(topic, envelope)).then(this.published, this.published);
   }
+
+  /** One publish settled, delivered or not (a publish that fails while disconnected is retried by mqtt.js's outgoing store). */
+  private readonly published = (): void => {
+    if (--this.pending === 0 && this.machine.ended) this.transport.drained(this.owner);
+  };
 
   private publishNow(topic: string, envelope: Envelope | undefined): Promise<void> {
     if (envelope) {
@@ -277,9 +295,6 @@ export class ConversationWire implements ConversationEffects {
 function goPublic(wire: ConversationWire): void {
   wire.goPublic();
 }
-
-/** A publish that fails while disconnected is retried by mqtt.js's outgoing store on reconnect. */
-function ignore(): void {}
 
 /** The responder's plain "got it": no news for anyone but the requester. */
 function isBareAck(report: ProgressReport): boolean {

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { CommsError, type ConversationSnapshot, type ConversationStateName, type Envelope, type ErrorReply, type ProgressReport } from '../../protocol/index.ts';
 import type { ConversationMachineEvent, ConversationOutput } from '../../state-machines/index.ts';
-import { ConversationWire, type ConversationEvents, type ConversationSpec, type ConversationTransport } from './conversation-wire.ts';
+import { ConversationWire, type ConversationEvents, type ConversationOwner, type ConversationSpec, type ConversationTransport } from './conversation-wire.ts';
 import { isLeaseRenewal, LEASE_MISSES, LeaseWatch } from './lease.ts';
 import { restartVerdict } from './restart-policy.ts';
 
@@ -15,13 +15,18 @@ export type { ConversationEvents, ConversationSpec, ConversationTransport } from
  * from then on every change to the events topic (gap-free `seq`) and the retained state snapshot
  * (docs/protocol.md, "Message budget of a conversation"). The publishing is ConversationWire's.
  */
-export class Conversation<R = unknown> extends EventEmitter<ConversationEvents> {
+export class Conversation<R = unknown> extends EventEmitter<ConversationEvents> implements ConversationOwner {
   readonly id: string;
   readonly requestId: string;
   readonly to: string;
   readonly schema: string;
   readonly result: Promise<R>;
+  /** Untyped so a Conversation<R> stays assignable to Conversation<unknown> (the Actor's map holds those). */
+  private resolveResult!: (body: unknown) => void;
+  private rejectResult!: (error: CommsError) => void;
   private readonly wire: ConversationWire;
+  /** Untyped for the same reason as resolveResult. */
+  private readonly onSettled: (conversation: Conversation) => void;
   /**
    * The responder's lease on long work (docs/reliability.md#leases); a frozen responder ends the conversation in
    * seconds. Made on the first acknowledgement that declares one: a quick conversation is answered without an ack.
@@ -42,13 +47,27 @@ export class Conversation<R = unknown> extends EventEmitter<ConversationEvents> 
     this.requestId = spec.requestId;
     this.to = spec.to;
     this.schema = spec.schema;
-    this.wire = new ConversationWire(spec, transport, this, () => {
-      this.lease?.stop();
-      onSettled(this);
+    this.onSettled = onSettled as (conversation: Conversation) => void;
+    this.result = new Promise<R>((resolve, reject) => {
+      this.resolveResult = resolve as (body: unknown) => void;
+      this.rejectResult = reject;
     });
-    this.result = this.wire.result.then(outcomeOf) as Promise<R>;
     // A caller that only listens to events must not get an unhandled rejection.
     this.result.catch(ignore);
+    this.wire = new ConversationWire(spec, transport, this);
+  }
+
+  /** @internal The machine ended (ConversationOwner): settle `result` with the reply body or the error. */
+  settle(output: ConversationOutput): void {
+    this.lease?.stop();
+    if (output.result) this.resolveResult(output.result.body);
+    else this.rejectResult(output.error ? CommsError.fromBody(output.error) : new CommsError('E_HANDLER_FAILED', 'the conversation ended without a result or an error'));
+    this.onSettled(this as Conversation);
+  }
+
+  /** Its final events (or the cancel) are still on their way to the broker; `flushed()` waits for them. */
+  get publishing(): boolean {
+    return this.wire.publishing;
   }
 
   /** Send the request. Separate from the constructor so listeners can be attached first. */
@@ -176,10 +195,4 @@ function toMachineEvent(envelope: Envelope): ConversationMachineEvent | undefine
     default:
       return undefined;
   }
-}
-
-/** The reply body, or the error that ended the conversation. */
-function outcomeOf(output: ConversationOutput | undefined): unknown {
-  if (output?.result) return output.result.body;
-  throw output?.error ? CommsError.fromBody(output.error) : new CommsError('E_HANDLER_FAILED', 'the conversation ended without a result or an error');
 }
