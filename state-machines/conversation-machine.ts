@@ -10,6 +10,8 @@ export interface ConversationInput {
   maxBackoffMs?: number;
   /** How long a responder that went `lost` has to come back before the conversation fails. */
   peerGraceMs: number;
+  /** After this long from start, tell the owner its quiet period is over (ConversationEffects.quietOver); 0 or absent: never. */
+  quietMs?: number;
 }
 
 /** `dueAt`: when the ack timer was meant to fire; `periodMs`: the period that just ran out. */
@@ -62,6 +64,8 @@ export interface ConversationEffects {
   queued(): void;
   /** A progress report was applied (the state is already the new one). */
   progress(report: ProgressReport): void;
+  /** The conversation has been open `quietMs` (ConversationInput): from now on its owner publishes every change. */
+  quietOver(): void;
   /** The protocol state changed (called once per change, the final one included, before `done`). */
   changed(state: ConversationStateName): void;
   done(output: ConversationOutput): void;
@@ -75,9 +79,9 @@ const ACK_OVERDUE: TimerEvent = { type: 'ACK_OVERDUE' };
 const DEADLINE: TimerEvent = { type: 'DEADLINE' };
 const PEER_GRACE_OVER: TimerEvent = { type: 'PEER_GRACE_OVER' };
 
-/** A timer's callback: one function for all machines, so an open conversation holds no closures for its timers. */
-function fire(machine: ConversationMachine, event: TimerEvent): void {
-  machine.deliver(event);
+/** The timer's callback: one function for all machines, so an open conversation holds no closure for its timer. */
+function fire(machine: ConversationMachine): void {
+  machine.wake();
 }
 
 /** Machine states; `queued` and `peerLost` look like `submitted` and `working` from outside. */
@@ -110,9 +114,18 @@ export class ConversationMachine {
   private readonly maxAttempts: number;
   private readonly maxBackoffMs: number;
   private readonly peerGraceMs: number;
-  private deadlineTimer: NodeJS.Timeout | undefined;
-  /** The ack timer (submitted, queued) or the peer-grace timer (peerLost). */
-  private phaseTimer: NodeJS.Timeout | undefined;
+  /**
+   * One timer per machine, not one per concern: it wakes at the earliest of the deadline, the phase's due time and the
+   * end of the quiet period, and is armed again for the next (10 000 open conversations hold 10 000 timers, not 30 000).
+   */
+  private timer: NodeJS.Timeout | undefined;
+  private timerAt = 0;
+  /** When the ack period (submitted, queued) or the peer-loss grace (peerLost) runs out, 0 for none; and what is sent then. */
+  private phaseDueAt = 0;
+  private phaseEvent: TimerEvent = ACK_OVERDUE;
+  private readonly quietMs: number;
+  /** When the quiet period ends; 0 once the owner was told, or when there is none. */
+  private quietAt = 0;
   private waitingSince = 0;
   private started = false;
   /** Events sent before start() (a cancel right after request()), applied once started; made only when one comes. */
@@ -130,6 +143,7 @@ export class ConversationMachine {
     this.maxAttempts = input.maxAttempts;
     this.maxBackoffMs = input.maxBackoffMs ?? 30_000;
     this.peerGraceMs = input.peerGraceMs;
+    this.quietMs = input.quietMs ?? 0;
   }
 
   get state(): ConversationStateName {
@@ -157,7 +171,23 @@ export class ConversationMachine {
     this.deliver(event);
   }
 
-  /** @internal Timers call in here (see `fire`). */
+  /** @internal The timer fired (see `fire`): act on what is due, then wait for the next. */
+  wake(): void {
+    this.timer = undefined;
+    this.timerAt = 0;
+    const now = Date.now();
+    if (this.quietAt !== 0 && now >= this.quietAt) {
+      this.quietAt = 0;
+      this.effects.quietOver();
+    }
+    if (!this.ended && now >= this.ctx.deadline) this.deliver(DEADLINE);
+    else if (this.phaseDueAt !== 0 && now >= this.phaseDueAt) {
+      this.phaseDueAt = 0;
+      this.deliver(this.phaseEvent);
+    }
+    this.arm();
+  }
+
   deliver(event: InternalEvent): void {
     if (this.busy) {
       (this.mailbox ??= []).push(event);
@@ -198,8 +228,7 @@ export class ConversationMachine {
       case 'PEER_LOST':
         if (this.phase === 'peerLost') return;
         this.enter('peerLost');
-        this.phaseTimer = setTimeout(fire, this.peerGraceMs, this, PEER_GRACE_OVER);
-        return;
+        return this.phaseDue(PEER_GRACE_OVER, Date.now() + this.peerGraceMs);
       case 'PEER_BACK':
         // The responder restarted: send the same request again; it de-duplicates or starts over.
         if (this.phase === 'peerLost') this.submit();
@@ -216,7 +245,8 @@ export class ConversationMachine {
   private begin(): void {
     if (this.started) return;
     this.started = true;
-    this.armDeadline();
+    if (this.quietMs > 0) this.quietAt = Date.now() + this.quietMs;
+    this.arm();
     // The request leaves first: nothing else a quiet conversation publishes is on its critical path.
     this.submit();
     this.effects.changed('submitted');
@@ -235,7 +265,7 @@ export class ConversationMachine {
     const extended = report.extendDeadline ? Date.parse(report.extendDeadline) : NaN;
     if (!Number.isNaN(extended) && extended > ctx.deadline) {
       ctx.deadline = extended;
-      this.armDeadline();
+      this.arm();
     }
     const previous = this.phase;
     this.setPhase(report.inputRequired ? 'inputRequired' : 'working');
@@ -253,7 +283,7 @@ export class ConversationMachine {
 
   private waitForAck(): void {
     this.waitingSince = Date.now();
-    this.phaseTimer = setTimeout(fire, this.ackPeriod(), this, ACK_OVERDUE);
+    this.phaseDue(ACK_OVERDUE, this.waitingSince + this.ackPeriod());
   }
 
   private ackOverdue(): void {
@@ -272,9 +302,22 @@ export class ConversationMachine {
     return Math.min(this.ackTimeoutMs * 2 ** Math.max(0, this.ctx.attempts - 1), this.maxBackoffMs);
   }
 
-  private armDeadline(): void {
-    clearTimeout(this.deadlineTimer);
-    this.deadlineTimer = setTimeout(fire, Math.max(0, this.ctx.deadline - Date.now()), this, DEADLINE);
+  private phaseDue(event: TimerEvent, at: number): void {
+    this.phaseEvent = event;
+    this.phaseDueAt = at;
+    this.arm();
+  }
+
+  /** Arm the timer for the earliest due time, unless it already wakes up by then (it re-arms itself when it does). */
+  private arm(): void {
+    if (this.ended) return;
+    let next = this.ctx.deadline;
+    if (this.phaseDueAt !== 0 && this.phaseDueAt < next) next = this.phaseDueAt;
+    if (this.quietAt !== 0 && this.quietAt < next) next = this.quietAt;
+    if (this.timer !== undefined && this.timerAt <= next) return;
+    clearTimeout(this.timer);
+    this.timerAt = next;
+    this.timer = setTimeout(fire, Math.max(0, next - Date.now()), this);
   }
 
   private timeOut(): void {
@@ -290,14 +333,15 @@ export class ConversationMachine {
     if (this.state !== before) this.effects.changed(this.state);
   }
 
+  /** Entering a phase ends the previous one's wait; the timer, if armed for it, finds nothing due and re-arms. */
   private setPhase(phase: Phase): void {
-    clearTimeout(this.phaseTimer);
-    this.phaseTimer = undefined;
+    this.phaseDueAt = 0;
     this.phase = phase;
   }
 
   private finish(state: FinalConversationState, error?: ErrorReply): void {
-    clearTimeout(this.deadlineTimer);
+    clearTimeout(this.timer);
+    this.timer = undefined;
     if (error) this.ctx.error = error;
     this.setPhase(state);
     this.effects.changed(state);

@@ -72,14 +72,20 @@ export class ConversationWire implements ConversationEffects {
   private readonly startedAt = Date.now();
   /** Lifecycle events not published yet: the conversation is still quiet. Undefined once it is public. */
   private held: ConversationEvent[] | undefined = [];
-  private quietTimer: NodeJS.Timeout | undefined;
   private snapshotQueued = false;
   /** The seq of the last event handed to the transport; the retained snapshot never runs ahead of it. */
   private publishedSeq = 0;
-  /** Publishes are chained so events leave in seq order even though each publish is async. */
-  outbox: Promise<void> = Promise.resolve();
+  /**
+   * Publishes waiting behind the one in flight, as topic/envelope pairs (no envelope: the retained snapshot as it is
+   * by then). One at a time, so events leave in seq order even though each publish is async; a queue, not a promise
+   * chain, so an open conversation holds no promises or closures for it.
+   */
+  private queue: Array<string | Envelope | undefined> | undefined;
   /** Publishes queued or in flight: while there are any, the Actor's stop() waits for this conversation. */
   private pending = 0;
+  private sending = false;
+  /** flushed() callers waiting for `pending` to reach 0. */
+  private flushWaiters: Array<() => void> | undefined;
   /** The replica's own topic named in its answers' replyTo (docs/scaling.md): cancels and inputs go there, not to the shared inbox. */
   holder: string | undefined;
 
@@ -88,14 +94,18 @@ export class ConversationWire implements ConversationEffects {
     private readonly transport: ConversationTransport,
     private readonly owner: ConversationOwner,
   ) {
-    const { timeoutMs, ackTimeoutMs, maxAttempts, peerGraceMs } = spec;
-    this.machine = new ConversationMachine({ requestId: spec.requestId, deadline: Date.now() + timeoutMs, ackTimeoutMs, maxAttempts, peerGraceMs }, this);
+    const { timeoutMs, ackTimeoutMs, maxAttempts, peerGraceMs, eventsAfterMs } = spec;
+    // The machine's one timer also ends the quiet period (quietOver): no second timer per conversation.
+    this.machine = new ConversationMachine({ requestId: spec.requestId, deadline: Date.now() + timeoutMs, ackTimeoutMs, maxAttempts, peerGraceMs, quietMs: eventsAfterMs }, this);
   }
 
   start(): void {
     if (this.spec.eventsAfterMs <= 0) this.held = undefined;
-    else this.quietTimer = setTimeout(goPublic, this.spec.eventsAfterMs, this).unref();
     this.machine.start();
+  }
+
+  quietOver(): void {
+    this.goPublic();
   }
 
   get public(): boolean {
@@ -155,7 +165,6 @@ export class ConversationWire implements ConversationEffects {
   }
 
   done(output: ConversationOutput): void {
-    clearTimeout(this.quietTimer);
     this.owner.settle(output);
   }
 
@@ -168,7 +177,6 @@ export class ConversationWire implements ConversationEffects {
   goPublic(): void {
     const held = this.held;
     if (!held) return;
-    clearTimeout(this.quietTimer);
     this.held = undefined;
     for (const event of held) this.send(event);
   }
@@ -262,18 +270,51 @@ export class ConversationWire implements ConversationEffects {
     });
   }
 
+  /** Resolves once every publish queued so far, and any it queues behind it, has settled. */
+  flushed(): Promise<void> {
+    if (this.pending === 0) return Promise.resolve();
+    return new Promise((resolve) => (this.flushWaiters ??= []).push(resolve));
+  }
+
   /** Queue a publish behind the earlier ones; no envelope means "the retained snapshot as it is by then". */
   private enqueue(topic: string, envelope: Envelope | undefined): void {
+    this.pending++;
+    (this.queue ??= []).push(topic, envelope);
+    if (this.sending) return;
+    this.sending = true;
     // Even with nothing ahead, the publish waits for a microtask: mqtt.js flushes its socket writes on the next tick, so
     // a publish made in the microtasks after a read goes out in one write with the PUBACK of what was read; one made
     // synchronously in the read would be flushed alone, before them (a write, i.e. a syscall, more per conversation).
-    this.pending++;
-    this.outbox = this.outbox.then(() => this.publishNow(topic, envelope)).then(this.published, this.published);
+    queueMicrotask(this.sendNext);
   }
+
+  /** Publish the next queued message; called again when it settles. */
+  private readonly sendNext = (): void => {
+    const queue = this.queue;
+    if (queue === undefined || queue.length === 0) {
+      this.sending = false;
+      return;
+    }
+    const topic = queue.shift() as string;
+    const envelope = queue.shift() as Envelope | undefined;
+    let sent: Promise<void>;
+    try {
+      sent = this.publishNow(topic, envelope);
+    } catch {
+      sent = Promise.resolve();
+    }
+    sent.then(this.published, this.published);
+  };
 
   /** One publish settled, delivered or not (a publish that fails while disconnected is retried by mqtt.js's outgoing store). */
   private readonly published = (): void => {
-    if (--this.pending === 0 && this.machine.ended) this.transport.drained(this.owner);
+    this.pending--;
+    this.sendNext();
+    if (this.pending !== 0) return;
+    const waiters = this.flushWaiters;
+    this.flushWaiters = undefined;
+    if (waiters) for (const resolve of waiters) resolve();
+    if (this.machine.ended) this.transport.drained(this.owner);
   };
 
   private publishNow(topic: string, envelope: Envelope | undefined): Promise<void> {
@@ -290,10 +331,6 @@ export class ConversationWire implements ConversationEffects {
     this.snapshotQueued = false;
     return this.transport.publish(topic, this.eventEnvelope('conversation.state@1', this.seq, this.snapshot()), { retain: true });
   }
-}
-
-function goPublic(wire: ConversationWire): void {
-  wire.goPublic();
 }
 
 /** The responder's plain "got it": no news for anyone but the requester. */

@@ -168,13 +168,8 @@ export class Conversation<R = unknown> extends EventEmitter<ConversationEvents> 
   }
 
   /** Resolves once every event of this conversation has been handed to the broker. */
-  async flushed(): Promise<void> {
-    // A publish in the queue may queue another behind it (the retained snapshot waits for later events).
-    let outbox: Promise<void>;
-    do {
-      outbox = this.wire.outbox;
-      await outbox;
-    } while (outbox !== this.wire.outbox);
+  flushed(): Promise<void> {
+    return this.wire.flushed();
   }
 
   snapshot(): ConversationSnapshot {
