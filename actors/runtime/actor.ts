@@ -67,6 +67,8 @@ export class Actor extends EventEmitter<ActorEvents> {
   /** What every conversation of this actor needs from it; one object, not one set of closures per request. */
   private readonly transport: ConversationTransport;
   private readonly replicaPeers = new ReplicaPeers();
+  /** Inbox topics of the modules this actor asks (ConversationTransport.inboxOf). */
+  private readonly inboxes = new Map<string, string>();
 
   constructor(private readonly options: ActorOptions) {
     super();
@@ -95,6 +97,11 @@ export class Actor extends EventEmitter<ActorEvents> {
       acks: new AckWatch(),
       publish: (topic, envelope, opts) => this.publish(topic, envelope, opts),
       drained: (conversation) => this.flushing.delete(conversation as Conversation),
+      inboxOf: (module) => {
+        let topic = this.inboxes.get(module);
+        if (topic === undefined) this.inboxes.set(module, (topic = Topics.moduleInbox(module)));
+        return topic;
+      },
     };
     this.replies = new ReplyIntake({
       module: this.name,
@@ -288,13 +295,13 @@ export class Actor extends EventEmitter<ActorEvents> {
   }
 
   /**
-   * Every conversation publishes through here: no async wrappers, one promise per message (mqtt.js's). The JSON goes
-   * to mqtt.js as a string, which the socket writes as it is: no Buffer copy of every message.
+   * Every conversation publishes through here: no async wrappers, one promise per message (mqtt.js's). The payload
+   * is a Buffer, not the JSON string: its bytes live outside the JS heap while mqtt.js holds them until the PUBACK.
    */
   publish(topic: string, envelope: Envelope, options?: { retain?: boolean }): Promise<void> {
-    let payload: string;
+    let payload: Buffer;
     try {
-      payload = JSON.stringify(envelope);
+      payload = encodeEnvelope(envelope);
     } catch (err) {
       return Promise.reject(err);
     }

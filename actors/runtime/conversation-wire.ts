@@ -19,6 +19,8 @@ export interface ConversationTransport {
   readonly replyTopic: string;
   readonly acks: AckWatch;
   publish(topic: string, envelope: Envelope, options?: { retain?: boolean }): Promise<void>;
+  /** The inbox topic of a module, one string per module rather than one per request. */
+  inboxOf(module: string): string;
   /** A settled conversation's last publish has settled: nothing of it is on its way out any more. */
   drained(owner: ConversationOwner): void;
 }
@@ -115,12 +117,12 @@ export class ConversationWire implements ConversationEffects {
   sendRequest(attempt: number): void {
     if (attempt > 1) this.publishEvent('attempt');
     this.ticket = this.transport.acks.sent();
-    this.enqueue(Topics.moduleInbox(this.spec.to), this.requestEnvelope());
+    this.enqueue(this.transport.inboxOf(this.spec.to), this.requestEnvelope());
   }
 
   /** Same id: the responder answers from its dedupe cache (re-sends a lost reply, or re-acknowledges running work). */
   resendRequest(): void {
-    this.enqueue(Topics.moduleInbox(this.spec.to), this.requestEnvelope());
+    this.enqueue(this.transport.inboxOf(this.spec.to), this.requestEnvelope());
   }
 
   sendCancel(reason?: string): void {
@@ -136,7 +138,7 @@ export class ConversationWire implements ConversationEffects {
   }
 
   private controlTopic(): string {
-    return this.holder ?? Topics.moduleInbox(this.spec.to);
+    return this.holder ?? this.transport.inboxOf(this.spec.to);
   }
 
   /** The responder answered this conversation (called before the answer reaches the machine). */
