@@ -11,15 +11,25 @@ export class PoolAborted extends Error {
 }
 
 /**
+ * Documents longer than this are read on the calling thread alone. A worker costs 100-150 MB of
+ * RSS (its own pdf.js, copy of the document and font caches), while the layouts kept for a long
+ * document fill most of a 300 MB budget by themselves. Measured on the 400-page IRS manual joined
+ * to itself (compiled, peak RSS, one thread / with one worker): 400 pages 175 / 247 MB, 800 pages
+ * 194 / 300 MB, 1,200 pages 226 / 340 MB, 1,600 pages 255-279 / 424 MB.
+ */
+export const MAX_PAGES_WITH_WORKERS = 600;
+
+/**
  * Threads to read a document of `pages` pages with, the calling thread included (it reads pages
- * too, so N threads means N - 1 workers): one per core, never more than pages/8.
- * When running as TypeScript under tsx the default is none: every worker would load its own tsx
+ * too, so N threads means N - 1 workers): one per core, never more than pages/8, and one above
+ * MAX_PAGES_WITH_WORKERS pages (memory) unless `requested` says otherwise.
+ * When running as TypeScript under tsx the default is one: every worker would load its own tsx
  * transpiler and source maps (measured: 1.27 GB peak RSS on a 400-page file with two workers,
  * against 263 MB for the same run as compiled JavaScript), so workers are opt-in there.
  */
 export function workerCount(pages: number, requested?: number): number {
-  const cap = requested ?? (import.meta.url.endsWith('.ts') ? 0 : availableParallelism());
-  return Math.max(0, Math.min(cap, Math.floor(pages / 8)));
+  const byDefault = import.meta.url.endsWith('.ts') || pages > MAX_PAGES_WITH_WORKERS ? 1 : availableParallelism();
+  return Math.max(1, Math.min(requested ?? byDefault, Math.floor(pages / 8)));
 }
 
 /**
@@ -82,7 +92,11 @@ class PagePool {
     return turn;
   }
 
+  /** Workers started since the process began (tests check that documents reuse them). */
+  started = 0;
+
   #member(): Member {
+    this.started++;
     const worker = startWorker();
     const ready = new Promise<void>((resolve, reject) => {
       worker.once('message', (m: WorkerReply) => (m.type === 'ready' ? resolve() : reject(new Error(`page worker sent ${m.type} first`))));
@@ -182,6 +196,11 @@ const pool = new PagePool();
  */
 export function readPagesInWorkers(init: WorkerInit, claim: () => number | undefined, threads: number, onResult: (r: PageResult) => void, signal?: AbortSignal): Promise<void> {
   return pool.run(init, claim, threads, onResult, signal);
+}
+
+/** How many page workers this process has started so far. */
+export function pageWorkersStarted(): number {
+  return pool.started;
 }
 
 /** End the pooled page workers now instead of after IDLE_MS (tests, shutdown). */
