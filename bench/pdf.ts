@@ -2,8 +2,8 @@
  * PDF extraction benchmark: `npx tsx bench/pdf.ts [--corpus DIR | --pdf FILE]` (also step 3 of
  * `npm run bench`); without either it measures the generated sample article.
  * Builds the extractor to JavaScript (npm run build), then in one run measures
- *  1. speed: pages/s of extractPdf over every readable corpus file, in one process with worker
- *     threads, against `pdftotext -layout` on the same files (ratio = ours / pdftotext);
+ *  1. speed: pages/s of extractPdf over every readable corpus file, in one process (default threads),
+ *     against `pdftotext -layout` on the same files (ratio = ours / pdftotext);
  *  2. memory: peak RSS of a fresh process extracting the corpus's largest file (by pages), and a
  *     file of at least 1,400 pages made by joining that file to itself with `pdfunite`
  *     (poppler-utils, like pdftotext) in a temp dir, each against pdftotext's on the same file;
@@ -88,7 +88,7 @@ const pw = passwords();
 const files = only !== undefined ? [basename(only)] : readdirSync(dir).filter((f) => f.endsWith('.pdf')).sort();
 const { runs, ms: childMs, cpuMs: childCpuMs } = runChild(files.map((f) => (pw.has(f) ? `${dir}${f}::${pw.get(f)}` : `${dir}${f}`)));
 
-console.log('1. Speed (compiled JS, worker threads, one process for the whole corpus)');
+console.log('1. Speed (compiled JS, default threads: a page worker per idle core, one process for the whole corpus)');
 console.log(`${pad('file', 42)}${lpad('pages', 6)}${lpad('ours p/s', 10)}${lpad('pdftotext p/s', 15)}${lpad('ratio', 8)}`);
 let pages = 0;
 let oursMs = 0;

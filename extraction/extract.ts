@@ -31,9 +31,9 @@ export interface ExtractOptions {
   data?: Uint8Array;
   /**
    * Threads reading pages, the calling thread included: N means N - 1 pooled worker threads
-   * beside this one. Default one per core (os.availableParallelism()) when running as compiled
-   * JavaScript, one (no workers) under tsx. Documents under 16 pages, and 0 or 1 here, are read
-   * on the calling thread only.
+   * beside this one. Default (page-pool.ts workerCount): one per idle core when running as
+   * compiled JavaScript, one (no workers) under tsx and for documents over 600 pages. Documents
+   * under 16 pages, and 0 or 1 here, are read on the calling thread only.
    */
   workers?: number;
 }
