@@ -119,6 +119,9 @@ export async function extractPdf(path: string, opts: ExtractOptions = {}): Promi
     const [a, b] = await Promise.allSettled([here, inWorkers]);
     if (b.status === 'rejected') throw b.reason;
     if (a.status === 'rejected') throw a.reason;
+    // Everything below works on the layouts; pdf.js's copy of the file and its caches go now,
+    // before classification builds the output (the peak of a long document).
+    await doc.destroy().catch(() => undefined);
     if (limit > 0 && failedPages === limit) {
       const why = firstFailure ?? 'unknown error';
       throw new CommsError('E_PDF_INVALID', `${opened.filename}: no page could be read (${why}). The file is damaged.`, { path, cause: why });
