@@ -7,14 +7,14 @@
  * edge case of arrays longer than 2^32 - 1, which never occur here): every push, pdf.js's own
  * and ours, then goes through `arguments`, a length check and a property-descriptor lookup.
  * In CPU profiles of extraction the polyfill and the length setter it calls were about a tenth
- * of all time. The engine's push is put back once both halves of pdf.js (the API and the
+ * of the samples. The engine's push is put back once both halves of pdf.js (the API and the
  * worker, which is loaded here too so it cannot install its copy later) have run their polyfills.
  * The other polyfills (Promise.withResolvers, Uint8Array base64, ...) fill gaps and stay.
  *
  * pdf.js also inflates every Flate stream (content streams, forms, font files) through the
  * DecompressionStream global when there is one: web streams over node:zlib, a promise chain and a
  * zlib handle per stream, run twice per page (operator list, then text). In CPU profiles that was
- * about a seventh of extraction time. Without the global pdf.js uses its own synchronous inflate,
+ * about a seventh of the samples. Without the global pdf.js uses its own synchronous inflate,
  * which costs less for streams this small and gives the same bytes. So the global is removed from
  * the process that loads the extractor; nothing else in comms uses it (`grep -r
  * DecompressionStream` finds only this file).
