@@ -115,9 +115,13 @@ export async function extractPdf(path: string, opts: ExtractOptions = {}): Promi
         await new Promise<void>((resolve) => setImmediate(resolve));
       }
     })();
-    // Both sides settle before either failure is thrown, so no page is read after extractPdf returns.
-    const [a, b] = await Promise.allSettled([here, inWorkers]);
-    if (b.status === 'rejected') throw b.reason;
+    // Both sides settle before either failure is thrown, so no page is read after extractPdf
+    // returns. When this thread has every page already, the pool (perhaps still busy with another
+    // document, its turn for this one not come) has nothing in flight for it and is not waited for.
+    inWorkers.catch(() => undefined);
+    const [a] = await Promise.allSettled([here]);
+    const [b] = a.status === 'fulfilled' && done === limit ? [] : await Promise.allSettled([inWorkers]);
+    if (b?.status === 'rejected') throw b.reason;
     if (a.status === 'rejected') throw a.reason;
     // Everything below works on the layouts; pdf.js's copy of the file and its caches go now,
     // before classification builds the output (the peak of a long document).

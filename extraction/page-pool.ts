@@ -125,6 +125,7 @@ class PagePool {
     const used = this.#members.slice(0, threads);
     const job = ++this.#jobs;
     const cleanups: Array<() => void> = [];
+    const opened = new Set<Member>();
     let ok = false;
     try {
       await new Promise<void>((resolve, reject) => {
@@ -138,8 +139,15 @@ class PagePool {
           const post = (req: WorkerRequest) => m.worker.postMessage(req);
           const feed = () => {
             const index = signal?.aborted ? undefined : claim();
-            if (index !== undefined) post({ type: 'page', job, index });
-            else if (--busy === 0) resolve();
+            if (index === undefined) {
+              if (--busy === 0) resolve();
+              return;
+            }
+            // A worker opens the document only once it has a page of it to read: when the calling
+            // thread has taken every page first (short documents), no worker parses it for nothing.
+            if (!opened.has(m)) post({ type: 'open', job, init });
+            opened.add(m);
+            post({ type: 'page', job, index });
           };
           const onMessage = (msg: WorkerReply) => {
             if (msg.type === 'failed' && msg.job === job) fail(new Error(msg.error));
@@ -157,17 +165,14 @@ class PagePool {
             m.worker.off('exit', onExit);
             m.worker.off('error', fail);
           });
-          m.ready.then(() => {
-            post({ type: 'open', job, init });
-            feed();
-          }, fail);
+          m.ready.then(feed, fail);
         }
       });
       ok = true;
     } finally {
       for (const c of cleanups) c();
       if (ok) {
-        for (const m of used) m.worker.postMessage({ type: 'close', job } satisfies WorkerRequest);
+        for (const m of opened) m.worker.postMessage({ type: 'close', job } satisfies WorkerRequest);
         this.#rest();
       } else {
         const members = this.#members;

@@ -27,6 +27,20 @@ describe('page worker pool', function () {
     expect(second.pages).to.deep.equal(one.pages?.slice(0, 16));
   });
 
+  it('serves documents extracted at the same time one after another, each with its own pages', async () => {
+    const long = await samplePath('long.pdf');
+    const sample = await samplePath('sample.pdf');
+    const [oneLong, oneSample] = [await extractPdf(long, { useOutline: false, workers: 0, maxPages: 32 }), await extractPdf(sample, { useOutline: false, workers: 0 })];
+    const [a, b, c] = await Promise.all([
+      extractPdf(long, { useOutline: false, workers: 2, maxPages: 32 }),
+      extractPdf(sample, { useOutline: false, workers: 2 }),
+      extractPdf(long, { useOutline: false, workers: 2, maxPages: 32 }),
+    ]);
+    expect(a.blocks).to.deep.equal(oneLong.blocks);
+    expect(c.blocks).to.deep.equal(oneLong.blocks);
+    expect(b.blocks).to.deep.equal(oneSample.blocks);
+  });
+
   it('lets the event loop turn between pages read on the calling thread', async () => {
     const file = await samplePath('long.pdf');
     let turns = 0;
