@@ -192,8 +192,8 @@ function runPdf(corpus: string | undefined): Promise<{ code: number | null; seco
       for (const line of lines) {
         const speed = /^extractPdf runs at (\S+) the page rate of pdftotext/.exec(line);
         if (speed) summary = `extractPdf at ${speed[1]} the page rate of pdftotext`;
-        const rss = /^peak RSS: extractPdf (\d+) MB/.exec(line);
-        if (rss) summary = `${summary ? `${summary}; ` : ''}peak RSS ${rss[1]} MB on the largest file`;
+        const rss = /^peak RSS on a (\d+)-page file: extractPdf (\d+) MB/.exec(line);
+        if (rss) summary = `${summary ? `${summary}; ` : ''}peak RSS ${rss[2]} MB on a ${rss[1]}-page file`;
         console.log(line ? `   ${line}` : '');
       }
     };

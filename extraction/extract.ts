@@ -30,9 +30,10 @@ export interface ExtractOptions {
   /** The PDF's bytes, already read (marker checks its file policy first): `path` then only names the document. */
   data?: Uint8Array;
   /**
-   * Worker threads for page extraction; default one per core (os.availableParallelism()) when
-   * running as compiled JavaScript, none under tsx. Documents under 16 pages, and 0 or 1 here,
-   * are read on the calling thread.
+   * Threads reading pages, the calling thread included: N means N - 1 pooled worker threads
+   * beside this one. Default (page-pool.ts workerCount): one per idle core when running as
+   * compiled JavaScript, one (no workers) under tsx and for documents over 600 pages. Documents
+   * under 16 pages, and 0 or 1 here, are read on the calling thread only.
    */
   workers?: number;
 }
@@ -81,30 +82,50 @@ export async function extractPdf(path: string, opts: ExtractOptions = {}): Promi
       }
       opts.onPage?.({ page: ++done, pageCount: limit });
     };
-    const threads = workerCount(limit, opts.workers);
-    if (threads > 1) {
-      // Workers open their own copies; release ours first so only they hold page data.
-      await doc.destroy().catch(() => undefined);
-      try {
-        await readPagesInWorkers(
-          { path: opened.path, ...(opts.password !== undefined ? { password: opts.password } : {}), ...(opts.data ? { data: opts.data } : {}) },
-          limit,
-          threads,
-          take,
-          opts.signal,
-        );
-      } catch (err) {
-        checkAbort(opts.signal, path);
-        throw new CommsError('E_PDF_INVALID', `${opened.filename}: page extraction failed (${(err as Error).message}).`, { path }, { cause: err });
-      }
-    } else {
+    // Pages are handed out one at a time to whichever thread is free: this one, and pooled
+    // workers when the document is long enough (page-pool.ts).
+    let next = 0;
+    const claim = () => (next < limit ? next++ : undefined);
+    const helpers = workerCount(limit, opts.workers) - 1;
+    const stop = new AbortController();
+    const inWorkers =
+      helpers > 0
+        ? readPagesInWorkers(
+            { path: opened.path, ...(opts.password !== undefined ? { password: opts.password } : {}), ...(opts.data ? { data: opts.data } : {}) },
+            claim,
+            helpers,
+            take,
+            opts.signal,
+          ).catch((err: unknown) => {
+            stop.abort();
+            checkAbort(opts.signal, path);
+            throw new CommsError('E_PDF_INVALID', `${opened.filename}: page extraction failed (${(err as Error).message}).`, { path }, { cause: err });
+          })
+        : Promise.resolve();
+    const here = (async () => {
       const fonts = new FontStyles();
-      for (let i = 0; i < limit; i++) {
+      let read = 0;
+      for (let i = claim(); i !== undefined && !stop.signal.aborted; i = claim()) {
         checkAbort(opts.signal, path);
         take(await readPageOrEmpty(doc, i, fonts));
-        if ((i + 1) % CLEANUP_EVERY === 0) await doc.cleanup().catch(() => undefined);
+        if (++read % CLEANUP_EVERY === 0) await doc.cleanup().catch(() => undefined);
+        // pdf.js runs a page on promise jobs alone (its in-thread worker answers through
+        // microtasks), so without this the event loop would not turn until the document is done:
+        // workers' results, timers and the rest of the process would wait that long.
+        await new Promise<void>((resolve) => setImmediate(resolve));
       }
-    }
+    })();
+    // Both sides settle before either failure is thrown, so no page is read after extractPdf
+    // returns. When this thread has every page already, the pool (perhaps still busy with another
+    // document, its turn for this one not come) has nothing in flight for it and is not waited for.
+    inWorkers.catch(() => undefined);
+    const [a] = await Promise.allSettled([here]);
+    const [b] = a.status === 'fulfilled' && done === limit ? [] : await Promise.allSettled([inWorkers]);
+    if (b?.status === 'rejected') throw b.reason;
+    if (a.status === 'rejected') throw a.reason;
+    // Everything below works on the layouts; pdf.js's copy of the file and its caches go now,
+    // before classification builds the output (the peak of a long document).
+    await doc.destroy().catch(() => undefined);
     if (limit > 0 && failedPages === limit) {
       const why = firstFailure ?? 'unknown error';
       throw new CommsError('E_PDF_INVALID', `${opened.filename}: no page could be read (${why}). The file is damaged.`, { path, cause: why });

@@ -1,4 +1,4 @@
-import { OPS } from 'pdfjs-dist/legacy/build/pdf.mjs';
+import { OPS } from './pdfjs.ts';
 import { apply, boxOfPoints, multiply, type Box, type Matrix } from './geometry.ts';
 
 /**

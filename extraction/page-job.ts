@@ -4,7 +4,7 @@ import type { Matrix } from './geometry.ts';
 import { readPage } from './page-reader.ts';
 import type { PageLayout } from './types.ts';
 
-/** What a page worker is started with. */
+/** The document a page worker is asked to open. */
 export interface WorkerInit {
   path: string;
   password?: string;
@@ -12,9 +12,17 @@ export interface WorkerInit {
   data?: Uint8Array;
 }
 
-export interface PageRequest {
-  index: number;
-}
+/**
+ * Parent to worker. A worker lives across documents: `open` starts a job (the previous job's
+ * document is released), `page` asks for one page of it, `close` releases it.
+ */
+export type WorkerRequest =
+  | { type: 'open'; job: number; init: WorkerInit }
+  | { type: 'page'; job: number; index: number }
+  | { type: 'close'; job: number };
+
+/** Worker to parent: `ready` once pdf.js is loaded, then one `page` per page request. */
+export type WorkerReply = { type: 'ready' } | { type: 'page'; job: number; result: PageResult } | { type: 'failed'; job: number; error: string };
 
 /** One page's outcome; a page that fails is empty and carries its error message. */
 export interface PageResult {

@@ -1,9 +1,9 @@
 import { createRequire } from 'node:module';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { PageRequest, PageResult, WorkerInit } from './page-job.ts';
+import type { PageResult, WorkerInit, WorkerReply, WorkerRequest } from './page-job.ts';
 
 /** Thrown inside the pool when the caller's signal fires; extract.ts maps it to E_CANCELED. */
 export class PoolAborted extends Error {
@@ -11,14 +11,32 @@ export class PoolAborted extends Error {
 }
 
 /**
- * Worker threads to use for a document of `pages` pages: one per core, never more than pages/8.
- * When running as TypeScript under tsx the default is none: every worker would load its own tsx
- * transpiler and source maps (measured: 1.27 GB peak RSS on a 400-page file with two workers,
- * against 263 MB for the same run as compiled JavaScript), so workers are opt-in there.
+ * Documents longer than this are read on the calling thread alone. A worker costs 100-150 MB of
+ * RSS (its own pdf.js, copy of the document and font caches), while the layouts kept for a long
+ * document fill most of a 300 MB budget by themselves. Measured on the 400-page IRS manual joined
+ * to itself (compiled, peak RSS, one thread / with one worker): 400 pages 175 / 247 MB, 800 pages
+ * 194 / 300 MB, 1,200 pages 226 / 340 MB, 1,600 pages 255-279 / 424 MB.
+ */
+export const MAX_PAGES_WITH_WORKERS = 600;
+
+/**
+ * Threads to read a document of `pages` pages with, the calling thread included (it reads pages
+ * too, so N threads means N - 1 workers). `requested` wins, capped at pages/8; by default one
+ * thread per core that is idle besides the caller's own (cores minus the 1-minute load average,
+ * plus one), and one thread for documents over MAX_PAGES_WITH_WORKERS pages (memory).
+ * A worker only pays when a core is free for it: it loads pdf.js and the document's fonts again
+ * and its pdf.js code is compiled again in its own isolate. Measured on 2 cores at load average
+ * 5.8 (451 pages, compiled, warm pool): one thread 6.5 s CPU, 6.0 s wall, 183 MB; with one
+ * worker 9.6 s CPU, 9.0 s wall, 280 MB.
+ * Under tsx the default is one thread: every worker would load its own tsx transpiler and source
+ * maps (measured: 1.27 GB peak RSS on a 400-page file with two workers, against 263 MB for the
+ * same run as compiled JavaScript).
  */
 export function workerCount(pages: number, requested?: number): number {
-  const cap = requested ?? (import.meta.url.endsWith('.ts') ? 0 : availableParallelism());
-  return Math.max(0, Math.min(cap, Math.floor(pages / 8)));
+  const cores = availableParallelism();
+  const free = Math.max(1, Math.min(cores, Math.floor(cores - loadavg()[0]! + 1)));
+  const byDefault = import.meta.url.endsWith('.ts') || pages > MAX_PAGES_WITH_WORKERS ? 1 : free;
+  return Math.max(1, Math.min(requested ?? byDefault, Math.floor(pages / 8)));
 }
 
 /**
@@ -37,56 +55,167 @@ function workerUrl(): URL {
 const WORKER_LIMITS = { maxOldGenerationSizeMb: 160 };
 
 /**
- * Start the page worker. Compiled JavaScript runs directly. Under tsx the worker must register
+ * Idle workers are kept this long for the next document, then ended: a warm worker holds pdf.js
+ * (tens of MB), and starting one costs about a second of CPU (loading and compiling pdf.js).
+ */
+const IDLE_MS = 30_000;
+
+/**
+ * Start a page worker. Compiled JavaScript runs directly. Under tsx the worker must register
  * the tsx loader itself (tsx's --import hook does not take effect inside worker threads on
  * Node 20), so a two-line bootstrap registers it and then imports the TypeScript worker.
  */
-function startWorker(init: WorkerInit): Worker {
+function startWorker(): Worker {
   const url = workerUrl();
-  if (url.pathname.endsWith('.js')) return new Worker(url, { workerData: init, resourceLimits: WORKER_LIMITS });
+  if (url.pathname.endsWith('.js')) return new Worker(url, { resourceLimits: WORKER_LIMITS });
   // The ESM build of tsx's API (the CommonJS one cannot register ESM hooks from a worker).
   const tsxRoot = dirname(createRequire(import.meta.url).resolve('tsx/package.json'));
   const api = pathToFileURL(join(tsxRoot, 'dist', 'esm', 'api', 'index.mjs')).href;
   const boot = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(url.href)}); });`;
-  return new Worker(boot, { eval: true, workerData: init, resourceLimits: WORKER_LIMITS });
+  return new Worker(boot, { eval: true, resourceLimits: WORKER_LIMITS });
+}
+
+interface Member {
+  worker: Worker;
+  /** Resolves on the worker's `ready`; rejects if it dies first. */
+  ready: Promise<void>;
 }
 
 /**
- * Read `count` pages with `threads` workers, handing out one page at a time to whichever worker is
- * free, so at most one page per worker is in memory besides the finished layouts. Results arrive
- * in completion order through `onResult`.
+ * Page workers kept warm across documents. One document is read at a time (calls queue), so the
+ * workers never hold two documents; between documents they are unref'd (they never keep the
+ * process alive) and after IDLE_MS they are ended. A failed or canceled job ends all workers,
+ * so the next one starts from clean threads.
  */
-export async function readPagesInWorkers(init: WorkerInit, count: number, threads: number, onResult: (r: PageResult) => void, signal?: AbortSignal): Promise<void> {
-  let next = 0;
-  let finished = 0;
-  const workers: Worker[] = [];
-  try {
-    await new Promise<void>((resolve, reject) => {
-      const fail = (err: unknown) => reject(err instanceof Error ? err : new Error(String(err)));
-      const onAbort = () => fail(new PoolAborted('aborted'));
-      signal?.addEventListener('abort', onAbort, { once: true });
-      const feed = (w: Worker) => {
-        if (next < count) w.postMessage({ index: next++ } satisfies PageRequest);
-      };
-      for (let i = 0; i < threads; i++) {
-        const w = startWorker(init);
-        workers.push(w);
-        w.on('error', fail);
-        w.on('exit', (code) => {
-          if (finished < count && code !== 0) fail(new Error(`page worker exited with code ${code}`));
-        });
-        w.on('message', (msg: PageResult | { ready: true }) => {
-          if ('ready' in msg) return feed(w);
-          onResult(msg);
-          finished++;
-          if (finished === count) {
-            signal?.removeEventListener('abort', onAbort);
-            resolve();
-          } else feed(w);
-        });
-      }
-    });
-  } finally {
-    await Promise.all(workers.map((w) => w.terminate()));
+class PagePool {
+  #members: Member[] = [];
+  #queue: Promise<void> = Promise.resolve();
+  #jobs = 0;
+  #idle: NodeJS.Timeout | undefined;
+
+  run(init: WorkerInit, claim: () => number | undefined, threads: number, onResult: (r: PageResult) => void, signal?: AbortSignal): Promise<void> {
+    const turn = this.#queue.then(() => this.#run(init, claim, threads, onResult, signal));
+    this.#queue = turn.catch(() => undefined);
+    return turn;
   }
+
+  /** Workers started since the process began (tests check that documents reuse them). */
+  started = 0;
+
+  #member(): Member {
+    this.started++;
+    const worker = startWorker();
+    const ready = new Promise<void>((resolve, reject) => {
+      worker.once('message', (m: WorkerReply) => (m.type === 'ready' ? resolve() : reject(new Error(`page worker sent ${m.type} first`))));
+      worker.once('error', reject);
+      worker.once('exit', (code) => reject(new Error(`page worker exited with code ${code}`)));
+    });
+    ready.catch(() => undefined);
+    const member = { worker, ready };
+    // A worker that dies leaves the pool; the next job starts a new one.
+    worker.on('exit', () => (this.#members = this.#members.filter((m) => m !== member)));
+    worker.on('error', () => undefined);
+    return member;
+  }
+
+  async #run(init: WorkerInit, claim: () => number | undefined, threads: number, onResult: (r: PageResult) => void, signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) throw new PoolAborted('aborted');
+    clearTimeout(this.#idle);
+    while (this.#members.length < threads) this.#members.push(this.#member());
+    const used = this.#members.slice(0, threads);
+    const job = ++this.#jobs;
+    const cleanups: Array<() => void> = [];
+    const opened = new Set<Member>();
+    let ok = false;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        /** Workers still reading a page or not yet started; the job ends when none is left. */
+        let busy = used.length;
+        const fail = (err: unknown) => reject(err instanceof Error ? err : new Error(String(err)));
+        const onAbort = () => fail(new PoolAborted('aborted'));
+        signal?.addEventListener('abort', onAbort, { once: true });
+        cleanups.push(() => signal?.removeEventListener('abort', onAbort));
+        for (const m of used) {
+          const post = (req: WorkerRequest) => m.worker.postMessage(req);
+          const feed = () => {
+            const index = signal?.aborted ? undefined : claim();
+            if (index === undefined) {
+              if (--busy === 0) resolve();
+              return;
+            }
+            // A worker opens the document only once it has a page of it to read: when the calling
+            // thread has taken every page first (short documents), no worker parses it for nothing.
+            if (!opened.has(m)) post({ type: 'open', job, init });
+            opened.add(m);
+            post({ type: 'page', job, index });
+          };
+          const onMessage = (msg: WorkerReply) => {
+            if (msg.type === 'failed' && msg.job === job) fail(new Error(msg.error));
+            if (msg.type !== 'page' || msg.job !== job) return;
+            onResult(msg.result);
+            feed();
+          };
+          const onExit = (code: number) => fail(new Error(`page worker exited with code ${code}`));
+          m.worker.on('message', onMessage);
+          m.worker.on('exit', onExit);
+          m.worker.on('error', fail);
+          m.worker.ref();
+          cleanups.push(() => {
+            m.worker.off('message', onMessage);
+            m.worker.off('exit', onExit);
+            m.worker.off('error', fail);
+          });
+          m.ready.then(feed, fail);
+        }
+      });
+      ok = true;
+    } finally {
+      for (const c of cleanups) c();
+      if (ok) {
+        for (const m of opened) m.worker.postMessage({ type: 'close', job } satisfies WorkerRequest);
+        this.#rest();
+      } else {
+        const members = this.#members;
+        this.#members = [];
+        await Promise.all(members.map((m) => m.worker.terminate()));
+      }
+    }
+  }
+
+  /** Let the process exit while workers wait, and end them if no document comes. */
+  #rest(): void {
+    for (const m of this.#members) m.worker.unref();
+    this.#idle = setTimeout(() => void this.close(), IDLE_MS);
+    this.#idle.unref();
+  }
+
+  /** End all workers now (they restart on the next document). */
+  async close(): Promise<void> {
+    clearTimeout(this.#idle);
+    const members = this.#members;
+    this.#members = [];
+    await Promise.all(members.map((m) => m.worker.terminate()));
+  }
+}
+
+const pool = new PagePool();
+
+/**
+ * Read pages with `threads` pooled workers: each free worker takes the next page from `claim`
+ * (shared with the calling thread, which reads pages too) until it returns undefined, so at most
+ * one page per worker is in memory besides the finished layouts. Results arrive in completion
+ * order through `onResult`.
+ */
+export function readPagesInWorkers(init: WorkerInit, claim: () => number | undefined, threads: number, onResult: (r: PageResult) => void, signal?: AbortSignal): Promise<void> {
+  return pool.run(init, claim, threads, onResult, signal);
+}
+
+/** How many page workers this process has started so far. */
+export function pageWorkersStarted(): number {
+  return pool.started;
+}
+
+/** End the pooled page workers now instead of after IDLE_MS (tests, shutdown). */
+export function closePageWorkers(): Promise<void> {
+  return pool.close();
 }

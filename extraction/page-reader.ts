@@ -1,4 +1,5 @@
-import { AnnotationMode, type PDFDocumentProxy } from 'pdfjs-dist/legacy/build/pdf.mjs';
+import type { PDFDocumentProxy } from 'pdfjs-dist/legacy/build/pdf.mjs';
+import { AnnotationMode } from './pdfjs.ts';
 import type { FontStyles } from './fonts.ts';
 import type { Box, Matrix } from './geometry.ts';
 import { imageBoxes } from './image-boxes.ts';
