@@ -1,8 +1,10 @@
 import type { PDFPageProxy } from 'pdfjs-dist/legacy/build/pdf.mjs';
 import type { TextItem, TextStyle } from 'pdfjs-dist/types/src/display/api';
 import { decodeRun } from './decode.ts';
+import { applyRemap, fontRemap } from './font-codes.ts';
 import type { FontStyles } from './fonts.ts';
 import { multiply, toFrame } from './geometry.ts';
+import { marksAfterBase } from './rtl-marks.ts';
 import { crossesGutter, findGutters, type Gutter } from './gutters.ts';
 import type { Segment } from './types.ts';
 
@@ -50,15 +52,26 @@ export function buildSegments(
   const byAngle = new Map<number, { cos: number; sin: number; items: Placed[] }>();
   let chars = 0;
   let repaired = 0;
+  let fromNames = 0;
   let undecodable = 0;
+  let suspicious = 0;
   const sizeChars = new Map<number, number>();
   for (const item of items) {
     if (!isTextItem(item)) continue;
     if (!item.str || item.str.trim() === '') continue;
-    const decoded = decodeRun(item.str);
-    const text = decoded.text;
+    const remap = fontRemap(page, item.fontName);
+    let str = item.str;
+    if (remap) {
+      const r = applyRemap(str, remap);
+      str = r.text;
+      fromNames += r.changed;
+    }
+    const decoded = decodeRun(str);
+    // pdf.js reversed right-to-left runs into logical order; marks may have come out before their letters.
+    const text = item.dir === 'rtl' ? marksAfterBase(decoded.text) : decoded.text;
     if (decoded.repaired) repaired += text.length;
     undecodable += decoded.undecodable;
+    suspicious += decoded.suspicious;
     const m = multiply(viewportTransform, item.transform);
     const size = Math.hypot(m[2], m[3]);
     // Degenerate matrices (NaN, zero scale) come from broken content streams; such text has no place.
@@ -110,7 +123,9 @@ export function buildSegments(
     groups.push({ angle: (key * Math.PI) / 180, cos: g.cos, sin: g.sin, segments });
   }
   const quality: string[] = [];
+  if (fromNames > 0) quality.push(`${fromNames} characters decoded from the font's glyph names (pdf.js had left them as raw codes)`);
   if (repaired > 0) quality.push(`${repaired} characters re-decoded as cp1251 Cyrillic (font without a usable ToUnicode map read as Latin-1)`);
+  if (suspicious > 0) quality.push(`${suspicious} characters look mis-decoded (UTF-8 bytes or a legacy code page read as Latin-1) and were left as they are`);
   // Symbol fonts put the odd bullet or glyph in private use; only a real share of such characters is news.
   if (undecodable >= Math.max(10, 0.02 * chars)) quality.push(`${undecodable} of ${chars} characters are replacement, private-use or control characters: text may be undecodable`);
   return { groups, chars, sizeChars, quality };

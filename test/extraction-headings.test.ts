@@ -117,7 +117,7 @@ describe('text decoding repairs', () => {
     expect(decodeRun('Ïðèâåò, ìèð').text).to.equal('Привет, мир');
     expect(decodeRun('Ïðèâåò').repaired).to.equal(true);
     // Ordinary accented Western text is left alone.
-    expect(decodeRun('Événement à Zürich, déjà vu')).to.deep.equal({ text: 'Événement à Zürich, déjà vu', repaired: false, undecodable: 0 });
+    expect(decodeRun('Événement à Zürich, déjà vu')).to.deep.equal({ text: 'Événement à Zürich, déjà vu', repaired: false, undecodable: 0, suspicious: 0 });
     expect(decodeRun('\ufefb\ufe8e').text).to.equal('\u0644\u0627\u0627');
     expect(decodeRun('con\ufb01dent').text).to.equal('confident');
     expect(decodeRun('a\ue001\ufffdb').undecodable).to.equal(2);
