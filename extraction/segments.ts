@@ -137,15 +137,21 @@ const MAX_SHARED_X = 0.5;
 
 /** Whether `it` would be painted over a run already in the line: then it belongs to another line above or below. */
 function overlapsInLine(line: readonly Placed[], it: Placed): boolean {
-  // Marks sit over their letter and fake bold repeats a run a hair apart: both belong to the line.
-  if (MARKS_ONLY.test(it.text)) return false;
+  // A single glyph over another is an overstrike (TeX's "7" + "→" for ↦, "̸" over "=") or one of
+  // stacked sub- and superscripts; marks sit over their letter: all belong to the line.
+  if (isGlyph(it)) return false;
   for (const o of line) {
     const shared = Math.min(o.x1, it.x1) - Math.max(o.x0, it.x0);
-    if (shared <= 0 || MARKS_ONLY.test(o.text)) continue;
+    if (shared <= 0 || isGlyph(o)) continue;
+    // Fake bold repeats a run a hair apart.
     if (o.text === it.text && Math.abs(o.x0 - it.x0) < 0.2 * it.size) continue;
     if (shared > MAX_SHARED_X * Math.min(o.x1 - o.x0, it.x1 - it.x0)) return true;
   }
   return false;
+}
+
+function isGlyph(it: Placed): boolean {
+  return MARKS_ONLY.test(it.text) || it.text.trim().length <= 1;
 }
 
 /**
@@ -181,8 +187,8 @@ function groupLines(items: Placed[]): Placed[][] {
 
 /** Baselines further apart than this share of an em are not one line of type (sizes within 15%). */
 const BASELINE_JUMP_EM = 0.15;
-/** Gap (em) from which a baseline jump splits a line; tighter gaps are a raised or lowered glyph. */
-const JUMP_GAP_EM = 0.2;
+/** Gap (em) from which a baseline jump splits a line: wider than word spaces and math spacing (0.25-0.33 em), narrower than a gutter. */
+const JUMP_GAP_EM = 0.5;
 
 /**
  * Split a line where a gap is wider than about an em, crosses a column gutter, or separates
