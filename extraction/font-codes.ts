@@ -43,7 +43,9 @@ export function fontRemap(page: PDFPageProxy, fontId: string): CodeRemap | null 
   } catch {
     font = null;
   }
-  const remap = font ? remapOf(font) : null;
+  // A font not loaded yet (this page's operator list failed) may load on a later page: ask again then.
+  if (!font) return null;
+  const remap = remapOf(font);
   perDoc.set(fontId, remap);
   return remap;
 }
