@@ -1,4 +1,5 @@
 import type { BBox, Block, BlockType } from '../protocol/pdf/index.ts';
+import { settleHyphens } from './hyphenation.ts';
 import { apply, round2, type Matrix } from './geometry.ts';
 import { LIST_START } from './layout.ts';
 import { detectHeadings, type HeadingInfo } from './headings.ts';
@@ -184,6 +185,7 @@ export function classify(
   pages: PageLayout[],
   opts: { body: number; outline: ResolvedOutlineEntry[] | null; transforms: Matrix[]; title?: string },
 ): Block[] {
+  settleHyphens(pages);
   const running = runningKeys(pages);
   const roles = new Map<LaidBlock, Role>();
   const toc = tocPages(pages);

@@ -174,14 +174,50 @@ function xyCut(items: Draft[], minGapX: number, depth = 0): Draft[] {
   return [...items].sort((a, b) => a.box[1] - b.box[1] || a.box[0] - b.box[0]);
 }
 
-function joinLines(lines: string[]): string {
+/** Hyphen-minus or U+2010 hyphen after a letter at the end of a line. */
+const LINE_END_HYPHEN = /(\p{L}[\p{L}\p{M}'’-]*)[-\u2010]$/u;
+/** Coordinating words after a suspended hyphen ("Ein- und Ausgabe", "pre- and post-war"): the hyphen and the space stay. */
+const SUSPENSION = /^(und|oder|bzw|sowie|bis|and|or|nor|to|et|ou|i|и|или|та|або)$/iu;
+
+/**
+ * Join the lines of a block. Lines are joined with a space, unless the first ends with a
+ * line-break hyphen (a hyphen right after a letter, the next line starting with a letter):
+ * - a soft hyphen (U+00AD) is dropped;
+ * - before a capital, after a capital or when the word already holds a hyphen ("state-of-the-",
+ *   "DNA-"), the word was broken at its own hyphen: the hyphen stays, no space ("E-Mail-Adresse");
+ * - before a coordinating word ("Ein- und Ausgabe") the hyphen is a suspension: hyphen and space stay;
+ * - otherwise the hyphen is dropped ("possibili- ties" -> "possibilities"), and where it was is
+ *   returned: whether the word was a compound ("random- effects") is decided later from the whole
+ *   document's words (hyphenation.ts).
+ */
+export function joinLines(lines: string[]): { text: string; hyphenDrops: number[] } {
   let out = '';
+  const hyphenDrops: number[] = [];
   for (const line of lines) {
-    if (!out) out = line;
-    else if (/\p{Ll}-$/u.test(out) && /^\p{Ll}/u.test(line)) out = out.slice(0, -1) + line;
-    else out += ` ${line}`;
+    if (!out) {
+      out = line;
+      continue;
+    }
+    const next = /^[\p{L}\p{M}'’-]+/u.exec(line)?.[0];
+    if (out.endsWith('\u00ad') && next) {
+      out = out.slice(0, -1) + line;
+      continue;
+    }
+    const m = next ? LINE_END_HYPHEN.exec(out) : null;
+    if (!m || !next) {
+      out += ` ${line}`;
+      continue;
+    }
+    const head = m[1]!;
+    if (SUSPENSION.test(next)) out += ` ${line}`;
+    else if (/^\p{Lu}/u.test(next) || /[-\u2010]/.test(head) || !/\p{Ll}$/u.test(head)) out += line;
+    else {
+      out = out.slice(0, -1);
+      hyphenDrops.push(out.length);
+      out += line;
+    }
   }
-  return out;
+  return { text: out, hyphenDrops };
 }
 
 function weighted(segments: Segment[], f: (s: Segment) => number): number {
@@ -236,11 +272,12 @@ export function layoutPage(page: number, groups: SegmentGroup[], figures: Array<
     for (const d of xyCut(drafts, minGapX)) {
       const segs = d.lines.flat();
       const lines = d.lines.map((l) => l.map((s) => s.text).join(d.kind === 'table' ? '\t' : ' '));
+      const joined = d.kind === 'table' ? { text: lines.join('\n'), hyphenDrops: [] } : joinLines(lines);
       const block: LaidBlock = {
         kind: d.kind,
         page,
         bbox: toDisplay(d.box),
-        text: d.kind === 'table' ? lines.join('\n') : joinLines(lines),
+        text: joined.text,
         lines,
         size: segs.length ? weighted(segs, (s) => s.size) : 0,
         bold: segs.length > 0 && weighted(segs, (s) => (s.bold ? 1 : 0)) >= 0.8,
@@ -251,6 +288,7 @@ export function layoutPage(page: number, groups: SegmentGroup[], figures: Array<
         block.table = { rows: d.table.rows, cols: d.table.cols, cells: d.table.cells.map((c) => ({ row: c.row, col: c.col, text: c.text, bbox: toDisplay(c.box) })) };
       }
       if (d.imageCount !== undefined) block.imageCount = d.imageCount;
+      if (joined.hyphenDrops.length > 0) block.hyphenDrops = joined.hyphenDrops;
       out.push(block);
     }
   }

@@ -58,6 +58,9 @@ export async function openPdf(path: string, password?: string, given?: Uint8Arra
     // Text extraction never needs pixels: pdf.js drops images before decoding them, and
     // image-boxes.ts finds where they were painted from the graphics state left behind.
     maxImageSize: 0,
+    // Fonts carry their encoding (/Differences, base encoding) and ToUnicode table to this side,
+    // so codes pdf.js could not map can be decoded from glyph names (font-codes.ts).
+    fontExtraProperties: true,
   });
   try {
     const doc = await task.promise;

@@ -1,9 +1,12 @@
 import type { PDFPageProxy } from 'pdfjs-dist/legacy/build/pdf.mjs';
 import type { TextItem, TextStyle } from 'pdfjs-dist/types/src/display/api';
 import { decodeRun } from './decode.ts';
+import { applyRemap, fontRemap } from './font-codes.ts';
 import type { FontStyles } from './fonts.ts';
 import { multiply, toFrame } from './geometry.ts';
+import { marksAfterBase } from './rtl-marks.ts';
 import { crossesGutter, findGutters, type Gutter } from './gutters.ts';
+import { MARKS_ONLY, toSegment } from './line-text.ts';
 import type { Segment } from './types.ts';
 
 /** One text item placed in its direction's frame. */
@@ -50,15 +53,26 @@ export function buildSegments(
   const byAngle = new Map<number, { cos: number; sin: number; items: Placed[] }>();
   let chars = 0;
   let repaired = 0;
+  let fromNames = 0;
   let undecodable = 0;
+  let suspicious = 0;
   const sizeChars = new Map<number, number>();
   for (const item of items) {
     if (!isTextItem(item)) continue;
     if (!item.str || item.str.trim() === '') continue;
-    const decoded = decodeRun(item.str);
-    const text = decoded.text;
+    const remap = fontRemap(page, item.fontName);
+    let str = item.str;
+    if (remap) {
+      const r = applyRemap(str, remap);
+      str = r.text;
+      fromNames += r.changed;
+    }
+    const decoded = decodeRun(str);
+    // pdf.js reversed right-to-left runs into logical order; marks may have come out before their letters.
+    const text = item.dir === 'rtl' ? marksAfterBase(decoded.text) : decoded.text;
     if (decoded.repaired) repaired += text.length;
     undecodable += decoded.undecodable;
+    suspicious += decoded.suspicious;
     const m = multiply(viewportTransform, item.transform);
     const size = Math.hypot(m[2], m[3]);
     // Degenerate matrices (NaN, zero scale) come from broken content streams; such text has no place.
@@ -110,12 +124,42 @@ export function buildSegments(
     groups.push({ angle: (key * Math.PI) / 180, cos: g.cos, sin: g.sin, segments });
   }
   const quality: string[] = [];
+  if (fromNames > 0) quality.push(`${fromNames} characters decoded from the font's glyph names (pdf.js had left them as raw codes)`);
   if (repaired > 0) quality.push(`${repaired} characters re-decoded as cp1251 Cyrillic (font without a usable ToUnicode map read as Latin-1)`);
+  if (suspicious > 0) quality.push(`${suspicious} characters look mis-decoded (UTF-8 bytes or a legacy code page read as Latin-1) and were left as they are`);
   // Symbol fonts put the odd bullet or glyph in private use; only a real share of such characters is news.
   if (undecodable >= Math.max(10, 0.02 * chars)) quality.push(`${undecodable} of ${chars} characters are replacement, private-use or control characters: text may be undecodable`);
   return { groups, chars, sizeChars, quality };
 }
 
+/** Share of the narrower run's width two runs may share horizontally and still sit on one line (kerning, italic overhang). */
+const MAX_SHARED_X = 0.5;
+
+/** Whether `it` would be painted over a run already in the line: then it belongs to another line above or below. */
+function overlapsInLine(line: readonly Placed[], it: Placed): boolean {
+  // A single glyph over another is an overstrike (TeX's "7" + "→" for ↦, "̸" over "=") or one of
+  // stacked sub- and superscripts; marks sit over their letter: all belong to the line.
+  if (isGlyph(it)) return false;
+  for (const o of line) {
+    const shared = Math.min(o.x1, it.x1) - Math.max(o.x0, it.x0);
+    if (shared <= 0 || isGlyph(o)) continue;
+    // Fake bold repeats a run a hair apart.
+    if (o.text === it.text && Math.abs(o.x0 - it.x0) < 0.2 * it.size) continue;
+    if (shared > MAX_SHARED_X * Math.min(o.x1 - o.x0, it.x1 - it.x0)) return true;
+  }
+  return false;
+}
+
+function isGlyph(it: Placed): boolean {
+  return MARKS_ONLY.test(it.text) || it.text.trim().length <= 1;
+}
+
+/**
+ * Items join a line when they overlap it vertically by half the smaller height. The line's
+ * extent grows with its items, so a tall item (a heading in the next column, a large initial)
+ * could bridge two lines of text stacked under it; an item that would be painted over text
+ * already in the line is therefore never put in it.
+ */
 function groupLines(items: Placed[]): Placed[][] {
   const sorted = [...items].sort((a, b) => a.base - b.base || a.x0 - b.x0);
   const lines: Array<{ y0: number; y1: number; items: Placed[] }> = [];
@@ -125,7 +169,7 @@ function groupLines(items: Placed[]): Placed[][] {
     for (let k = lines.length - 1; k >= Math.max(0, lines.length - 6); k--) {
       const l = lines[k]!;
       const overlap = Math.min(l.y1, it.y1) - Math.max(l.y0, it.y0);
-      if (overlap >= 0.5 * Math.min(l.y1 - l.y0, it.y1 - it.y0)) {
+      if (overlap >= 0.5 * Math.min(l.y1 - l.y0, it.y1 - it.y0) && !overlapsInLine(l.items, it)) {
         target = l;
         break;
       }
@@ -141,14 +185,30 @@ function groupLines(items: Placed[]): Placed[][] {
   return lines.map((l) => l.items.sort((a, b) => a.x0 - b.x0));
 }
 
+/** Baselines further apart than this share of an em are not one line of type (sizes within 15%). */
+const BASELINE_JUMP_EM = 0.15;
+/** Gap (em) from which a baseline jump splits a line: wider than word spaces and math spacing (0.25-0.33 em), narrower than a gutter. */
+const JUMP_GAP_EM = 0.5;
+
+/**
+ * Split a line where a gap is wider than about an em, crosses a column gutter, or separates
+ * runs of the same size whose baselines differ: columns set side by side with their own
+ * leading have baselines a little apart, and their lines overlap enough to be grouped as one.
+ */
 function splitLine(items: Placed[], gutters: readonly Gutter[]): Placed[][] {
   const out: Placed[][] = [];
   let cur: Placed[] = [];
   let right = -Infinity;
   for (const it of items) {
-    const em = Math.max(it.size, cur.length ? cur[cur.length - 1]!.size : 0);
+    const prev = cur.length ? cur[cur.length - 1]! : undefined;
+    const em = Math.max(it.size, prev ? prev.size : 0);
     const gap = it.x0 - right;
-    if (cur.length > 0 && (gap > 0.9 * em || (gap > 0 && crossesGutter(right, it.x0, gutters)))) {
+    const jump =
+      prev !== undefined &&
+      gap > JUMP_GAP_EM * em &&
+      Math.abs(it.size - prev.size) <= 0.15 * em &&
+      Math.abs(it.base - prev.base) > BASELINE_JUMP_EM * em;
+    if (cur.length > 0 && (gap > 0.9 * em || jump || (gap > 0 && crossesGutter(right, it.x0, gutters)))) {
       const soFar = cur.map((c) => c.text).join('').trim();
       // A bullet or number set apart by a tab still belongs to its item.
       if (!(LIST_MARKER.test(soFar) && gap < 5 * em)) {
@@ -161,88 +221,4 @@ function splitLine(items: Placed[], gutters: readonly Gutter[]): Placed[][] {
   }
   if (cur.length) out.push(cur);
   return out;
-}
-
-const MARKS_ONLY = /^\p{M}+$/u;
-
-/**
- * Combining marks painted as runs of their own (Arabic harakat, Hebrew points, some accents)
- * sit over their base letter; ordering runs by position puts them before or after the whole
- * word. Each such run is put into the run under it, right after the letter under its centre
- * (counting from the right in right-to-left text), which is where Unicode expects marks.
- */
-export function attachMarks(ordered: Placed[], rtl: boolean): Placed[] {
-  if (!ordered.some((it) => MARKS_ONLY.test(it.text))) return ordered;
-  const bases = ordered.filter((it) => !MARKS_ONLY.test(it.text)).map((it) => ({ ...it }));
-  const orphans: Placed[] = [];
-  for (const mark of ordered.filter((it) => MARKS_ONLY.test(it.text))) {
-    const cx = (mark.x0 + mark.x1) / 2;
-    const base = bases.find((b) => cx >= b.x0 - 0.5 && cx <= b.x1 + 0.5);
-    if (!base) {
-      orphans.push(mark);
-      continue;
-    }
-    const chars = [...base.text];
-    const width = Math.max(1e-6, base.x1 - base.x0);
-    const along = rtl ? (base.x1 - cx) / width : (cx - base.x0) / width;
-    let at = Math.min(chars.length - 1, Math.max(0, Math.floor(along * chars.length)));
-    // Skip marks already attached to that letter so several marks keep their order.
-    while (at + 1 < chars.length && /\p{M}/u.test(chars[at + 1]!)) at++;
-    chars.splice(at + 1, 0, mark.text);
-    base.text = chars.join('');
-  }
-  return orphans.length ? [...bases, ...orphans] : bases;
-}
-
-function toSegment(items: Placed[], line: number): Segment {
-  let rtl = 0;
-  let ltr = 0;
-  for (const it of items) (it.rtl ? (rtl += it.text.length) : (ltr += it.text.length));
-  const ordered = attachMarks(rtl > ltr ? [...items].reverse() : items, rtl > ltr);
-  let text = '';
-  let prev: Placed | undefined;
-  for (const it of ordered) {
-    if (prev) {
-      // Fake bold: the same string painted twice a hair apart.
-      if (it.text === prev.text && Math.abs(it.x0 - prev.x0) < 0.2 * it.size) continue;
-      const gap = rtl > ltr ? prev.x0 - it.x1 : it.x0 - prev.x1;
-      if (gap > 0.15 * Math.min(it.size, prev.size) && !/\s$/.test(text) && !/^\s/.test(it.text)) text += ' ';
-    }
-    text += it.text;
-    prev = it;
-  }
-  let total = 0;
-  let boldN = 0;
-  let monoN = 0;
-  let mathN = 0;
-  const sizes: Array<[number, number]> = [];
-  for (const it of items) {
-    const n = Math.max(1, it.text.replace(/\s/g, '').length);
-    total += n;
-    if (it.bold) boldN += n;
-    if (it.mono) monoN += n;
-    if (it.math) mathN += n;
-    sizes.push([it.size, n]);
-  }
-  sizes.sort((a, b) => a[0] - b[0]);
-  let acc = 0;
-  let size = sizes[0]![0];
-  for (const [s, n] of sizes) {
-    acc += n;
-    size = s;
-    if (acc >= total / 2) break;
-  }
-  return {
-    text: text.replace(/\s+/g, ' ').trim(),
-    x0: Math.min(...items.map((i) => i.x0)),
-    x1: Math.max(...items.map((i) => i.x1)),
-    y0: Math.min(...items.map((i) => i.y0)),
-    y1: Math.max(...items.map((i) => i.y1)),
-    base: items[0]!.base,
-    size,
-    bold: boldN / total >= 0.8,
-    mono: monoN / total >= 0.8,
-    math: mathN / total,
-    line,
-  };
 }

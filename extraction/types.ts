@@ -33,6 +33,8 @@ export interface LaidBlock {
   math: number;
   table?: { rows: number; cols: number; cells: Array<{ row: number; col: number; text: string; bbox: [number, number, number, number] }> };
   imageCount?: number;
+  /** Offsets in `text` where a line-break hyphen was dropped; settled for the whole document by hyphenation.ts, then removed. */
+  hyphenDrops?: number[];
 }
 
 export interface PageLayout {

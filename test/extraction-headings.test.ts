@@ -117,7 +117,7 @@ describe('text decoding repairs', () => {
     expect(decodeRun('Ïðèâåò, ìèð').text).to.equal('Привет, мир');
     expect(decodeRun('Ïðèâåò').repaired).to.equal(true);
     // Ordinary accented Western text is left alone.
-    expect(decodeRun('Événement à Zürich, déjà vu')).to.deep.equal({ text: 'Événement à Zürich, déjà vu', repaired: false, undecodable: 0 });
+    expect(decodeRun('Événement à Zürich, déjà vu')).to.deep.equal({ text: 'Événement à Zürich, déjà vu', repaired: false, undecodable: 0, suspicious: 0 });
     expect(decodeRun('\ufefb\ufe8e').text).to.equal('\u0644\u0627\u0627');
     expect(decodeRun('con\ufb01dent').text).to.equal('confident');
     expect(decodeRun('a\ue001\ufffdb').undecodable).to.equal(2);
@@ -126,7 +126,7 @@ describe('text decoding repairs', () => {
 
 describe('combining marks painted on their own', () => {
   it('go right after the letter under them, in right-to-left text too', async () => {
-    const { attachMarks } = await import('../extraction/segments.ts');
+    const { attachMarks } = await import('../extraction/line-text.ts');
     const run = (text: string, x0: number, x1: number) => ({ text, x0, x1, y0: 0, y1: 10, base: 8, size: 10, bold: false, mono: false, math: false, rtl: true });
     // "بيت" (beh, yeh, teh) drawn from x=100 (teh, left) to x=130 (beh, right); a fatha over the beh.
     const word = run('\u0628\u064a\u062a', 100, 130);
