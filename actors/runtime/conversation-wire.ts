@@ -116,7 +116,10 @@ export class ConversationWire implements ConversationEffects {
 
   sendRequest(attempt: number): void {
     if (attempt > 1) this.publishEvent('attempt');
-    this.ticket = this.transport.acks.sent();
+    // A re-send keeps the first send's ticket: the responder answers a duplicate at once from its
+    // dedupe cache, and a fresh (latest) ticket answered that early would tell every request still
+    // queued behind it that it was skipped, so each would re-send in turn (a cascade seen at 10k open).
+    if (this.ticket === 0) this.ticket = this.transport.acks.sent();
     this.enqueue(this.transport.inboxOf(this.spec.to), this.requestEnvelope());
   }
 
