@@ -14,6 +14,8 @@
  *        --count S (2000 sequential; the issue's figure is 100000)  --concurrent K (10000)
  *        --pdf / --no-pdf  --pdf-corpus DIR  --only recorded,rpc,sequential,concurrent,pdf,instances,replicas  --timeout SECONDS (600, whole run)
  *        --conversions K (30)  --replicas 1,3
+ *        --recorder process,broker (section 3: the recorder as a 4th process subscribing, as for an external broker; and
+ *          inside the embedded broker's publish path in the broker's process, as `comms up` runs it)
  * All traffic is on 127.0.0.1 (embedded brokers on free ports); temp files are removed at the end.
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -52,13 +54,14 @@ const { values: args } = parseArgs({
     conversions: { type: 'string', default: '30' },
     replicas: { type: 'string', default: '1,3' },
     timeout: { type: 'string', default: '600' },
+    recorder: { type: 'string', default: 'process,broker' },
     help: { type: 'boolean', short: 'h' },
   },
   strict: true,
 });
 
 if (args.help) {
-  console.log('usage: npm run bench -- [--messages N] [--conversations K] [--requests M] [--concurrency 1,32] [--window W] [--count S] [--concurrent K] [--pdf|--no-pdf] [--pdf-corpus DIR] [--only recorded,rpc,sequential,concurrent,pdf,instances,replicas] [--conversions K] [--replicas 1,3] [--timeout S]');
+  console.log('usage: npm run bench -- [--messages N] [--conversations K] [--requests M] [--concurrency 1,32] [--window W] [--count S] [--concurrent K] [--pdf|--no-pdf] [--pdf-corpus DIR] [--only recorded,rpc,sequential,concurrent,pdf,instances,replicas] [--conversions K] [--replicas 1,3] [--recorder process,broker] [--timeout S]');
   process.exit(0);
 }
 
@@ -78,6 +81,12 @@ const window = positiveInt('window', args.window);
 const count = positiveInt('count', args.count);
 const concurrent = positiveInt('concurrent', args.concurrent);
 const timeoutS = positiveInt('timeout', args.timeout);
+const recorderPlaces = args.recorder.split(',').map((p): 'process' | 'broker' => {
+  const place = p.trim();
+  if (place === 'process' || place === 'broker') return place;
+  console.error(`--recorder takes process and/or broker, got ${JSON.stringify(place)}`);
+  return process.exit(2);
+});
 const concurrency = args.concurrency.split(',').map((c) => positiveInt('concurrency', c.trim()));
 const conversions = positiveInt('conversions', args.conversions);
 const replicaCounts = args.replicas.split(',').map((c) => positiveInt('replicas', c.trim()));
@@ -147,9 +156,13 @@ function printRpc(r: RequestReplyResult): void {
   console.log(`Summary: Actor ask() ${parts.join('; ')}.`);
 }
 
-function printScale(title: string, r: AskScaleResult): void {
+function printScale(title: string, r: AskScaleResult, recorderIn: 'process' | 'broker'): void {
   const { raw, actors } = r;
-  console.log(`\n${title}: ${actors.count.toLocaleString('en-US')} conversations, ${actors.concurrency} at a time; broker, responder, requester and recorder in separate processes`);
+  const where =
+    recorderIn === 'process'
+      ? 'broker, responder, requester and recorder (a comms recorder subscriber, as for an external broker) in four processes'
+      : "recorder inside the embedded broker's publish path (as comms up runs it); broker, responder and requester in three processes";
+  console.log(`\n${title}: ${actors.count.toLocaleString('en-US')} conversations, ${actors.concurrency} at a time; ${where}`);
   const row = (name: string, a: AskScaleResult['raw'], ratio: string) => [
     name,
     fmtRate(a.perSec),
@@ -234,11 +247,13 @@ async function main(): Promise<number> {
       ['concurrent', concurrent, concurrent, '3b. Concurrent ask()'],
     ] as const) {
       if (!only.has(name)) continue;
-      try {
-        printScale(title, await askScale({ count: n, concurrency: c, dir, recordTimeoutMs: 120_000 }));
-      } catch (err) {
-        failed = true;
-        console.log(`\n${title} FAILED: ${(err as Error).stack ?? String(err)}`);
+      for (const recorderIn of recorderPlaces) {
+        try {
+          printScale(title, await askScale({ count: n, concurrency: c, dir, recordTimeoutMs: 120_000, recorder: recorderIn }), recorderIn);
+        } catch (err) {
+          failed = true;
+          console.log(`\n${title} FAILED: ${(err as Error).stack ?? String(err)}`);
+        }
       }
     }
     if (only.has('replicas') && !MOSQUITTO) console.log('\n6. Replicas: skipped (mosquitto is not installed; apt-get install -y mosquitto).');

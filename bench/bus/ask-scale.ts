@@ -8,12 +8,19 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import BetterSqlite3 from 'better-sqlite3';
-import { startBroker } from '../../broker/index.ts';
+import { startBroker, type EmbeddedBroker } from '../../broker/index.ts';
+import { createRecorder } from '../../actors/recorder/index.ts';
 import type { AskRun } from './ask-child.ts';
 import { settle } from './support.ts';
 
 export interface AskScaleOptions {
   count: number;
+  /**
+   * Where the recorder runs: `process` (default), a `comms recorder` subscriber in a fourth process (the
+   * topology for an external broker); `broker`, inside the embedded broker's publish path in the broker's
+   * own process, as `comms up` runs it (docs/architecture.md, the recorder).
+   */
+  recorder?: 'process' | 'broker';
   concurrency: number;
   /** Temp dir for the recorder's database; the caller removes it. */
   dir: string;
@@ -62,14 +69,16 @@ async function requester(url: string, options: AskScaleOptions, raw: boolean): P
   return JSON.parse(lines.at(-1) as string) as AskRun;
 }
 
-async function withBroker<T>(work: (url: string, started: ChildProcess[]) => Promise<T>): Promise<T> {
+async function withBroker<T>(work: (url: string, started: ChildProcess[], broker: EmbeddedBroker, onStop: (stop: () => Promise<void>) => void) => Promise<T>): Promise<T> {
   const broker = await startBroker({ port: 0 });
   const started: ChildProcess[] = [];
+  const stops: Array<() => Promise<void>> = [];
   try {
-    return await work(broker.url, started);
+    return await work(broker.url, started, broker, (stop) => stops.push(stop));
   } finally {
     // Children stop while the broker is still up, or they would wait out their reconnect loops.
     await Promise.all(started.map(stopChild));
+    for (const stop of stops) await stop();
     await broker.close();
   }
 }
@@ -109,9 +118,15 @@ export async function askScale(options: AskScaleOptions): Promise<AskScaleResult
     started.push((await child(['bench/bus/ask-child.ts', 'raw-responder', '--url', url], /^ready$/)).process);
     return requester(url, options, true);
   });
-  const dbPath = join(options.dir, `ask-scale-${options.count}-${options.concurrency}.db`);
-  return withBroker(async (url, started) => {
-    started.push((await child(['cli/main.ts', 'recorder', '--url', url, '--db', dbPath], /^recorder:/)).process);
+  const dbPath = join(options.dir, `ask-scale-${options.count}-${options.concurrency}-${options.recorder ?? 'process'}.db`);
+  return withBroker(async (url, started, broker, onStop) => {
+    if (options.recorder === 'broker') {
+      const recorder = createRecorder({ url, dbPath, broker });
+      await recorder.start();
+      onStop(() => recorder.stop());
+    } else {
+      started.push((await child(['cli/main.ts', 'recorder', '--url', url, '--db', dbPath], /^recorder:/)).process);
+    }
     started.push((await child(['bench/bus/ask-child.ts', 'responder', '--url', url], /^ready$/)).process);
     const actors = await requester(url, options, false);
     const warmUp = Math.min(200, options.count);
