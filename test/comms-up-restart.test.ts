@@ -91,8 +91,14 @@ describe('comms up SIGKILLed and restarted', function () {
       db.close();
       expect(row?.state).to.equal('running');
 
-      const again = await mqtt.connectAsync(url, { clientId: 'durable-sub', clean: false });
+      // The listener is attached before the connection: the broker sends the queued message right after
+      // CONNACK, possibly in the same read, before an awaited connectAsync would let us attach it.
+      const again = mqtt.connect(url, { clientId: 'durable-sub', clean: false, reconnectPeriod: 0 });
       const queued = new Promise<string>((resolve) => again.on('message', (t, payload) => t === topic && resolve(payload.toString())));
+      await new Promise<void>((resolve, reject) => {
+        again.once('connect', () => resolve());
+        again.once('error', reject);
+      });
       expect(again.connected).to.equal(true);
       expect(await queued).to.equal('queued while offline');
       await again.endAsync();
