@@ -1,6 +1,7 @@
 /**
  * Benchmark 3: ask() at scale, in separate processes (broker here; responder, requester and, for the
- * actors, a `comms recorder` each in their own), against raw mqtt.js doing the same round trips:
+ * actors, a `comms recorder` each in their own, or the recorder in the broker's publish path here with
+ * `recorder: 'broker'`), against raw mqtt.js doing the same round trips:
  *  - sequential: `count` conversations one after another (latency over the run, heap);
  *  - concurrent: `count` conversations open at once (re-sends, requester heap, all recorded).
  */
