@@ -215,7 +215,7 @@ export function pageWorkersStarted(): number {
   return pool.started;
 }
 
-/** End the pooled page workers now instead of after IDLE_MS (tests, shutdown). */
+/** End the pooled page workers now instead of after IDLE_MS (tests; idle workers never keep a process alive). */
 export function closePageWorkers(): Promise<void> {
   return pool.close();
 }

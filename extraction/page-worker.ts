@@ -37,8 +37,10 @@ port.on('message', (msg: WorkerRequest) => {
     opened.catch(() => undefined);
     job = { id: msg.job, opened, fonts: new FontStyles(), done: 0, chain: Promise.resolve() };
   } else if (msg.type === 'close') {
-    if (job?.id === msg.job) release(job);
-    if (job?.id === msg.job) job = undefined;
+    if (job?.id === msg.job) {
+      release(job);
+      job = undefined;
+    }
   } else {
     const j = job;
     if (j?.id !== msg.job) return;

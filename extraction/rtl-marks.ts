@@ -16,7 +16,7 @@ const MARK = /\p{Mn}/u;
 const LETTER = /\p{L}/u;
 
 export function marksAfterBase(text: string): string {
-  if (!/\p{Mn}/u.test(text)) return text;
+  if (!MARK.test(text)) return text;
   const chars = [...text];
   let starts = 0;
   let ends = 0;

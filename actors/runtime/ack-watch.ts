@@ -9,9 +9,14 @@ export class AckWatch {
   private tickets = 0;
   private readonly peers = new Map<string, { heardAt: number; latestTicket: number }>();
 
-  /** A request is going out now: its ticket. */
-  sent(): number {
-    return ++this.tickets;
+  /**
+   * A request is going out now: its ticket. A re-send passes the ticket of its first send and keeps it: the
+   * responder answers a duplicate at once from its dedupe cache, and a fresh (latest) ticket answered that early
+   * would tell every request still queued behind it that it was skipped, so each would re-send in turn (a cascade
+   * seen once with 10 000 requests open).
+   */
+  sent(firstTicket = 0): number {
+    return firstTicket > 0 ? firstTicket : ++this.tickets;
   }
 
   /** The responder answered (ack, progress, reply or error) the request sent with `ticket`. */

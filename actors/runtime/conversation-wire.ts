@@ -67,7 +67,7 @@ export interface ConversationEvents {
  */
 export class ConversationWire implements ConversationEffects {
   readonly machine: ConversationMachine;
-  /** The ticket of the latest send (AckWatch), to tell the responder's answers apart in order. */
+  /** The request's ticket (AckWatch): its place in send order, kept by re-sends. */
   ticket = 0;
   private seq = 0;
   /** ms since epoch; formatted only if a snapshot is ever made (a quiet conversation makes none). */
@@ -116,10 +116,7 @@ export class ConversationWire implements ConversationEffects {
 
   sendRequest(attempt: number): void {
     if (attempt > 1) this.publishEvent('attempt');
-    // A re-send keeps the first send's ticket: the responder answers a duplicate at once from its
-    // dedupe cache, and a fresh (latest) ticket answered that early would tell every request still
-    // queued behind it that it was skipped, so each would re-send in turn (a cascade seen at 10k open).
-    if (this.ticket === 0) this.ticket = this.transport.acks.sent();
+    this.ticket = this.transport.acks.sent(this.ticket);
     this.enqueue(this.transport.inboxOf(this.spec.to), this.requestEnvelope());
   }
 
