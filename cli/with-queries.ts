@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { CommsError } from '../protocol/index.ts';
-import { CommsQueries } from '../storage/index.ts';
+import type { CommsQueries } from '../storage/index.ts';
 
 /**
  * Open the recorder's database for one command and close it however the command ends. A missing
@@ -12,6 +12,8 @@ export async function withQueries<T>(db: { path: string; why: string }, use: (qu
       hint: 'start `comms up` (or `comms recorder`), which creates it, or pass --data FOLDER pointing at the folder that holds comms.db',
     });
   }
+  // Loaded here, not at start-up: `comms --help` and commands without a database skip SQLite and the storage layer.
+  const { CommsQueries } = await import('../storage/index.ts');
   const queries = new CommsQueries(db.path);
   try {
     return await use(queries);

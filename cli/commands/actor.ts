@@ -1,14 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { createArangodbActor } from '../../actors/arangodb/index.ts';
-import { createMarkerActor } from '../../actors/marker/index.ts';
-import { createOrchestrator } from '../../actors/orchestrator/index.ts';
 import { resolveDataDir } from '../data-dir.ts';
 import { defineCommand } from '../define-command.ts';
 import { positiveInteger, usage } from '../flag-values.ts';
 import { withBus, withData } from '../options.ts';
 import { untilSignal } from '../until-signal.ts';
-import { createEmbeddingProvider } from '../../embeddings/index.ts';
+import type { EmbeddingProvider } from '../../embeddings/index.ts';
 import { embeddingsConfig, withEmbeddings } from '../embeddings-flag.ts';
 
 export const actorCommand = defineCommand(
@@ -22,8 +19,11 @@ export const actorCommand = defineCommand(
       .option('replica', { coerce: positiveInteger('--replica'), describe: 'marker, arangodb: run as replica N, sharing the inbox with the other replicas (needs mosquitto, docs/scaling.md)' }),
   async (argv) => {
     if (argv.replica !== undefined && argv.name === 'orchestrator') throw usage('--replica is for marker and arangodb: the orchestrator keeps its workflows in one state file and runs once.', 'run one orchestrator; scale marker or arangodb with --replica N');
+    const { createArangodbActor } = await import('../../actors/arangodb/index.ts');
+    const { createMarkerActor } = await import('../../actors/marker/index.ts');
+    const { createOrchestrator } = await import('../../actors/orchestrator/index.ts');
     const auth = { url: argv.url, username: argv.username, password: argv.password, ...(argv.replica === undefined ? {} : { replica: argv.replica }) };
-    const actor = argv.name === 'marker' ? createMarkerActor({ ...auth, inputRoots: [join(resolveDataDir(argv.data).path, 'inputs'), ...(argv.inputs ?? [])] }) : argv.name === 'arangodb' ? createArangodbActor({ ...auth, outDir: argv.out ?? join(resolveDataDir(argv.data).path, 'ingest'), ...arangodbEmbeddings(argv.embeddings) }) : undefined;
+    const actor = argv.name === 'marker' ? createMarkerActor({ ...auth, inputRoots: [join(resolveDataDir(argv.data).path, 'inputs'), ...(argv.inputs ?? [])] }) : argv.name === 'arangodb' ? createArangodbActor({ ...auth, outDir: argv.out ?? join(resolveDataDir(argv.data).path, 'ingest'), ...(await arangodbEmbeddings(argv.embeddings)) }) : undefined;
     // The orchestrator keeps its workflows in DATA/workflows.db, where `comms up` keeps them: running it alone resumes them.
     const orchestrator = argv.name === 'orchestrator' ? createOrchestrator({ ...auth, statePath: workflowsDb(argv.data) }) : undefined;
     const running = actor ?? orchestrator;
@@ -44,7 +44,9 @@ function workflowsDb(dataFlag: string | undefined): string {
 }
 
 /** arangodb's provider from --embeddings / COMMS_EMBEDDINGS, as an option to spread. */
-function arangodbEmbeddings(flag: string | undefined) {
+async function arangodbEmbeddings(flag: string | undefined): Promise<{ embeddings?: EmbeddingProvider }> {
   const config = embeddingsConfig(flag);
-  return config ? { embeddings: createEmbeddingProvider(config) } : {};
+  if (!config) return {};
+  const { createEmbeddingProvider } = await import('../../embeddings/index.ts');
+  return { embeddings: createEmbeddingProvider(config) };
 }

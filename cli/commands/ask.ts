@@ -1,4 +1,3 @@
-import { Actor } from '../../actors/runtime/index.ts';
 import { createLogger } from '../../logging/index.ts';
 import { CommsError, isErrorCode, newId } from '../../protocol/index.ts';
 import { defineCommand } from '../define-command.ts';
@@ -42,6 +41,7 @@ export const askCommand = defineCommand(
       .option('retry', { describe: 're-runs allowed if the responder restarts mid-work on an idempotent query (docs/reliability.md)', coerce: positiveInteger('--retry') }),
   async (argv) => {
     const body = parseBody(argv.body);
+    const { Actor } = await import('../../actors/runtime/index.ts');
     const actor = new Actor({ name: 'client', clientId: `client-${newId()}`, url: argv.url, username: argv.username, password: argv.password, logger: createLogger('client', process.env.COMMS_LOG_LEVEL ?? 'warn') });
     const presence = new OnlineModules(actor);
     await actor.start();

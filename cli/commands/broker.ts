@@ -1,11 +1,9 @@
-import { startBroker } from '../../broker/index.ts';
 import { createLogger } from '../../logging/index.ts';
 import { join } from 'node:path';
 import { resolveDataDir } from '../data-dir.ts';
 import { defineCommand } from '../define-command.ts';
 import { filePath, tcpPort } from '../flag-values.ts';
 import { withTls } from '../options.ts';
-import { tlsListener } from '../tls-listener.ts';
 import { untilSignal } from '../until-signal.ts';
 
 export const brokerCommand = defineCommand(
@@ -18,6 +16,8 @@ export const brokerCommand = defineCommand(
       .option('host', { type: 'string', default: '127.0.0.1' })
       .option('state', { coerce: filePath('--state', ['memory']), describe: "SQLite file for sessions, queued messages, retained messages and wills (default DATA/broker.db); 'memory' keeps them in memory" }),
   async (argv) => {
+    const { startBroker } = await import('../../broker/index.ts');
+    const { tlsListener } = await import('../tls-listener.ts');
     const logger = createLogger('broker');
     const state = argv.state ?? join(resolveDataDir().path, 'broker.db');
     const statePath = state === 'memory' ? undefined : state;

@@ -1,4 +1,3 @@
-import { dashboardPageUrl, startDashboardServer } from '../../dashboard/index.ts';
 import { defineCommand } from '../define-command.ts';
 import { untilSignal } from '../until-signal.ts';
 
@@ -13,6 +12,7 @@ export const dashboardCommand = defineCommand(
       .option('username', { type: 'string', default: process.env.COMMS_USERNAME ?? 'operator', describe: 'username the login form starts with (operator: controls and history; observer: watch only)' })
       .option('insecure', { type: 'boolean', default: false, describe: 'the broker takes no login (comms up --insecure): the page connects at once' }),
   async (argv) => {
+    const { dashboardPageUrl, startDashboardServer } = await import('../../dashboard/index.ts');
     const dashboard = await startDashboardServer({ host: argv.host, port: argv.port, wsUrl: argv.ws, secured: !argv.insecure });
     const page = dashboardPageUrl(dashboard.url, { wsUrl: argv.ws, ...(argv.insecure ? {} : { username: argv.username }) });
     process.stdout.write(`dashboard: ${page}${argv.insecure ? '' : ' (the page asks for the password; it is in data/secrets.json)'}\n`);

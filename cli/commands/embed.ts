@@ -1,4 +1,3 @@
-import { Actor } from '../../actors/runtime/index.ts';
 import { createLogger } from '../../logging/index.ts';
 import { newId } from '../../protocol/index.ts';
 import { DOCUMENT_EMBED_SCHEMA_ID } from '../../protocol/pdf/index.ts';
@@ -16,6 +15,7 @@ export const embedCommand = defineCommand(
       .positional('documentKey', { type: 'string', demandOption: true, describe: 'the documentKey of an ingest result (comms run prints it)' })
       .option('timeout', { default: 300_000, describe: 'milliseconds to wait for the reply', coerce: positiveInteger('--timeout') }),
   async (argv) => {
+    const { Actor } = await import('../../actors/runtime/index.ts');
     const actor = new Actor({ name: 'client', clientId: `client-${newId()}`, url: argv.url, username: argv.username, password: argv.password, logger: createLogger('client', process.env.COMMS_LOG_LEVEL ?? 'warn') });
     const presence = new OnlineModules(actor);
     await actor.start();

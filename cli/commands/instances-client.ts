@@ -1,4 +1,3 @@
-import { Actor } from '../../actors/runtime/index.ts';
 import { createLogger } from '../../logging/index.ts';
 import { CommsError, INSTANCES_MODULE, newId, type InstanceListItem } from '../../protocol/index.ts';
 import { OnlineModules } from '../online-modules.ts';
@@ -16,6 +15,7 @@ export interface BusLogin {
  * to explain a request nobody acknowledged (E_NO_SUCH_MODULE instead of a bare E_TIMEOUT).
  */
 export async function askInstances<R>(login: BusLogin, schema: string, body: unknown): Promise<R> {
+  const { Actor } = await import('../../actors/runtime/index.ts');
   const actor = new Actor({ name: 'client', clientId: `client-${newId()}`, url: login.url, username: login.username, password: login.password, logger: createLogger('client', process.env.COMMS_LOG_LEVEL ?? 'warn') });
   const presence = new OnlineModules(actor);
   await actor.start();

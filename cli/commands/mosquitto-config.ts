@@ -1,7 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import { loadCommsConfig } from '../../config/index.ts';
 import { DEFAULT_MAX_QUEUED_MESSAGES, writeMosquittoConfig } from '../../security/index.ts';
-import { instanceModuleNames } from '../../system/index.ts';
 import { defineCommand } from '../define-command.ts';
 import { folderPath, positiveInteger, tcpPort } from '../flag-values.ts';
 import { resolveDataDir } from '../data-dir.ts';
@@ -24,6 +22,8 @@ export const mosquittoConfigCommand = defineCommand(
     // credentials.json and secrets.json are created as by `comms up` when missing.
     const data = resolveDataDir(argv.data).path;
     mkdirSync(data, { recursive: true });
+    const { loadCommsConfig } = await import('../../config/index.ts');
+    const { instanceModuleNames } = await import('../../system/index.ts');
     const written = await writeMosquittoConfig({
       dataDir: data,
       modules: [...SYSTEM_MODULES, ...instanceModuleNames(loadCommsConfig(argv.config).config)],

@@ -1,4 +1,3 @@
-import { createRecorder } from '../../actors/recorder/index.ts';
 import { defineCommand } from '../define-command.ts';
 import { databaseOf, withBus, withDb } from '../options.ts';
 import { untilSignal } from '../until-signal.ts';
@@ -11,6 +10,7 @@ export const recorderCommand = defineCommand(
   async (argv) => {
     const db = databaseOf(argv).path;
     const retention = retentionPolicy(argv);
+    const { createRecorder } = await import('../../actors/recorder/index.ts');
     const recorder = createRecorder({
       url: argv.url,
       dbPath: db,

@@ -1,16 +1,11 @@
 import { join, resolve } from 'node:path';
 import { createLogger } from '../../logging/index.ts';
-import { isPdfUrl } from '../../actors/flagship/index.ts';
-import { WORKFLOW_TEMPLATES } from '../../actors/orchestrator/index.ts';
 import { CommsError, type ProgressReport, type WorkflowEvent, type WorkflowResult } from '../../protocol/index.ts';
-import { runFlagship, runTemplate } from '../../system/index.ts';
 import { defineCommand } from '../define-command.ts';
 import { resolveDataDir } from '../data-dir.ts';
 import { oneOf, positiveInteger } from '../flag-values.ts';
 import { withData } from '../options.ts';
 import { printJson, printProgress } from '../print.ts';
-
-const TEMPLATES = WORKFLOW_TEMPLATES.map((t) => t.name);
 
 /** One line on stderr per step transition, so stdout stays the JSON answer. */
 function printStep(e: WorkflowEvent): void {
@@ -51,7 +46,7 @@ export const runCommand = defineCommand(
   'run a workflow template (comms templates) through the orchestrator, recorded; marker-to-arangodb is the flagship',
   (y) =>
     withData(y)
-      .positional('template', { type: 'string', demandOption: true, coerce: oneOf('template', TEMPLATES) })
+      .positional('template', { type: 'string', demandOption: true, describe: 'a name from `comms templates`' })
       .option('pdf', { type: 'string', describe: "PDF file (its folder becomes one of marker's input folders when the system starts here) or http(s) URL" })
       .option('param', { type: 'string', array: true, default: [] as string[], describe: "template param NAME=VALUE (JSON or text), e.g. 'fields=[\"metadata.title\"]'" })
       .option('inline', { type: 'boolean', default: false, describe: "send the PDF's bytes instead of its path (small PDFs: the workflow request is limited to 64 KiB strings)" })
@@ -62,7 +57,12 @@ export const runCommand = defineCommand(
       .option('username', { type: 'string', default: process.env.COMMS_USERNAME })
       .option('password', { type: 'string', default: process.env.COMMS_PASSWORD }),
   async (argv) => {
-    const template = WORKFLOW_TEMPLATES.find((t) => t.name === argv.template);
+    // The workflow layer loads only for a command that runs one, so the template name is checked here, not by yargs.
+    const { WORKFLOW_TEMPLATES } = await import('../../actors/orchestrator/index.ts');
+    const { isPdfUrl } = await import('../../actors/flagship/index.ts');
+    const { runFlagship, runTemplate } = await import('../../system/index.ts');
+    const name = oneOf('template', WORKFLOW_TEMPLATES.map((t) => t.name))(argv.template);
+    const template = WORKFLOW_TEMPLATES.find((t) => t.name === name);
     if (!template) throw new CommsError('E_USAGE', `no template ${argv.template}`);
     const needsPdf = 'path' in template.params;
     if (needsPdf && !argv.pdf) throw new CommsError('E_USAGE', `template ${template.name} converts a PDF: pass --pdf FILE`, { hint: `comms run ${template.name} --pdf samples/sample.pdf` });

@@ -1,4 +1,3 @@
-import { WORKFLOW_TEMPLATES } from '../../actors/orchestrator/index.ts';
 import { defineCommand } from '../define-command.ts';
 import { printJson } from '../print.ts';
 
@@ -11,7 +10,8 @@ export const templatesCommand = defineCommand(
   'templates',
   'list the standard workflow templates (comms run TEMPLATE runs one)',
   (y) => y.option('json', { type: 'boolean', default: false, describe: 'print the templates (steps included) as JSON' }),
-  (argv) => {
+  async (argv) => {
+    const { WORKFLOW_TEMPLATES } = await import('../../actors/orchestrator/index.ts');
     if (argv.json) return printJson(WORKFLOW_TEMPLATES);
     for (const t of WORKFLOW_TEMPLATES) {
       process.stdout.write(`${t.name.padEnd(20)} ${t.kind.padEnd(18)} ${t.description}\n`);

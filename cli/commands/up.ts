@@ -1,18 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { dashboardPageUrl, startDashboardServer } from '../../dashboard/index.ts';
 import { createLogger } from '../../logging/index.ts';
-import { prepareSecurity, watchCredentials } from '../../security/index.ts';
-import { loadCommsConfig } from '../../config/index.ts';
-import { instanceModuleNames, startSystem } from '../../system/index.ts';
-import { runDemo } from '../demo.ts';
 import { SYSTEM_MODULES } from '../system-users.ts';
 import { defineCommand } from '../define-command.ts';
 import { filePath, positiveInteger, tcpPort } from '../flag-values.ts';
-import { replicaCounts } from '../replica-flags.ts';
+import { replicaCountsFor, replicaFlags } from '../replica-flags.ts';
 import { DEFAULT_DATA, withTls } from '../options.ts';
 import { embeddingsConfig, withEmbeddings } from '../embeddings-flag.ts';
-import { tlsListener } from '../tls-listener.ts';
 import { untilSignal } from '../until-signal.ts';
 import { retentionPolicy, withRetention } from '../retention-options.ts';
 
@@ -37,8 +31,15 @@ export const upCommand = defineCommand(
       .option('max-pages', { coerce: positiveInteger('--max-pages') })
       .option('config', { type: 'string', describe: 'instance-backed modules to host (docs/instances.md); default ./comms.config.json if present, else the built-in advisor' })
 
-      .option('replicas', { type: 'string', array: true, coerce: replicaCounts, describe: 'run MODULE as N replicas sharing its inbox, e.g. marker=3 (repeatable; needs --url with mosquitto, docs/scaling.md)' }),
+      .option('replicas', { type: 'string', array: true, coerce: replicaFlags, describe: 'run MODULE as N replicas sharing its inbox, e.g. marker=3 (repeatable; needs --url with mosquitto, docs/scaling.md)' }),
   async (argv) => {
+    // The system loads here, not at start-up, so `comms --help` and the read commands start quickly.
+    const { dashboardPageUrl, startDashboardServer } = await import('../../dashboard/index.ts');
+    const { prepareSecurity, watchCredentials } = await import('../../security/index.ts');
+    const { loadCommsConfig } = await import('../../config/index.ts');
+    const { instanceModuleNames, REPLICABLE_MODULES, startSystem } = await import('../../system/index.ts');
+    const replicas = replicaCountsFor(argv.replicas, REPLICABLE_MODULES);
+    const { tlsListener } = await import('../tls-listener.ts');
     const logger = createLogger('comms', process.env.COMMS_LOG_LEVEL ?? (argv.demo ? 'warn' : 'info'));
     mkdirSync(argv.data, { recursive: true });
     const config = loadCommsConfig(argv.config);
@@ -57,12 +58,13 @@ export const upCommand = defineCommand(
       brokerState: argv.brokerState,
       inputRoots: inputRoots(argv),
       config: config.config,
-      replicas: argv.replicas,
+      replicas,
       logger,
     });
     if (security) logger.info({ file: security.secretsFile }, 'security on: actor passwords are in this file');
     if (argv.demo) {
       try {
+        const { runDemo } = await import('../demo.ts');
         await runDemo(system, { pdf: argv.pdf, maxPages: argv.maxPages, logger, credentials: security?.logins.client });
       } finally {
         await system.stop();

@@ -1,4 +1,3 @@
-import { openBusConnection } from '../../actors/runtime/index.ts';
 import { decodeEnvelope, newId, Topics, type ConversationEvent } from '../../protocol/index.ts';
 import { defineCommand } from '../define-command.ts';
 import { oneOf } from '../flag-values.ts';
@@ -18,6 +17,7 @@ export const watchCommand = defineCommand(
       .option('json', { type: 'boolean', default: false, describe: 'one JSON line per event: { topic, message } with the raw envelope' }),
   async (argv) => {
     // Watching is the observer role's job: it only reads, so a bare connection (no card, no status) is enough.
+    const { openBusConnection } = await import('../../actors/runtime/index.ts');
     const watcher = await openBusConnection({ url: argv.url, clientId: `${argv.username ?? 'observer'}-${newId()}`, username: argv.username, password: argv.password });
     watcher.on('message', (topic, payload) => {
       let envelope;

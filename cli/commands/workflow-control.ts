@@ -1,4 +1,3 @@
-import { Actor } from '../../actors/runtime/index.ts';
 import { createLogger } from '../../logging/index.ts';
 import { CommsError, newId, WorkflowStep, type WorkflowControl, type WorkflowStateSnapshot } from '../../protocol/index.ts';
 import { Value } from '@sinclair/typebox/value';
@@ -45,6 +44,7 @@ function parseStep(text: string): WorkflowStep {
 
 /** Send the control as a request to the orchestrator (it checks that we own the workflow) and return the new state. */
 export async function sendControl(bus: { url: string; username?: string; password?: string }, control: WorkflowControl): Promise<WorkflowStateSnapshot> {
+  const { Actor } = await import('../../actors/runtime/index.ts');
   const actor = new Actor({ name: 'client', clientId: `client-${newId()}`, ...bus, logger: createLogger('client', process.env.COMMS_LOG_LEVEL ?? 'warn') });
   const presence = new OnlineModules(actor);
   await actor.start();
