@@ -4,7 +4,6 @@ import { dirname, join } from 'node:path';
 import { Type, type Static } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { CommsError, describeProblems, IDENTIFIER_PATTERN } from '../protocol/index.ts';
-import { writeJsonAtomic } from '../storage/index.ts';
 import { hashPassword, parsePasswordHash } from './password-hash.ts';
 
 const ROLES = ['actor', 'recorder', 'observer', 'operator', 'admin'] as const;
@@ -188,6 +187,8 @@ async function readJson(path: string, what: string, optional = false): Promise<u
 
 /** Credentials and secrets are private: mode 0600, in a directory created 0700. */
 async function writePrivateJson(path: string, value: unknown): Promise<void> {
+  // Loaded on write: reading credentials (every \`comms user\`, \`comms creds\`) need not open the SQLite layer.
+  const { writeJsonAtomic } = await import('../storage/index.ts');
   await writeJsonAtomic(path, value, { mode: 0o600, dirMode: 0o700 });
 }
 
