@@ -25,7 +25,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { recordedThroughput, type ThroughputResult } from './bus/recorded-throughput.ts';
-import { askScale, type AskScaleResult } from './bus/ask-scale.ts';
+import { askScale, type AskScaleResult, type CpuPerConversation } from './bus/ask-scale.ts';
 import { requestReply, type RequestReplyResult } from './bus/request-reply.ts';
 import { storageFootprint, type FootprintResult } from './bus/storage-footprint.ts';
 import { printReplicas, replicaThroughput } from './bus/replicas.ts';
@@ -180,6 +180,13 @@ function printScale(title: string, r: AskScaleResult, recorderIn: 'process' | 'b
       [row('Actor ask(), recorder on', actors, ''), row('baseline: raw mqtt.js request/reply', raw, fmtRatio(actors.perSec / raw.perSec))],
     ),
   );
+  const cpu = (c: CpuPerConversation) =>
+    (['requester', 'responder', 'broker', 'recorder'] as const)
+      .filter((k) => c[k] !== undefined)
+      .map((k) => `${k} ${(c[k] as number).toFixed(0)}`)
+      .join(', ');
+  const total = (c: CpuPerConversation) => Object.values(c).reduce((a: number, b) => a + (b ?? 0), 0);
+  console.log(`CPU per conversation, µs (user + system, all threads): actors ${cpu(r.actorsCpu)} = ${total(r.actorsCpu).toFixed(0)}; raw ${cpu(r.rawCpu)} = ${total(r.rawCpu).toFixed(0)}.`);
   const all = r.recorded >= actors.count ? 'all' : `ONLY ${r.recorded} of ${actors.count}`;
   console.log(
     `Summary: ask() ${fmtRate(actors.perSec)} conv/s = ${fmtRatio(actors.perSec / raw.perSec)} raw (${fmtRate(raw.perSec)}/s); ${actors.resends} re-sends (${actors.waits} ack periods waited out); ` +

@@ -170,6 +170,7 @@ export class Actor extends EventEmitter<ActorEvents> {
       clean: !this.options.persistentSession,
       will: { topic: willTopic, payload: encodeEnvelope(lostStatus), qos: 1, retain: true },
       tls: this.options.tls,
+      pipelined: this.options.pipelinedListeners ?? false,
       onMessage: (packet) =>
         this.dispatch(packet).catch((err: unknown) => {
           this.log.error({ err, topic: packet.topic }, 'message listener failed; not acknowledging, the broker will redeliver');

@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
 import { CommsError } from '../../protocol/index.ts';
+import { OrderedAcks } from './ordered-acks.ts';
 
 export interface BusConnectionOptions {
   /** mqtt://, mqtts://, ws:// or wss:// URL of the embedded broker or any MQTT 3.1.1 broker. */
@@ -22,6 +23,11 @@ export interface BusConnectionOptions {
    * persistent session's queued messages arrive right after CONNACK.
    */
   onMessage?: (packet: IPublishPacket) => Promise<void>;
+  /**
+   * Read the next message while `onMessage`'s promise is pending; each PUBACK still waits for its
+   * promise and they leave in order (ordered-acks.ts). For a handler that commits in groups.
+   */
+  pipelined?: boolean;
 }
 
 /**
@@ -42,7 +48,8 @@ export async function openBusConnection(options: BusConnectionOptions): Promise<
     ...options.tls,
   });
   const onMessage = options.onMessage;
-  if (onMessage) {
+  if (onMessage && options.pipelined) OrderedAcks.install(client, onMessage);
+  else if (onMessage) {
     client.handleMessage = (packet, done) => {
       onMessage(packet).then(
         () => done(),

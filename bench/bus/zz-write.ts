@@ -1,0 +1,30 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import mqtt from 'mqtt';
+import { startBroker } from '../../broker/index.ts';
+import { Actor } from '../../actors/runtime/index.ts';
+import { createLogger } from '../../logging/index.ts';
+import { echo, TEXT } from './echo.ts';
+import { MessageRecorder, openWriter, type IncomingMessage } from '../../storage/index.ts';
+const broker = await startBroker({ port: 0 });
+const sub = await mqtt.connectAsync(broker.url, { clientId: 'cap', protocolVersion: 4 });
+const msgs: IncomingMessage[] = [];
+sub.on('message', (topic, payload, packet) => msgs.push({ topic, payload: Buffer.from(payload), retained: packet.retain }));
+await sub.subscribeAsync('comms/v1/#', { qos: 1 });
+const resp = await new Actor({ name: 'bench-responder', url: broker.url, logger: createLogger('r', 'silent') }).handle(echo).start();
+const req = await new Actor({ name: 'bench-requester', url: broker.url, logger: createLogger('q', 'silent') }).start();
+for (let i = 0; i < 3000; i++) await req.ask('bench-responder', 'bench.echo@1', { text: TEXT, n: i });
+await new Promise((r) => setTimeout(r, 300));
+await req.stop(); await resp.stop(); await sub.endAsync(); await broker.close();
+console.log('captured', msgs.length);
+for (const g of (process.argv[2] ?? '1,3,6,30,1000').split(',').map(Number)) {
+  const dir = mkdtempSync(join(tmpdir(), 'w-bus2-write-'));
+  const db = openWriter(join(dir, 'c.db'));
+  const rec = new MessageRecorder(db);
+  const cpu0 = process.cpuUsage();
+  for (let i = 0; i < msgs.length; i += g) rec.recordBatch(msgs.slice(i, i + g));
+  const c = process.cpuUsage(cpu0);
+  console.log(`group ${g}: ${((c.user + c.system) / msgs.length).toFixed(1)} us/msg (sys ${(c.system / msgs.length).toFixed(1)})`);
+  db.close();
+}
