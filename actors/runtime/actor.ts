@@ -95,7 +95,7 @@ export class Actor extends EventEmitter<ActorEvents> {
       module: this.name,
       replyTopic: this.replyTopic,
       acks: new AckWatch(),
-      publish: (topic, envelope, opts) => this.publish(topic, envelope, opts),
+      send: (topic, envelope, retain, done) => this.send(topic, envelope, retain, done),
       drained: (conversation) => this.flushing.delete(conversation as Conversation),
       inboxOf: (module) => {
         let topic = this.inboxes.get(module);
@@ -312,6 +312,20 @@ export class Actor extends EventEmitter<ActorEvents> {
   publishRaw(topic: string, payload: Buffer | string, options?: { retain?: boolean }): Promise<void> {
     if (!this.client) return Promise.reject(new CommsError('E_NOT_CONNECTED', `${this.name} is not connected; cannot publish to ${topic}.`));
     return this.client.publishAsync(topic, payload, options?.retain ? RETAINED : NOT_RETAINED) as Promise<unknown> as Promise<void>;
+  }
+
+  /** publish() for the conversations (ConversationTransport.send): `done` when settled, either way; no promise per message. */
+  private send(topic: string, envelope: Envelope, retain: boolean, done: () => void): void {
+    const client = this.client;
+    let payload: Buffer;
+    try {
+      if (!client) throw new CommsError('E_NOT_CONNECTED', `${this.name} is not connected; cannot publish to ${topic}.`);
+      payload = encodeEnvelope(envelope);
+    } catch {
+      return queueMicrotask(done);
+    }
+    // mqtt.js calls back with the PUBACK, or with the error that kept it from sending.
+    client.publish(topic, payload, retain ? RETAINED : NOT_RETAINED, done);
   }
 
   private async dispatch(packet: IPublishPacket): Promise<void> {

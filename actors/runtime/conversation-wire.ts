@@ -18,7 +18,11 @@ export interface ConversationTransport {
   readonly module: string;
   readonly replyTopic: string;
   readonly acks: AckWatch;
-  publish(topic: string, envelope: Envelope, options?: { retain?: boolean }): Promise<void>;
+  /**
+   * Publish and call `done` once the publish has settled, delivered or not (never synchronously). A callback rather
+   * than a promise: a request waiting for its PUBACK then holds no promise, resolvers or reaction.
+   */
+  send(topic: string, envelope: Envelope, retain: boolean, done: () => void): void;
   /** The inbox topic of a module, one string per module rather than one per request. */
   inboxOf(module: string): string;
   /** A settled conversation's last publish has settled: nothing of it is on its way out any more. */
@@ -72,8 +76,11 @@ export class ConversationWire implements ConversationEffects {
   private seq = 0;
   /** ms since epoch; formatted only if a snapshot is ever made (a quiet conversation makes none). */
   private readonly startedAt = Date.now();
-  /** Lifecycle events not published yet: the conversation is still quiet. Undefined once it is public. */
-  private held: ConversationEvent[] | undefined = [];
+  /**
+   * Lifecycle events not published yet: the conversation is still quiet. Undefined once it is public. Starts as the
+   * shared empty QUIET, replaced by a one-element array at the first hold (an empty array grows to 17 slots at its first push).
+   */
+  private held: ConversationEvent[] | undefined = QUIET;
   private snapshotQueued = false;
   /** The seq of the last event handed to the transport; the retained snapshot never runs ahead of it. */
   private publishedSeq = 0;
@@ -88,6 +95,8 @@ export class ConversationWire implements ConversationEffects {
   private sending = false;
   /** flushed() callers waiting for `pending` to reach 0. */
   private flushWaiters: Array<() => void> | undefined;
+  /** `published` bound to this wire, made at the first publish: the prototype method needs its `this` as a callback. */
+  private onPublished: (() => void) | undefined;
   /** The replica's own topic named in its answers' replyTo (docs/scaling.md): cancels and inputs go there, not to the shared inbox. */
   holder: string | undefined;
 
@@ -207,6 +216,7 @@ export class ConversationWire implements ConversationEffects {
     if (!this.held) return this.send(event);
     // A quiet conversation says only how it ended, without a retained snapshot that someone would have to clear.
     if (type === 'state' && FINAL_STATES.includes(event.state)) this.send(event, false);
+    else if (this.held === QUIET) this.held = [event];
     else this.held.push(event);
   }
 
@@ -281,35 +291,38 @@ export class ConversationWire implements ConversationEffects {
   /** Queue a publish behind the earlier ones; no envelope means "the retained snapshot as it is by then". */
   private enqueue(topic: string, envelope: Envelope | undefined): void {
     this.pending++;
-    (this.queue ??= []).push(topic, envelope);
+    // A two-slot array for the usual single publish (a pushed-to empty array takes 17); dropped when drained.
+    if (this.queue === undefined) this.queue = [topic, envelope];
+    else this.queue.push(topic, envelope);
     if (this.sending) return;
     this.sending = true;
     // Even with nothing ahead, the publish waits for a microtask: mqtt.js flushes its socket writes on the next tick, so
     // a publish made in the microtasks after a read goes out in one write with the PUBACK of what was read; one made
     // synchronously in the read would be flushed alone, before them (a write, i.e. a syscall, more per conversation).
-    queueMicrotask(this.sendNext);
+    if (due.push(this) === 1) queueMicrotask(sendDue);
   }
 
-  /** Publish the next queued message; called again when it settles. */
-  private readonly sendNext = (): void => {
+  /** @internal Publish the next queued message; called again when it settles. */
+  sendNext(): void {
     const queue = this.queue;
     if (queue === undefined || queue.length === 0) {
+      this.queue = undefined;
       this.sending = false;
       return;
     }
     const topic = queue.shift() as string;
     const envelope = queue.shift() as Envelope | undefined;
-    let sent: Promise<void>;
+    if (queue.length === 0) this.queue = undefined;
+    const published = (this.onPublished ??= this.published.bind(this));
     try {
-      sent = this.publishNow(topic, envelope);
+      this.publishNow(topic, envelope, published);
     } catch {
-      sent = Promise.resolve();
+      queueMicrotask(published);
     }
-    sent.then(this.published, this.published);
-  };
+  }
 
   /** One publish settled, delivered or not (a publish that fails while disconnected is retried by mqtt.js's outgoing store). */
-  private readonly published = (): void => {
+  private published(): void {
     this.pending--;
     this.sendNext();
     if (this.pending !== 0) return;
@@ -317,22 +330,34 @@ export class ConversationWire implements ConversationEffects {
     this.flushWaiters = undefined;
     if (waiters) for (const resolve of waiters) resolve();
     if (this.machine.ended) this.transport.drained(this.owner);
-  };
+  }
 
-  private publishNow(topic: string, envelope: Envelope | undefined): Promise<void> {
+  private publishNow(topic: string, envelope: Envelope | undefined, done: () => void): void {
     if (envelope) {
       if (envelope.seq !== undefined) this.publishedSeq = envelope.seq;
-      return this.transport.publish(topic, envelope);
+      return this.transport.send(topic, envelope, false, done);
     }
     // Events queued after the snapshot's place are not out yet: a snapshot carrying their seq first would make
     // a reader that orders by seq (the dashboard, the recorder) drop them as old. It goes behind them instead.
     if (this.publishedSeq < this.seq) {
       this.enqueue(topic, undefined);
-      return Promise.resolve();
+      return queueMicrotask(done);
     }
     this.snapshotQueued = false;
-    return this.transport.publish(topic, this.eventEnvelope('conversation.state@1', this.seq, this.snapshot()), { retain: true });
+    this.transport.send(topic, this.eventEnvelope('conversation.state@1', this.seq, this.snapshot()), true, done);
   }
+}
+
+/** The `held` of a conversation that has held nothing yet; never written to. */
+const QUIET: ConversationEvent[] = [];
+
+/** Wires whose first publish waits for the microtask after the current read (see enqueue): one microtask for all of them, no closure per wire. */
+let due: ConversationWire[] = [];
+
+function sendDue(): void {
+  const wires = due;
+  due = [];
+  for (const wire of wires) wire.sendNext();
 }
 
 /** The responder's plain "got it": no news for anyone but the requester. */

@@ -4,7 +4,9 @@
  *   tsx bench/bus/ask-child.ts requester [--raw] --url U --count N --concurrency C
  *                                                                         prints one JSON line (AskRun)
  */
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { writeHeapSnapshot } from 'node:v8';
 import { Actor, type Conversation } from '../../actors/runtime/index.ts';
 import { createLogger } from '../../logging/index.ts';
 import { echo, rawAsker, serveRawEcho, TEXT } from './echo.ts';
@@ -105,6 +107,8 @@ async function request(): Promise<void> {
     (globalThis as { gc?: () => void }).gc?.();
     heapLiveMb = process.memoryUsage().heapUsed / 2 ** 20;
     memory.sample();
+    // BENCH_HEAP_SNAPSHOT=DIR: what the open conversations hold, for a heap profiler (the pause delays the run).
+    if (process.env.BENCH_HEAP_SNAPSHOT) writeHeapSnapshot(join(process.env.BENCH_HEAP_SNAPSHOT, `requester-${process.pid}.heapsnapshot`));
   });
   const run = await runConcurrent(count, concurrency, asker.ask);
   const cpu = process.cpuUsage(cpu0);
