@@ -12,6 +12,7 @@ import {
 } from '../../protocol/index.ts';
 import { ConversationMachine, type ConversationEffects, type ConversationOutput } from '../../state-machines/index.ts';
 import type { AckWatch } from './ack-watch.ts';
+import { PublishQueue } from './publish-queue.ts';
 
 /** How the conversation reaches the bus; the owning Actor supplies it. */
 export interface ConversationTransport {
@@ -65,11 +66,11 @@ export interface ConversationEvents {
 /**
  * What a Conversation's machine does to the bus: the request, cancels and inputs, and the lifecycle
  * events. A quiet conversation's events are held back; when it ends quiet only its final event goes
- * out, without a retained snapshot (docs/protocol.md, "Message budget of a conversation"). Its methods
- * live on the prototype: tsx names every closure it creates, which costs each one a property array,
+ * out, without a retained snapshot (docs/protocol.md, "Message budget of a conversation"); they leave
+ * one at a time, in order (PublishQueue). Its methods live on the prototype: tsx names every closure it creates, which costs each one a property array,
  * and 10 000 open conversations would pay that per closure.
  */
-export class ConversationWire implements ConversationEffects {
+export class ConversationWire extends PublishQueue implements ConversationEffects {
   readonly machine: ConversationMachine;
   /** The request's ticket (AckWatch): its place in send order, kept by re-sends. */
   ticket = 0;
@@ -84,19 +85,6 @@ export class ConversationWire implements ConversationEffects {
   private snapshotQueued = false;
   /** The seq of the last event handed to the transport; the retained snapshot never runs ahead of it. */
   private publishedSeq = 0;
-  /**
-   * Publishes waiting behind the one in flight, as topic/envelope pairs (no envelope: the retained snapshot as it is
-   * by then). One at a time, so events leave in seq order even though each publish is async; a queue, not a promise
-   * chain, so an open conversation holds no promises or closures for it.
-   */
-  private queue: Array<string | Envelope | undefined> | undefined;
-  /** Publishes queued or in flight: while there are any, the Actor's stop() waits for this conversation. */
-  private pending = 0;
-  private sending = false;
-  /** flushed() callers waiting for `pending` to reach 0. */
-  private flushWaiters: Array<() => void> | undefined;
-  /** `published` bound to this wire, made at the first publish: the prototype method needs its `this` as a callback. */
-  private onPublished: (() => void) | undefined;
   /** The replica's own topic named in its answers' replyTo (docs/scaling.md): cancels and inputs go there, not to the shared inbox. */
   holder: string | undefined;
 
@@ -105,6 +93,7 @@ export class ConversationWire implements ConversationEffects {
     private readonly transport: ConversationTransport,
     private readonly owner: ConversationOwner,
   ) {
+    super();
     const { timeoutMs, ackTimeoutMs, maxAttempts, peerGraceMs, eventsAfterMs } = spec;
     // The machine's one timer also ends the quiet period (quietOver): no second timer per conversation.
     this.machine = new ConversationMachine({ requestId: spec.requestId, deadline: Date.now() + timeoutMs, ackTimeoutMs, maxAttempts, peerGraceMs, quietMs: eventsAfterMs }, this);
@@ -177,11 +166,6 @@ export class ConversationWire implements ConversationEffects {
 
   done(output: ConversationOutput): void {
     this.owner.settle(output);
-  }
-
-  /** Events or the snapshot are still on their way to the broker. */
-  get publishing(): boolean {
-    return this.pending > 0;
   }
 
   /** From now on every change is published; what was held goes out first, in order. */
@@ -282,57 +266,12 @@ export class ConversationWire implements ConversationEffects {
     });
   }
 
-  /** Resolves once every publish queued so far, and any it queues behind it, has settled. */
-  flushed(): Promise<void> {
-    if (this.pending === 0) return Promise.resolve();
-    return new Promise((resolve) => (this.flushWaiters ??= []).push(resolve));
-  }
-
-  /** Queue a publish behind the earlier ones; no envelope means "the retained snapshot as it is by then". */
-  private enqueue(topic: string, envelope: Envelope | undefined): void {
-    this.pending++;
-    // A two-slot array for the usual single publish (a pushed-to empty array takes 17); dropped when drained.
-    if (this.queue === undefined) this.queue = [topic, envelope];
-    else this.queue.push(topic, envelope);
-    if (this.sending) return;
-    this.sending = true;
-    // Even with nothing ahead, the publish waits for a microtask: mqtt.js flushes its socket writes on the next tick, so
-    // a publish made in the microtasks after a read goes out in one write with the PUBACK of what was read; one made
-    // synchronously in the read would be flushed alone, before them (a write, i.e. a syscall, more per conversation).
-    if (due.push(this) === 1) queueMicrotask(sendDue);
-  }
-
-  /** @internal Publish the next queued message; called again when it settles. */
-  sendNext(): void {
-    const queue = this.queue;
-    if (queue === undefined || queue.length === 0) {
-      this.queue = undefined;
-      this.sending = false;
-      return;
-    }
-    const topic = queue.shift() as string;
-    const envelope = queue.shift() as Envelope | undefined;
-    if (queue.length === 0) this.queue = undefined;
-    const published = (this.onPublished ??= this.published.bind(this));
-    try {
-      this.publishNow(topic, envelope, published);
-    } catch {
-      queueMicrotask(published);
-    }
-  }
-
-  /** One publish settled, delivered or not (a publish that fails while disconnected is retried by mqtt.js's outgoing store). */
-  private published(): void {
-    this.pending--;
-    this.sendNext();
-    if (this.pending !== 0) return;
-    const waiters = this.flushWaiters;
-    this.flushWaiters = undefined;
-    if (waiters) for (const resolve of waiters) resolve();
+  /** What `publishing` and `flushed()` wait for has left: an ended conversation is no longer the Actor's to wait on. */
+  protected drained(): void {
     if (this.machine.ended) this.transport.drained(this.owner);
   }
 
-  private publishNow(topic: string, envelope: Envelope | undefined, done: () => void): void {
+  protected publishNow(topic: string, envelope: Envelope | undefined, done: () => void): void {
     if (envelope) {
       if (envelope.seq !== undefined) this.publishedSeq = envelope.seq;
       return this.transport.send(topic, envelope, false, done);
@@ -350,15 +289,6 @@ export class ConversationWire implements ConversationEffects {
 
 /** The `held` of a conversation that has held nothing yet; never written to. */
 const QUIET: ConversationEvent[] = [];
-
-/** Wires whose first publish waits for the microtask after the current read (see enqueue): one microtask for all of them, no closure per wire. */
-let due: ConversationWire[] = [];
-
-function sendDue(): void {
-  const wires = due;
-  due = [];
-  for (const wire of wires) wire.sendNext();
-}
 
 /** The responder's plain "got it": no news for anyone but the requester. */
 function isBareAck(report: ProgressReport): boolean {
