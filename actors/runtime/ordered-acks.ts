@@ -53,11 +53,6 @@ export class OrderedAcks {
     return acks;
   }
 
-  /** Messages received and not yet acknowledged (or dropped as failed). */
-  get pending(): number {
-    return this.queue.length;
-  }
-
   private flush(): void {
     let head = this.queue[0];
     while (head?.done) {
