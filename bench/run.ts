@@ -16,6 +16,8 @@
  *        --conversions K (30)  --replicas 1,3
  *        --recorder process,broker (section 3: the recorder as a 4th process subscribing, as for an external broker; and
  *          inside the embedded broker's publish path in the broker's process, as `comms up` runs it)
+ * Section 3 also prints each process's CPU time per conversation (the figure to compare on a shared machine);
+ * BENCH_CPU_PROF=DIR profiles its children (--cpu-prof), BENCH_HEAP_SNAPSHOT=DIR writes the requester's heap once all are sent.
  * All traffic is on 127.0.0.1 (embedded brokers on free ports); temp files are removed at the end.
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -25,7 +27,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { recordedThroughput, type ThroughputResult } from './bus/recorded-throughput.ts';
-import { askScale, type AskScaleResult } from './bus/ask-scale.ts';
+import { askScale, type AskScaleResult, type CpuPerConversation } from './bus/ask-scale.ts';
 import { requestReply, type RequestReplyResult } from './bus/request-reply.ts';
 import { storageFootprint, type FootprintResult } from './bus/storage-footprint.ts';
 import { printReplicas, replicaThroughput } from './bus/replicas.ts';
@@ -111,7 +113,7 @@ function printRecorded(r: ThroughputResult): void {
       ['case', 'rate', 'unit', 'recorded / this'],
       [
         ['recorder: raw publisher -> aedes publish path -> SQLite group commit -> PUBACK', fmtRate(r.recordedPerSec), 'msg/s', ''],
-        ['(info) recorder as MQTT subscriber (external brokers), commit per message', fmtRate(r.subscriberPerSec), 'msg/s', fmtRatio(r.recordedPerSec / r.subscriberPerSec)],
+        ['(info) recorder as MQTT subscriber (external brokers), group commit (5 ms, <= 20)', fmtRate(r.subscriberPerSec), 'msg/s', fmtRatio(r.recordedPerSec / r.subscriberPerSec)],
         ['baseline A: raw aedes, raw publisher -> raw QoS 1 subscriber', fmtRate(r.rawAedesPerSec), 'msg/s', fmtRatio(r.recordedPerSec / r.rawAedesPerSec)],
         ['baseline B: raw SQLite, 1 row per transaction (WAL, sync=NORMAL)', fmtRate(r.sqlitePerRowPerSec), 'rows/s', fmtRatio(r.recordedPerSec / r.sqlitePerRowPerSec)],
         ['baseline B: raw SQLite, 1000 rows per transaction', fmtRate(r.sqliteBatchedPerSec), 'rows/s', fmtRatio(r.recordedPerSec / r.sqliteBatchedPerSec)],
@@ -180,6 +182,13 @@ function printScale(title: string, r: AskScaleResult, recorderIn: 'process' | 'b
       [row('Actor ask(), recorder on', actors, ''), row('baseline: raw mqtt.js request/reply', raw, fmtRatio(actors.perSec / raw.perSec))],
     ),
   );
+  const cpu = (c: CpuPerConversation) =>
+    (['requester', 'responder', 'broker', 'recorder'] as const)
+      .filter((k) => c[k] !== undefined)
+      .map((k) => `${k} ${(c[k] as number).toFixed(0)}`)
+      .join(', ');
+  const total = (c: CpuPerConversation) => Object.values(c).reduce((a: number, b) => a + (b ?? 0), 0);
+  console.log(`CPU per conversation, µs (user + system, all threads): actors ${cpu(r.actorsCpu)} = ${total(r.actorsCpu).toFixed(0)}; raw ${cpu(r.rawCpu)} = ${total(r.rawCpu).toFixed(0)}.`);
   const all = r.recorded >= actors.count ? 'all' : `ONLY ${r.recorded} of ${actors.count}`;
   console.log(
     `Summary: ask() ${fmtRate(actors.perSec)} conv/s = ${fmtRatio(actors.perSec / raw.perSec)} raw (${fmtRate(raw.perSec)}/s); ${actors.resends} re-sends (${actors.waits} ack periods waited out); ` +

@@ -1,13 +1,13 @@
-export {
-  ConversationMachine,
-  type AckOverdue,
-  type ConversationInput,
-  type ConversationContext,
-  type ConversationMachineEvent,
-  type ConversationEffects,
-  type ConversationOutput,
-  type FinalConversationState,
-} from './conversation-machine.ts';
+export { ConversationMachine } from './conversation-machine.ts';
+export type {
+  AckOverdue,
+  ConversationInput,
+  ConversationContext,
+  ConversationMachineEvent,
+  ConversationEffects,
+  ConversationOutput,
+  FinalConversationState,
+} from './conversation-contract.ts';
 export * from './workflow-machine.ts';
 export {
   InstanceMachine,

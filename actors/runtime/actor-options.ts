@@ -34,9 +34,14 @@ export interface ActorOptions {
   leaseMs?: number;
   tls?: BusConnectionOptions['tls'];
   logger?: Logger;
+  /**
+   * Let subscribe() listeners overlap: the next message is read while a listener's promise is
+   * pending, and each PUBACK waits for its listener, in order (the recorder's group commit).
+   */
+  pipelinedListeners?: boolean;
 }
 
-/** Called for each message on a subscribed filter; the PUBACK waits for the returned promise. */
+/** Called for each message on a subscribed filter; the PUBACK waits for the returned promise (and so does the next message, unless `pipelinedListeners`). */
 export type MessageListener = (topic: string, payload: Buffer, packet: IPublishPacket) => void | Promise<void>;
 
 export interface ActorEvents {

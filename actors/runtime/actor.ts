@@ -15,18 +15,17 @@ import {
   topicMatches,
   type Envelope,
   type ModuleCard,
-  type ModuleStatus,
 } from '../../protocol/index.ts';
 import type { ActorEvents, ActorOptions, MessageListener } from './actor-options.ts';
-import { brokerGone, openBusConnection } from './bus-connection.ts';
-import { AckWatch } from './ack-watch.ts';
-import { Conversation, type ConversationTransport } from './conversation.ts';
+import { brokerGone, openBusConnection, subscribeOrEnd } from './bus-connection.ts';
+import type { Conversation } from './conversation.ts';
 import { DEFAULT_LEASE_MS } from './lease.ts';
-import { buildCard, cardEnvelope, readPeerStatus, statusEnvelope, type PresenceIdentity } from './presence.ts';
+import { OpenConversations } from './open-conversations.ts';
+import { announceOffline, announceOnline, buildCard, readPeerStatus, statusEnvelope, type PresenceIdentity } from './presence.ts';
 import type { QueryHandler } from './query-handler.ts';
 import { ReplyIntake } from './reply-intake.ts';
 import { DEFAULT_REQUEST_OPTIONS, type RequestOptions } from './request-options.ts';
-import { isFollowUp, replicasUnsupported, sharedFilters } from './replica.ts';
+import { isFollowUp } from './replica.ts';
 import { settleHeldBy } from './replica-loss.ts';
 import { ReplicaPeers } from './replica-peers.ts';
 import { Responder } from './responder.ts';
@@ -57,18 +56,13 @@ export class Actor extends EventEmitter<ActorEvents> {
   private client: MqttClient | undefined;
   private readonly handlers = new Map<string, QueryHandler>();
   private readonly subscriptions: Array<{ filter: string; listener: MessageListener }> = [];
-  private readonly open = new Map<string, Conversation>();
-  /** Settled conversations whose final event or state snapshot may still be on its way out; stop() waits for them. */
-  private readonly flushing = new Set<Conversation>();
+  /** The conversations this actor asked, as a requester. */
+  private readonly conversations: OpenConversations;
   private readonly responder: Responder;
   private readonly replies: ReplyIntake;
   private readonly startedAt = new Date().toISOString();
   private heldFilters: readonly string[] = [];
-  /** What every conversation of this actor needs from it; one object, not one set of closures per request. */
-  private readonly transport: ConversationTransport;
   private readonly replicaPeers = new ReplicaPeers();
-  /** Inbox topics of the modules this actor asks (ConversationTransport.inboxOf). */
-  private readonly inboxes = new Map<string, string>();
 
   constructor(private readonly options: ActorOptions) {
     super();
@@ -91,18 +85,11 @@ export class Actor extends EventEmitter<ActorEvents> {
       publish: (topic, envelope) => this.publish(topic, envelope),
       ask: (to, schema, body, opts) => this.ask(to, schema, body, opts),
     });
-    this.transport = {
+    this.conversations = new OpenConversations({
       module: this.name,
       replyTopic: this.replyTopic,
-      acks: new AckWatch(),
-      publish: (topic, envelope, opts) => this.publish(topic, envelope, opts),
-      drained: (conversation) => this.flushing.delete(conversation as Conversation),
-      inboxOf: (module) => {
-        let topic = this.inboxes.get(module);
-        if (topic === undefined) this.inboxes.set(module, (topic = Topics.moduleInbox(module)));
-        return topic;
-      },
-    };
+      send: (topic, envelope, retain, done) => this.send(topic, envelope, retain, done),
+    });
     this.replies = new ReplyIntake({
       module: this.name,
       sessionId: this.sessionId,
@@ -110,7 +97,7 @@ export class Actor extends EventEmitter<ActorEvents> {
       registry: this.registry,
       maxMessageBytes: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
       log: this.log,
-      find: (requestId) => this.open.get(requestId),
+      find: (requestId) => this.conversations.find(requestId),
       publish: (topic, envelope) => this.publish(topic, envelope),
     });
   }
@@ -159,7 +146,7 @@ export class Actor extends EventEmitter<ActorEvents> {
     const inbox = this.isReplica ? sharedInbox(this.name) : Topics.moduleInbox(this.name);
     const filters = planSubscriptions([inbox, this.replyTopic, Topics.filters.allStatus, Topics.filters.allReplicaStatus, ...this.subscriptions.map((s) => s.filter)]);
     this.heldFilters = filters;
-    const lostStatus = this.statusEnvelope('lost');
+    const lostStatus = statusEnvelope(this.identity, 'lost');
     // A replica's will is its own: one lost replica must not mark the module lost while others serve it.
     const willTopic = this.isReplica ? Topics.replicaStatus(this.clientId) : Topics.moduleStatus(this.name);
     this.client = await openBusConnection({
@@ -170,43 +157,29 @@ export class Actor extends EventEmitter<ActorEvents> {
       clean: !this.options.persistentSession,
       will: { topic: willTopic, payload: encodeEnvelope(lostStatus), qos: 1, retain: true },
       tls: this.options.tls,
+      pipelined: this.options.pipelinedListeners ?? false,
       onMessage: (packet) =>
         this.dispatch(packet).catch((err: unknown) => {
           this.log.error({ err, topic: packet.topic }, 'message listener failed; not acknowledging, the broker will redeliver');
           throw err;
         }),
     });
-    await this.subscribeAll(filters);
+    try {
+      await subscribeOrEnd(this.client, filters, this.name);
+    } catch (err) {
+      this.client = undefined;
+      throw err;
+    }
     await this.announce();
     // A restarted broker forgot retained cards and statuses (aedes keeps them in memory): say them again on every reconnect.
-    this.client.on('close', () => this.open.forEach((conversation) => conversation.connectionChanged(false)));
+    this.client.on('close', () => this.conversations.connectionChanged(false));
     this.client.on('connect', () => {
-      this.open.forEach((conversation) => conversation.connectionChanged(true));
+      this.conversations.connectionChanged(true);
       this.log.info('reconnected to the broker');
       void this.announce().catch((err: unknown) => this.log.warn({ err }, 'could not re-announce after reconnect'));
     });
     this.log.info({ url: this.options.url, clientId: this.clientId, queries: [...this.handlers.keys()] }, 'actor online');
     return this;
-  }
-
-  /** Subscribe or fail whole: a refused filter (SUBACK 0x80) ends the connection with E_NOT_AUTHORIZED naming it. */
-  private async subscribeAll(filters: string[]): Promise<void> {
-    const client = this.client as MqttClient;
-    let refused: string[];
-    try {
-      const granted = await client.subscribeAsync(Object.fromEntries(filters.map((f) => [f, { qos: 1 as const }])));
-      refused = granted.filter((g) => g.qos === 128).map((g) => g.topic);
-    } catch (err) {
-      // mqtt.js rejects the whole subscribe when any filter got 0x80; the SUBACK says which, in filter order.
-      const codes = (err as { packet?: { granted?: number[] } }).packet?.granted;
-      if (!codes) throw err;
-      refused = filters.filter((_, i) => codes[i] === 128);
-    }
-    if (refused.length === 0) return;
-    this.client = undefined;
-    await client.endAsync(true);
-    if (sharedFilters(refused).length > 0) throw replicasUnsupported(this.name, sharedFilters(refused));
-    throw new CommsError('E_NOT_AUTHORIZED', `broker refused ${this.name}'s subscriptions to ${refused.join(', ')}; check the actor's role in the ACL.`);
   }
 
   /** Say `offline`, cancel what is running, and disconnect. */
@@ -217,11 +190,10 @@ export class Actor extends EventEmitter<ActorEvents> {
     await this.responder.shutdown(`${this.name} is shutting down; send the request again when it is back online`);
     // cancel() settles synchronously; settled conversations (these and ones that just ended) are in `flushing` until
     // their last events have left, so wait for those before disconnecting.
-    for (const conversation of [...this.open.values()]) conversation.cancel(`${this.name} is shutting down`);
     // A broker that went away (shut down under us) never acknowledges those events: stop waiting then,
     // or the process would hang in mqtt.js' reconnect loop.
-    await Promise.race([Promise.all([...this.flushing].map((conversation) => conversation.flushed())), brokerGone(client)]);
-    if (client.connected) await this.announceOffline().catch(() => {});
+    await Promise.race([this.conversations.cancelAll(`${this.name} is shutting down`), brokerGone(client)]);
+    if (client.connected) await announceOffline(this.publishRetained, this.identity, this.isReplica, () => this.replicaPeers.anotherOnline(this.name, this.clientId)).catch(() => {});
     await client.endAsync(!client.connected);
     this.client = undefined;
   }
@@ -237,57 +209,12 @@ export class Actor extends EventEmitter<ActorEvents> {
 
   /** Start a conversation with another module. Listen to the returned Conversation's events, await its `result`. */
   request<R = unknown>(to: string, schema: string, body: unknown, options: Partial<RequestOptions> = {}): Conversation<R> {
-    const settings = { ...DEFAULT_REQUEST_OPTIONS, ...this.options.requestDefaults, ...options };
-    // A parent's signal outlives its child requests: the abort listener goes when the conversation settles.
-    let detach: (() => void) | undefined;
-    const conversation = new Conversation<R>(
-      {
-        conversationId: settings.conversationId ?? newId(),
-        requestId: newId(),
-        to: assertIdentifier(to, 'module'),
-        schema,
-        body,
-        parentId: settings.parentId,
-        timeoutMs: settings.timeoutMs,
-        ackTimeoutMs: settings.ackTimeoutMs,
-        maxAttempts: settings.maxAttempts,
-        peerGraceMs: settings.peerGraceMs,
-        eventsAfterMs: settings.eventsAfterMs,
-        retryOnReplicaLoss: settings.retryOnReplicaLoss,
-        retryAttempts: settings.retry?.attempts ?? 0,
-      },
-      this.transport,
-      settings.signal
-        ? (done) => {
-            detach?.();
-            this.settled(done);
-          }
-        : this.settled,
-    );
+    assertIdentifier(to, 'module');
     if (!this.client) throw new CommsError('E_NOT_CONNECTED', `${this.name} is not started; call start() before request().`);
-    // Conversation<R> only differs from Conversation<unknown> in the result's type, which the map never reads.
-    const untyped = conversation as unknown as Conversation;
-    this.open.set(conversation.requestId, untyped);
-    if (settings.signal) {
-      const signal = settings.signal;
-      if (signal.aborted) queueMicrotask(() => conversation.cancel('parent canceled'));
-      else {
-        const onAbort = () => conversation.cancel('parent canceled');
-        signal.addEventListener('abort', onAbort, { once: true });
-        detach = () => signal.removeEventListener('abort', onAbort);
-      }
-    }
-    this.emit('conversation', untyped);
-    queueMicrotask(() => conversation.start());
+    const conversation = this.conversations.open<R>(to, schema, body, { ...DEFAULT_REQUEST_OPTIONS, ...this.options.requestDefaults, ...options });
+    this.emit('conversation', conversation as unknown as Conversation);
     return conversation;
   }
-
-  /** A conversation ended: it is no longer open, but its last events may still be on their way out. One function for all. */
-  private readonly settled = (done: Conversation): void => {
-    this.open.delete(done.requestId);
-    // No promise per conversation: stop() makes them, for the ones still here (the transport's `drained` takes them out).
-    if (done.publishing) this.flushing.add(done);
-  };
 
   /** request() and wait for the reply body; rejects with a CommsError. */
   ask<R = unknown>(to: string, schema: string, body: unknown, options: Partial<RequestOptions> = {}): Promise<R> {
@@ -311,6 +238,20 @@ export class Actor extends EventEmitter<ActorEvents> {
   publishRaw(topic: string, payload: Buffer | string, options?: { retain?: boolean }): Promise<void> {
     if (!this.client) return Promise.reject(new CommsError('E_NOT_CONNECTED', `${this.name} is not connected; cannot publish to ${topic}.`));
     return this.client.publishAsync(topic, payload, options?.retain ? RETAINED : NOT_RETAINED) as Promise<unknown> as Promise<void>;
+  }
+
+  /** publish() for the conversations (ConversationTransport.send): `done` when settled, either way; no promise per message. */
+  private send(topic: string, envelope: Envelope, retain: boolean, done: () => void): void {
+    const client = this.client;
+    let payload: Buffer;
+    try {
+      if (!client) throw new CommsError('E_NOT_CONNECTED', `${this.name} is not connected; cannot publish to ${topic}.`);
+      payload = encodeEnvelope(envelope);
+    } catch {
+      return queueMicrotask(done);
+    }
+    // mqtt.js calls back with the PUBACK, or with the error that kept it from sending.
+    client.publish(topic, payload, retain ? RETAINED : NOT_RETAINED, done);
   }
 
   private async dispatch(packet: IPublishPacket): Promise<void> {
@@ -346,11 +287,7 @@ export class Actor extends EventEmitter<ActorEvents> {
     this.emit('peer-status', module, state);
     // A requester that is gone cannot take a reply: stop its work here (children are canceled through the handlers' signals).
     if (state !== 'online') this.responder.abortFrom(module, Topics.replies(clientId), `requester ${module} went ${state}`);
-    for (const conversation of this.open.values()) {
-      if (conversation.to !== module) continue;
-      if (state === 'online') conversation.peerBack(sessionId);
-      else conversation.peerLost(sessionId);
-    }
+    this.conversations.peerStatus(module, state === 'online', sessionId);
   }
 
   /** A replica that went away takes its requests' work (as requester) and its held requests (as responder) with it. */
@@ -359,28 +296,12 @@ export class Actor extends EventEmitter<ActorEvents> {
     if (!status || status.state === 'online') return;
     const replyTopic = Topics.replies(clientId);
     this.responder.abortFrom(status.module, replyTopic, `requester replica ${clientId} went ${status.state}`);
-    settleHeldBy([...this.open.values()], replyTopic, clientId, status.state, this.name);
+    settleHeldBy(this.conversations.values(), replyTopic, clientId, status.state, this.name);
   }
 
-  private async announce(): Promise<void> {
-    await this.publish(Topics.moduleCard(this.name), this.cardEnvelope(), { retain: true });
-    await this.publish(Topics.moduleStatus(this.name), this.statusEnvelope('online'), { retain: true });
-    if (this.isReplica) await this.publish(Topics.replicaStatus(this.clientId), this.statusEnvelope('online'), { retain: true });
+  private announce(): Promise<void> {
+    return announceOnline(this.publishRetained, this.identity, this.card(), this.isReplica);
   }
 
-  /** The module stays online while any replica of it is (docs/scaling.md, Presence). */
-  private async announceOffline(): Promise<void> {
-    if (this.isReplica) await this.publish(Topics.replicaStatus(this.clientId), this.statusEnvelope('offline'), { retain: true });
-    if (!this.isReplica || !this.replicaPeers.anotherOnline(this.name, this.clientId)) {
-      await this.publish(Topics.moduleStatus(this.name), this.statusEnvelope('offline'), { retain: true });
-    }
-  }
-
-  private cardEnvelope(): Envelope<ModuleCard> {
-    return cardEnvelope(this.identity, this.card());
-  }
-
-  private statusEnvelope(state: ModuleStatus['state']): Envelope<ModuleStatus> {
-    return statusEnvelope(this.identity, state);
-  }
+  private readonly publishRetained = (topic: string, envelope: Envelope): Promise<void> => this.publish(topic, envelope, { retain: true });
 }

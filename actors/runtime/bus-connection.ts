@@ -1,6 +1,8 @@
 import type { Socket } from 'node:net';
 import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
 import { CommsError } from '../../protocol/index.ts';
+import { OrderedAcks } from './ordered-acks.ts';
+import { replicasUnsupported, sharedFilters } from './replica.ts';
 
 export interface BusConnectionOptions {
   /** mqtt://, mqtts://, ws:// or wss:// URL of the embedded broker or any MQTT 3.1.1 broker. */
@@ -22,6 +24,11 @@ export interface BusConnectionOptions {
    * persistent session's queued messages arrive right after CONNACK.
    */
   onMessage?: (packet: IPublishPacket) => Promise<void>;
+  /**
+   * Read the next message while `onMessage`'s promise is pending; each PUBACK still waits for its
+   * promise and they leave in order (ordered-acks.ts). For a handler that commits in groups.
+   */
+  pipelined?: boolean;
 }
 
 /**
@@ -42,7 +49,8 @@ export async function openBusConnection(options: BusConnectionOptions): Promise<
     ...options.tls,
   });
   const onMessage = options.onMessage;
-  if (onMessage) {
+  if (onMessage && options.pipelined) OrderedAcks.install(client, onMessage);
+  else if (onMessage) {
     client.handleMessage = (packet, done) => {
       onMessage(packet).then(
         () => done(),
@@ -89,4 +97,25 @@ export function brokerGone(client: MqttClient): Promise<void> {
     client.once('offline', () => resolve());
     client.once('close', () => resolve());
   });
+}
+
+/**
+ * Subscribe or fail whole: a refused filter (SUBACK 0x80) ends the connection and throws
+ * E_NOT_AUTHORIZED naming it (E_REPLICAS_UNSUPPORTED for a shared inbox).
+ */
+export async function subscribeOrEnd(client: MqttClient, filters: string[], module: string): Promise<void> {
+  let refused: string[];
+  try {
+    const granted = await client.subscribeAsync(Object.fromEntries(filters.map((f) => [f, { qos: 1 as const }])));
+    refused = granted.filter((g) => g.qos === 128).map((g) => g.topic);
+  } catch (err) {
+    // mqtt.js rejects the whole subscribe when any filter got 0x80; the SUBACK says which, in filter order.
+    const codes = (err as { packet?: { granted?: number[] } }).packet?.granted;
+    if (!codes) throw err;
+    refused = filters.filter((_, i) => codes[i] === 128);
+  }
+  if (refused.length === 0) return;
+  await client.endAsync(true);
+  if (sharedFilters(refused).length > 0) throw replicasUnsupported(module, sharedFilters(refused));
+  throw new CommsError('E_NOT_AUTHORIZED', `broker refused ${module}'s subscriptions to ${refused.join(', ')}; check the actor's role in the ACL.`);
 }

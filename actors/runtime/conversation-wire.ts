@@ -12,13 +12,18 @@ import {
 } from '../../protocol/index.ts';
 import { ConversationMachine, type ConversationEffects, type ConversationOutput } from '../../state-machines/index.ts';
 import type { AckWatch } from './ack-watch.ts';
+import { PublishQueue } from './publish-queue.ts';
 
 /** How the conversation reaches the bus; the owning Actor supplies it. */
 export interface ConversationTransport {
   readonly module: string;
   readonly replyTopic: string;
   readonly acks: AckWatch;
-  publish(topic: string, envelope: Envelope, options?: { retain?: boolean }): Promise<void>;
+  /**
+   * Publish and call `done` once the publish has settled, delivered or not (never synchronously). A callback rather
+   * than a promise: a request waiting for its PUBACK then holds no promise, resolvers or reaction.
+   */
+  send(topic: string, envelope: Envelope, retain: boolean, done: () => void): void;
   /** The inbox topic of a module, one string per module rather than one per request. */
   inboxOf(module: string): string;
   /** A settled conversation's last publish has settled: nothing of it is on its way out any more. */
@@ -61,33 +66,25 @@ export interface ConversationEvents {
 /**
  * What a Conversation's machine does to the bus: the request, cancels and inputs, and the lifecycle
  * events. A quiet conversation's events are held back; when it ends quiet only its final event goes
- * out, without a retained snapshot (docs/protocol.md, "Message budget of a conversation"). Its methods
- * live on the prototype: tsx names every closure it creates, which costs each one a property array,
+ * out, without a retained snapshot (docs/protocol.md, "Message budget of a conversation"); they leave
+ * one at a time, in order (PublishQueue). Its methods live on the prototype: tsx names every closure it creates, which costs each one a property array,
  * and 10 000 open conversations would pay that per closure.
  */
-export class ConversationWire implements ConversationEffects {
+export class ConversationWire extends PublishQueue implements ConversationEffects {
   readonly machine: ConversationMachine;
   /** The request's ticket (AckWatch): its place in send order, kept by re-sends. */
   ticket = 0;
   private seq = 0;
   /** ms since epoch; formatted only if a snapshot is ever made (a quiet conversation makes none). */
   private readonly startedAt = Date.now();
-  /** Lifecycle events not published yet: the conversation is still quiet. Undefined once it is public. */
-  private held: ConversationEvent[] | undefined = [];
+  /**
+   * Lifecycle events not published yet: the conversation is still quiet. Undefined once it is public. Starts as the
+   * shared empty QUIET, replaced by a one-element array at the first hold (an empty array grows to 17 slots at its first push).
+   */
+  private held: ConversationEvent[] | undefined = QUIET;
   private snapshotQueued = false;
   /** The seq of the last event handed to the transport; the retained snapshot never runs ahead of it. */
   private publishedSeq = 0;
-  /**
-   * Publishes waiting behind the one in flight, as topic/envelope pairs (no envelope: the retained snapshot as it is
-   * by then). One at a time, so events leave in seq order even though each publish is async; a queue, not a promise
-   * chain, so an open conversation holds no promises or closures for it.
-   */
-  private queue: Array<string | Envelope | undefined> | undefined;
-  /** Publishes queued or in flight: while there are any, the Actor's stop() waits for this conversation. */
-  private pending = 0;
-  private sending = false;
-  /** flushed() callers waiting for `pending` to reach 0. */
-  private flushWaiters: Array<() => void> | undefined;
   /** The replica's own topic named in its answers' replyTo (docs/scaling.md): cancels and inputs go there, not to the shared inbox. */
   holder: string | undefined;
 
@@ -96,6 +93,7 @@ export class ConversationWire implements ConversationEffects {
     private readonly transport: ConversationTransport,
     private readonly owner: ConversationOwner,
   ) {
+    super();
     const { timeoutMs, ackTimeoutMs, maxAttempts, peerGraceMs, eventsAfterMs } = spec;
     // The machine's one timer also ends the quiet period (quietOver): no second timer per conversation.
     this.machine = new ConversationMachine({ requestId: spec.requestId, deadline: Date.now() + timeoutMs, ackTimeoutMs, maxAttempts, peerGraceMs, quietMs: eventsAfterMs }, this);
@@ -170,11 +168,6 @@ export class ConversationWire implements ConversationEffects {
     this.owner.settle(output);
   }
 
-  /** Events or the snapshot are still on their way to the broker. */
-  get publishing(): boolean {
-    return this.pending > 0;
-  }
-
   /** From now on every change is published; what was held goes out first, in order. */
   goPublic(): void {
     const held = this.held;
@@ -207,6 +200,7 @@ export class ConversationWire implements ConversationEffects {
     if (!this.held) return this.send(event);
     // A quiet conversation says only how it ended, without a retained snapshot that someone would have to clear.
     if (type === 'state' && FINAL_STATES.includes(event.state)) this.send(event, false);
+    else if (this.held === QUIET) this.held = [event];
     else this.held.push(event);
   }
 
@@ -272,68 +266,29 @@ export class ConversationWire implements ConversationEffects {
     });
   }
 
-  /** Resolves once every publish queued so far, and any it queues behind it, has settled. */
-  flushed(): Promise<void> {
-    if (this.pending === 0) return Promise.resolve();
-    return new Promise((resolve) => (this.flushWaiters ??= []).push(resolve));
-  }
-
-  /** Queue a publish behind the earlier ones; no envelope means "the retained snapshot as it is by then". */
-  private enqueue(topic: string, envelope: Envelope | undefined): void {
-    this.pending++;
-    (this.queue ??= []).push(topic, envelope);
-    if (this.sending) return;
-    this.sending = true;
-    // Even with nothing ahead, the publish waits for a microtask: mqtt.js flushes its socket writes on the next tick, so
-    // a publish made in the microtasks after a read goes out in one write with the PUBACK of what was read; one made
-    // synchronously in the read would be flushed alone, before them (a write, i.e. a syscall, more per conversation).
-    queueMicrotask(this.sendNext);
-  }
-
-  /** Publish the next queued message; called again when it settles. */
-  private readonly sendNext = (): void => {
-    const queue = this.queue;
-    if (queue === undefined || queue.length === 0) {
-      this.sending = false;
-      return;
-    }
-    const topic = queue.shift() as string;
-    const envelope = queue.shift() as Envelope | undefined;
-    let sent: Promise<void>;
-    try {
-      sent = this.publishNow(topic, envelope);
-    } catch {
-      sent = Promise.resolve();
-    }
-    sent.then(this.published, this.published);
-  };
-
-  /** One publish settled, delivered or not (a publish that fails while disconnected is retried by mqtt.js's outgoing store). */
-  private readonly published = (): void => {
-    this.pending--;
-    this.sendNext();
-    if (this.pending !== 0) return;
-    const waiters = this.flushWaiters;
-    this.flushWaiters = undefined;
-    if (waiters) for (const resolve of waiters) resolve();
+  /** What `publishing` and `flushed()` wait for has left: an ended conversation is no longer the Actor's to wait on. */
+  protected drained(): void {
     if (this.machine.ended) this.transport.drained(this.owner);
-  };
+  }
 
-  private publishNow(topic: string, envelope: Envelope | undefined): Promise<void> {
+  protected publishNow(topic: string, envelope: Envelope | undefined, done: () => void): void {
     if (envelope) {
       if (envelope.seq !== undefined) this.publishedSeq = envelope.seq;
-      return this.transport.publish(topic, envelope);
+      return this.transport.send(topic, envelope, false, done);
     }
     // Events queued after the snapshot's place are not out yet: a snapshot carrying their seq first would make
     // a reader that orders by seq (the dashboard, the recorder) drop them as old. It goes behind them instead.
     if (this.publishedSeq < this.seq) {
       this.enqueue(topic, undefined);
-      return Promise.resolve();
+      return queueMicrotask(done);
     }
     this.snapshotQueued = false;
-    return this.transport.publish(topic, this.eventEnvelope('conversation.state@1', this.seq, this.snapshot()), { retain: true });
+    this.transport.send(topic, this.eventEnvelope('conversation.state@1', this.seq, this.snapshot()), true, done);
   }
 }
+
+/** The `held` of a conversation that has held nothing yet; never written to. */
+const QUIET: ConversationEvent[] = [];
 
 /** The responder's plain "got it": no news for anyone but the requester. */
 function isBareAck(report: ProgressReport): boolean {

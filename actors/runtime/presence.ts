@@ -3,7 +3,7 @@
  * reading the status messages other modules announce (peer-status tracking in Actor).
  */
 import type { Logger } from '../../logging/index.ts';
-import { decodeEnvelope, eventEnvelope, type Envelope, type ModuleCard, type ModuleStatus } from '../../protocol/index.ts';
+import { decodeEnvelope, eventEnvelope, Topics, type Envelope, type ModuleCard, type ModuleStatus } from '../../protocol/index.ts';
 import type { ActorOptions } from './actor-options.ts';
 import type { QueryHandler } from './query-handler.ts';
 
@@ -71,4 +71,20 @@ export function readReplicaStatus(clientId: string, payload: Buffer, log: Logger
     log.warn({ err, clientId }, 'unreadable replica status ignored');
     return undefined;
   }
+}
+
+/** Publishes one retained presence message. */
+export type RetainedPublish = (topic: string, envelope: Envelope) => Promise<void>;
+
+/** The card and the `online` status, and a replica's own status too (said again on every reconnect: aedes forgets retained messages on restart). */
+export async function announceOnline(publish: RetainedPublish, who: PresenceIdentity, card: ModuleCard, replica: boolean): Promise<void> {
+  await publish(Topics.moduleCard(who.name), cardEnvelope(who, card));
+  await publish(Topics.moduleStatus(who.name), statusEnvelope(who, 'online'));
+  if (replica) await publish(Topics.replicaStatus(who.clientId), statusEnvelope(who, 'online'));
+}
+
+/** `offline`; the module stays online while any other replica of it is (docs/scaling.md, Presence). */
+export async function announceOffline(publish: RetainedPublish, who: PresenceIdentity, replica: boolean, anotherReplicaOnline: () => boolean): Promise<void> {
+  if (replica) await publish(Topics.replicaStatus(who.clientId), statusEnvelope(who, 'offline'));
+  if (!replica || !anotherReplicaOnline()) await publish(Topics.moduleStatus(who.name), statusEnvelope(who, 'offline'));
 }

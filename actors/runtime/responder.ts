@@ -4,7 +4,6 @@ import {
   checkShape,
   createEnvelope,
   inspectEnvelope,
-  parseSchemaId,
   toCommsError,
   TOPIC_TEMPLATES,
   Topics,
@@ -17,8 +16,10 @@ import {
 } from '../../protocol/index.ts';
 import { DedupeCache } from './dedupe-cache.ts';
 import { LEASE_RENEWAL_STAGE, renewWhileRunning } from './lease.ts';
-import { deadLetterEnvelope, salvageFields } from './dead-letter.ts';
-import { inboxLimits, requestLimits, type HandlerContext, type QueryHandler } from './query-handler.ts';
+import { salvageFields } from './dead-letter.ts';
+import { handlerContext, type JobHost } from './handler-context.ts';
+import { refuseMessage, unknownQuery, type RefusedMessage } from './refusal.ts';
+import { inboxLimits, requestLimits, type QueryHandler } from './query-handler.ts';
 import type { RequestOptions } from './request-options.ts';
 import { RunningJob } from './running-job.ts';
 
@@ -55,7 +56,16 @@ export class Responder {
   /** The inbox's scan limits, worked out once per set of handlers instead of per message. */
   private limits?: { handlers: number; value: JsonLimits };
 
-  constructor(private readonly deps: ResponderDeps) {}
+  /** What a handler's context does through this responder; one object for all requests. */
+  private readonly jobHost: JobHost;
+
+  constructor(private readonly deps: ResponderDeps) {
+    this.jobHost = {
+      acknowledge: (job) => this.acknowledge(job),
+      sendProgress: (request, report) => this.sendProgress(request, report),
+      ask: (to, schema, body, options) => this.deps.ask(to, schema, body, options),
+    };
+  }
 
   private inboxLimits(): JsonLimits {
     if (this.limits?.handlers !== this.deps.handlers.size) {
@@ -155,7 +165,7 @@ export class Responder {
       return this.refuse(topic, payload, new CommsError('E_DEADLINE_EXCEEDED', `the deadline ${request.deadline} had passed when the request arrived; send it again with a later deadline.`), request);
     }
     const handler = this.deps.handlers.get(request.schema);
-    if (!handler) return this.refuse(topic, payload, this.unknownQuery(request.schema), request);
+    if (!handler) return this.refuse(topic, payload, unknownQuery(this.deps.module, this.deps.handlers, request.schema), request);
     try {
       checkShape(shape, requestLimits(handler), `this ${request.schema} request`);
       this.deps.registry.validate(request.schema, request.body);
@@ -188,7 +198,7 @@ export class Responder {
     const { request } = job;
     let reply: Envelope;
     try {
-      const body = await handler.handle(request.body as never, this.context(job));
+      const body = await handler.handle(request.body as never, handlerContext(job, this.deps.log, this.jobHost));
       if (job.aborted) throw job.signal.reason ?? new CommsError('E_CANCELED');
       reply = this.answer(request, 'reply', handler.responseSchemaId, this.checkedResponse(handler, body));
     } catch (err) {
@@ -218,42 +228,6 @@ export class Responder {
     }
   }
 
-  /** `signal` and `log` are made when the handler first reads them: a quick handler that never does costs neither. */
-  private context(job: RunningJob): HandlerContext {
-    const { request } = job;
-    const parentLog = this.deps.log;
-    let log: Logger | undefined;
-    return {
-      request,
-      get signal() {
-        return job.signal;
-      },
-      get log() {
-        log ??= parentLog.child({ conversationId: request.conversationId });
-        return log;
-      },
-      progress: (report) => {
-        this.acknowledge(job);
-        this.sendProgress(request, report);
-      },
-      askInput: (prompt, schema) =>
-        new Promise((resolve, reject) => {
-          // Already canceled: asking would wait for an answer that can never come.
-          const signal = job.signal;
-          if (signal.aborted) return reject(signal.reason);
-          const onAbort = () => reject(signal.reason);
-          signal.addEventListener('abort', onAbort, { once: true });
-          job.inputWaiter = (input) => {
-            signal.removeEventListener('abort', onAbort);
-            resolve(input);
-          };
-          this.acknowledge(job);
-          this.sendProgress(request, { stage: 'input-required', inputRequired: { prompt, ...(schema === undefined ? {} : { schema }) } });
-        }),
-      ask: (to, schema, body, options) => this.deps.ask(to, schema, body, { parentId: request.conversationId, signal: job.signal, ...options }),
-    };
-  }
-
   private acceptCancel(topic: string, payload: Buffer, cancel: Envelope): void {
     const job = cancel.correlationId ? this.jobs.get(cancel.correlationId) : undefined;
     if (job?.state !== 'running') {
@@ -277,15 +251,6 @@ export class Responder {
     waiter((message.body as { input?: unknown }).input);
   }
 
-  private unknownQuery(schema: string): CommsError {
-    const { name } = parseSchemaId(schema);
-    const sameName = [...this.deps.handlers.keys()].filter((id) => parseSchemaId(id).name === name);
-    if (sameName.length > 0) {
-      return new CommsError('E_VERSION_UNSUPPORTED', `${this.deps.module} does not answer ${schema}; it answers ${sameName.join(', ')}.`, { supported: sameName });
-    }
-    return new CommsError('E_UNKNOWN_QUERY', `${this.deps.module} has no handler for ${schema}. It answers: ${[...this.deps.handlers.keys()].join(', ') || 'nothing'}.`, { supported: [...this.deps.handlers.keys()] });
-  }
-
   /**
    * Only a request's sender may cancel it, answer its input prompt or repeat it: anything else is
    * dead-lettered without an answer (an answer would go to a replyTo the stranger chose).
@@ -296,23 +261,8 @@ export class Responder {
   }
 
   /** Answer with an error (when we know where) and keep the original in the dead-letter topic. */
-  private refuse(topic: string, payload: Buffer, error: CommsError, about: { id?: string; from?: string; conversationId?: string; replyTo?: string }): void {
-    this.deps.log.warn({ code: error.code, topic, id: about.id }, error.message);
-    if (about.replyTo && about.conversationId && about.from) {
-      const reply = createEnvelope({
-        kind: 'error',
-        from: this.deps.module,
-        to: about.from,
-        conversationId: about.conversationId,
-        schema: 'error@1',
-        body: error.toBody(),
-        ...(about.id ? { correlationId: about.id } : {}),
-      });
-      void this.send(about.replyTo, reply);
-    }
-    void deadLetterEnvelope(this.deps.module, this.deps.sessionId, topic, payload, error, about.id)
-      .then((letter) => this.deps.publish(Topics.deadletter(this.deps.module), letter))
-      .catch((err: unknown) => this.deps.log.error({ err }, 'dead letter not published'));
+  private refuse(topic: string, payload: Buffer, error: CommsError, about: RefusedMessage): void {
+    refuseMessage(this.deps, (replyTo, reply) => void this.send(replyTo, reply), topic, payload, error, about);
   }
 
   /** Send a running job's ack now, unless it went already; anything else the job sends must come after it. */

@@ -4,7 +4,9 @@
  *   tsx bench/bus/ask-child.ts requester [--raw] --url U --count N --concurrency C
  *                                                                         prints one JSON line (AskRun)
  */
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { writeHeapSnapshot } from 'node:v8';
 import { Actor, type Conversation } from '../../actors/runtime/index.ts';
 import { createLogger } from '../../logging/index.ts';
 import { echo, rawAsker, serveRawEcho, TEXT } from './echo.ts';
@@ -28,6 +30,8 @@ export interface AskRun {
   rssPeakMb: number;
   /** Heap after a full GC once every request of the run was sent (the child runs with --expose-gc): what the open conversations hold. */
   heapLiveMb: number;
+  /** This process's CPU time (user + system, all threads) over the measured run, µs. */
+  cpuUs: number;
 }
 
 const { positionals, values } = parseArgs({
@@ -93,6 +97,9 @@ async function request(): Promise<void> {
   await runConcurrent(Math.min(200, count), Math.min(concurrency, 32), asker.ask);
   counters.resends = 0;
   counters.waits = 0;
+  // The parent samples the other processes' CPU on this line and on the result line.
+  process.stdout.write('measuring\n');
+  const cpu0 = process.cpuUsage();
   const memory = memoryPeaks();
   let heapLiveMb = 0;
   // Once every request of a concurrent run is open, the heap holds all of them.
@@ -100,8 +107,11 @@ async function request(): Promise<void> {
     (globalThis as { gc?: () => void }).gc?.();
     heapLiveMb = process.memoryUsage().heapUsed / 2 ** 20;
     memory.sample();
+    // BENCH_HEAP_SNAPSHOT=DIR: what the open conversations hold, for a heap profiler (the pause delays the run).
+    if (process.env.BENCH_HEAP_SNAPSHOT) writeHeapSnapshot(join(process.env.BENCH_HEAP_SNAPSHOT, `requester-${process.pid}.heapsnapshot`));
   });
   const run = await runConcurrent(count, concurrency, asker.ask);
+  const cpu = process.cpuUsage(cpu0);
   const peaks = memory.stop();
   await asker.close();
   const tenth = Math.max(1, Math.floor(count / 10));
@@ -118,6 +128,7 @@ async function request(): Promise<void> {
     ...counters,
     ...peaks,
     heapLiveMb,
+    cpuUs: cpu.user + cpu.system,
   };
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }

@@ -6,6 +6,7 @@
  *  - concurrent: `count` conversations open at once (re-sends, requester heap, all recorded).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import BetterSqlite3 from 'better-sqlite3';
@@ -29,9 +30,19 @@ export interface AskScaleOptions {
   recordTimeoutMs: number;
 }
 
+/** CPU time (user + system, all threads) per conversation of the measured run, µs, by process; absent where it could not be read. */
+export interface CpuPerConversation {
+  requester?: number;
+  responder?: number;
+  broker?: number;
+  recorder?: number;
+}
+
 export interface AskScaleResult {
   raw: AskRun;
   actors: AskRun;
+  rawCpu: CpuPerConversation;
+  actorsCpu: CpuPerConversation;
   /** Completed conversations of the measured run in the recorder's database, and how long after the run they were all there. */
   recorded: number;
   recordedAfterMs: number;
@@ -39,10 +50,40 @@ export interface AskScaleResult {
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 
+/**
+ * CPU time of a process so far, µs (Linux /proc; user + system of all its threads): on a shared 2-core machine
+ * CPU per conversation moves far less than wall-clock rates. Undefined where /proc is missing.
+ */
+function cpuOf(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    // Fields after the command name (which may hold spaces), counted from 3: utime is the 14th, stime the 15th.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / CLOCK_TICKS;
+  } catch {
+    return undefined;
+  }
+}
+
+/** USER_HZ of /proc/<pid>/stat: 100 on every Linux this runs on (sysconf(_SC_CLK_TCK) is not reachable from Node). */
+const CLOCK_TICKS = 100;
+
+function ownCpu(): number {
+  const { user, system } = process.cpuUsage();
+  return user + system;
+}
+
+/** Per conversation, from CPU samples taken when the measured run started and ended. */
+function perConversation(start: number | undefined, end: number | undefined, count: number): number | undefined {
+  return start === undefined || end === undefined ? undefined : (end - start) / count;
+}
+
 /** Start a child; resolves once a stdout line matches `ready`, with the child and every later line. */
-function child(args: string[], ready: RegExp): Promise<{ process: ChildProcess; lines: string[] }> {
+function child(args: string[], ready: RegExp, onLine?: (line: string) => void): Promise<{ process: ChildProcess; lines: string[] }> {
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', ...args], { cwd: repo, env: { ...process.env, COMMS_LOG_LEVEL: 'silent' }, stdio: ['ignore', 'pipe', 'inherit'] });
+    // BENCH_CPU_PROF=DIR: a --cpu-prof profile of every child, written to DIR when it exits.
+    const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : [];
+    const proc = spawn(process.execPath, ['--expose-gc', ...profile, '--import', 'tsx', ...args], { cwd: repo, env: { ...process.env, COMMS_LOG_LEVEL: 'silent' }, stdio: ['ignore', 'pipe', 'inherit'] });
     const lines: string[] = [];
     let pending = '';
     let started = false;
@@ -52,6 +93,7 @@ function child(args: string[], ready: RegExp): Promise<{ process: ChildProcess; 
       pending = parts.pop() ?? '';
       for (const line of parts) {
         lines.push(line);
+        onLine?.(line);
         if (!started && ready.test(line)) {
           started = true;
           resolve({ process: proc, lines });
@@ -64,10 +106,23 @@ function child(args: string[], ready: RegExp): Promise<{ process: ChildProcess; 
   });
 }
 
-async function requester(url: string, options: AskScaleOptions, raw: boolean): Promise<AskRun> {
+async function requester(url: string, options: AskScaleOptions, raw: boolean, others: { responder?: number; recorder?: number }): Promise<{ run: AskRun; cpu: CpuPerConversation; recorderStart?: number }> {
   const args = ['bench/bus/ask-child.ts', 'requester', '--url', url, '--count', String(options.count), '--concurrency', String(options.concurrency), ...(raw ? ['--raw'] : [])];
-  const { lines } = await child(args, /^\{/);
-  return JSON.parse(lines.at(-1) as string) as AskRun;
+  // The other processes' CPU, sampled when the requester says its measured run starts and when it ends.
+  let start: ReturnType<typeof sample> | undefined;
+  let end: ReturnType<typeof sample> | undefined;
+  const sample = () => ({ broker: ownCpu(), responder: cpuOf(others.responder), recorder: cpuOf(others.recorder) });
+  const { lines } = await child(args, /^\{/, (line) => {
+    if (line === 'measuring') start = sample();
+    else if (line.startsWith('{')) end = sample();
+  });
+  const run = JSON.parse(lines.at(-1) as string) as AskRun;
+  const cpu: CpuPerConversation = {
+    requester: run.cpuUs / run.count,
+    responder: perConversation(start?.responder, end?.responder, run.count),
+    broker: perConversation(start?.broker, end?.broker, run.count),
+  };
+  return { run, cpu, ...(start?.recorder !== undefined ? { recorderStart: start.recorder } : {}) };
 }
 
 async function withBroker<T>(work: (url: string, started: ChildProcess[], broker: EmbeddedBroker, onStop: (stop: () => Promise<void>) => void) => Promise<T>): Promise<T> {
@@ -116,22 +171,36 @@ async function recordedCount(dbPath: string, expected: number, timeoutMs: number
 
 export async function askScale(options: AskScaleOptions): Promise<AskScaleResult> {
   const raw = await withBroker(async (url, started) => {
-    started.push((await child(['bench/bus/ask-child.ts', 'raw-responder', '--url', url], /^ready$/)).process);
-    return requester(url, options, true);
+    const responder = (await child(['bench/bus/ask-child.ts', 'raw-responder', '--url', url], /^ready$/)).process;
+    started.push(responder);
+    return requester(url, options, true, { responder: responder.pid });
   });
   const dbPath = join(options.dir, `ask-scale-${options.count}-${options.concurrency}-${options.recorder ?? 'process'}.db`);
   return withBroker(async (url, started, broker, onStop) => {
+    let recorderPid: number | undefined;
     if (options.recorder === 'broker') {
       const recorder = createRecorder({ url, dbPath, broker });
       await recorder.start();
       onStop(() => recorder.stop());
     } else {
-      started.push((await child(['cli/main.ts', 'recorder', '--url', url, '--db', dbPath], /^recorder:/)).process);
+      const recorder = (await child(['cli/main.ts', 'recorder', '--url', url, '--db', dbPath], /^recorder:/)).process;
+      started.push(recorder);
+      recorderPid = recorder.pid;
     }
-    started.push((await child(['bench/bus/ask-child.ts', 'responder', '--url', url], /^ready$/)).process);
-    const actors = await requester(url, options, false);
+    const responder = (await child(['bench/bus/ask-child.ts', 'responder', '--url', url], /^ready$/)).process;
+    started.push(responder);
+    const actors = await requester(url, options, false, { responder: responder.pid, recorder: recorderPid });
     const warmUp = Math.min(200, options.count);
     const { recorded, afterMs } = await recordedCount(dbPath, options.count + warmUp, options.recordTimeoutMs);
-    return { raw, actors, recorded: recorded - warmUp, recordedAfterMs: afterMs };
+    // The recorder may still be committing when the requester ends: its share is counted until all is recorded.
+    const recorderCpu = perConversation(actors.recorderStart, cpuOf(recorderPid), actors.run.count);
+    return {
+      raw: raw.run,
+      actors: actors.run,
+      rawCpu: raw.cpu,
+      actorsCpu: recorderCpu === undefined ? actors.cpu : { ...actors.cpu, recorder: recorderCpu },
+      recorded: recorded - warmUp,
+      recordedAfterMs: afterMs,
+    };
   });
 }
