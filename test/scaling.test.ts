@@ -233,6 +233,9 @@ describe('scale-out: replicas sharing an inbox on mosquitto (docs/scaling.md)', 
   });
 
   describe('a replica SIGKILLed while it holds conversions', function () {
+    // Three child processes start and a retried conversion may wait out the 20 s ack period: on a
+    // loaded 2-core machine that overran mocha's default 30 s (no figure here is a timing assertion).
+    this.timeout(120_000);
     let arangodb: Actor;
     let recorder: Recorder;
     let long: string;
