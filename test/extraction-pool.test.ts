@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { extractPdf } from '../extraction/index.ts';
-import { closePageWorkers, MAX_PAGES_WITH_WORKERS, pageWorkersStarted, workerCount } from '../extraction/page-pool.ts';
+import { closePageWorkers, pageWorkersStarted } from '../extraction/page-pool.ts';
+import { MAX_PAGES_WITH_WORKERS, workerCount } from '../extraction/threads.ts';
 import { samplePath } from '../samples/index.ts';
 
 describe('page worker pool', function () {
