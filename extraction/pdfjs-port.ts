@@ -75,7 +75,8 @@ export class InThreadPort {
   postMessage(message: unknown, transfer?: Transferable[]): void {
     const event = { data: copyMessage(message, transfer) };
     void this.#deferred.then(() => {
-      for (const listener of [...this.#listeners.keys()]) listener.call(this, event);
+      // The live map, as LoopbackPort: a handler removed while this message is delivered gets no more of it.
+      for (const listener of this.#listeners.keys()) listener.call(this, event);
     });
   }
 
