@@ -12,10 +12,11 @@ export const MAX_PAGES_WITH_WORKERS = 600;
 /**
  * Cores one reading thread keeps busy. Besides its own JavaScript, V8 runs garbage collection
  * (concurrent marking, parallel scavenges) and optimising compilation on background threads of
- * the same isolate: reading the corpus on one thread used 1.7 s of CPU per second of wall time
- * (compiled, 2 cores). So a second thread pays only when about two more cores are free: on
- * 2 cores, reading 968 pages with one worker beside the calling thread took the same wall time
- * as the calling thread alone and 35-60% more CPU (20.0 / 23.8 s against 14.9 / 14.3 s).
+ * the same isolate: reading the 8 largest corpus files (968 pages) on one thread used 12.7 s of
+ * CPU in 8.0 s of wall time (compiled, 2 cores, load 2.8). So a second thread pays only when
+ * about two more cores are free: on 2 cores, the same pages read with one worker beside the
+ * calling thread took the same or more wall time (10.4 / 20.1 s against 10.8 / 12.3 s) and
+ * 35-60% more CPU (20.0 / 23.8 s against 14.9 / 14.3 s).
  */
 const CORES_PER_THREAD = 2;
 
