@@ -34,8 +34,17 @@
  *    accepts and forgets fonts, and `FontFace` (the browser class pdf.js constructs, absent in
  *    Node) is defined as a stand-in that is loaded at once. The fonts' names, flags and encodings
  *    reach `commonObjs` exactly as before; only the outlines are no longer built.
+ *
+ * 3. The page count. pdf.js 5.4 checks a page request against a page count it keeps once per
+ *    thread, not per document (`PagesMapper.instance`, pdf.mjs ~7898, set by each document as it
+ *    loads, WorkerTransport ~21959): with two documents open at once, the one loaded last decides,
+ *    and pages of a longer document beyond it are refused ("Invalid page request."). `getPage`
+ *    sets that count to the document's own right before asking (the check is synchronous, so no
+ *    other document can change it in between). pdf.js maps page numbers through it only after
+ *    pages have been moved in its editor, which never happens here.
  */
-import { PDFWorker, VerbosityLevel, WorkerMessageHandler } from './pdfjs.ts';
+import type { PDFDocumentProxy, PDFPageProxy } from 'pdfjs-dist/legacy/build/pdf.mjs';
+import { PagesMapper, PDFWorker, VerbosityLevel, WorkerMessageHandler } from './pdfjs.ts';
 
 /** The pdfjs-dist version the assumptions above were read from (checked by the test). */
 export const PDFJS_CHECKED_VERSION = '5.4.624';
@@ -133,3 +142,9 @@ export const FONT_FACE_OPTIONS = {
   // Typed as a DOM Document; pdf.js's FontLoader uses only its `fonts` set when FontFace exists.
   ownerDocument: { fonts: { add: () => undefined, delete: () => undefined } } as unknown as Document,
 };
+
+/** `doc.getPage(pageNumber)`, with pdf.js's per-thread page count set to this document's (see 3. above). */
+export function getPage(doc: PDFDocumentProxy, pageNumber: number): Promise<PDFPageProxy> {
+  PagesMapper.instance.pagesNumber = doc.numPages;
+  return doc.getPage(pageNumber);
+}

@@ -30,5 +30,5 @@ if (!hadCoreJs && Array.prototype.push !== nativePush) {
 
 delete (globalThis as { DecompressionStream?: unknown }).DecompressionStream;
 
-export const { AnnotationMode, getDocument, OPS, PDFWorker, VerbosityLevel, version } = pdfjs;
+export const { AnnotationMode, getDocument, OPS, PagesMapper, PDFWorker, VerbosityLevel, version } = pdfjs;
 export { WorkerMessageHandler };
