@@ -88,7 +88,7 @@ const pw = passwords();
 const files = only !== undefined ? [basename(only)] : readdirSync(dir).filter((f) => f.endsWith('.pdf')).sort();
 const { runs, ms: childMs, cpuMs: childCpuMs } = runChild(files.map((f) => (pw.has(f) ? `${dir}${f}::${pw.get(f)}` : `${dir}${f}`)));
 
-console.log('1. Speed (compiled JS, default threads: a page worker per idle core, one process for the whole corpus)');
+console.log('1. Speed (compiled JS, default threads (extraction/threads.ts), one process for the whole corpus)');
 console.log(`${pad('file', 42)}${lpad('pages', 6)}${lpad('ours p/s', 10)}${lpad('pdftotext p/s', 15)}${lpad('ratio', 8)}`);
 let pages = 0;
 let oursMs = 0;

@@ -9,7 +9,8 @@ import { readMetadata } from './metadata.ts';
 import { openPdf } from './open.ts';
 import { readOutline } from './outline.ts';
 import { readPageOrEmpty, type PageResult } from './page-job.ts';
-import { readPagesInWorkers, workerCount } from './page-pool.ts';
+import { readPagesInWorkers } from './page-pool.ts';
+import { workerCount } from './threads.ts';
 import type { PageLayout } from './types.ts';
 
 export interface ExtractProgress {
@@ -31,8 +32,9 @@ export interface ExtractOptions {
   data?: Uint8Array;
   /**
    * Threads reading pages, the calling thread included: N means N - 1 pooled worker threads
-   * beside this one. Default (page-pool.ts workerCount): one per idle core when running as
-   * compiled JavaScript, one (no workers) under tsx and for documents over 600 pages. Documents
+   * beside this one. Default (threads.ts workerCount): one per two cores not busy with other
+   * processes when running as compiled JavaScript (so one on 2 cores), one (no workers) under
+   * tsx and for documents over 600 pages. Documents
    * under 16 pages, and 0 or 1 here, are read on the calling thread only.
    */
   workers?: number;

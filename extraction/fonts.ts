@@ -19,10 +19,12 @@ export class FontStyles {
     let name = '';
     let flagBold = false;
     let flagMono = false;
+    let found = false;
     try {
       if (page.commonObjs.has(fontId)) {
         const font = page.commonObjs.get(fontId) as { name?: unknown; bold?: unknown; black?: unknown; isMonospace?: unknown } | null;
         if (font) {
+          found = true;
           name = typeof font.name === 'string' ? font.name : '';
           flagBold = font.bold === true || font.black === true;
           flagMono = font.isMonospace === true;
@@ -33,7 +35,9 @@ export class FontStyles {
     }
     const bare = name.replace(/^[A-Z]{6}\+/, '');
     const style: FontStyle = { bold: flagBold || BOLD.test(bare), mono: flagMono || MONO.test(bare), math: MATH.test(bare) };
-    this.#cache.set(fontId, style);
+    // A font not in commonObjs yet (this page's operator list failed or has not delivered it) may
+    // be there on a later page: only a font that was found is remembered, as in font-codes.ts.
+    if (found) this.#cache.set(fontId, style);
     return style;
   }
 }

@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { PDFDocumentProxy } from 'pdfjs-dist/legacy/build/pdf.mjs';
 import { getDocument, VerbosityLevel } from './pdfjs.ts';
+import { FONT_FACE_OPTIONS, inThreadWorker } from './pdfjs-port.ts';
 import { CommsError } from '../protocol/index.ts';
 
 export interface OpenedPdf {
@@ -47,7 +48,9 @@ export async function openPdf(path: string, password?: string, given?: Uint8Arra
     // pdf.js transfers (detaches) the buffer it is given; hash and size are taken first.
     data,
     password,
-    disableFontFace: true,
+    // pdf.js's worker side runs in this thread behind our port, and builds no glyph outlines (pdfjs-port.ts).
+    worker: inThreadWorker(),
+    ...FONT_FACE_OPTIONS,
     isEvalSupported: false,
     useSystemFonts: false,
     standardFontDataUrl: STANDARD_FONTS,

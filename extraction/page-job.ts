@@ -2,6 +2,7 @@ import type { PDFDocumentProxy } from 'pdfjs-dist/legacy/build/pdf.mjs';
 import type { FontStyles } from './fonts.ts';
 import type { Matrix } from './geometry.ts';
 import { readPage } from './page-reader.ts';
+import { getPage } from './pdfjs-port.ts';
 import type { PageLayout } from './types.ts';
 
 /** The document a page worker is asked to open. */
@@ -49,7 +50,7 @@ export async function readPageOrEmpty(doc: PDFDocumentProxy, index: number, font
 
 async function pageTransform(doc: PDFDocumentProxy, index: number): Promise<Matrix> {
   try {
-    const page = await doc.getPage(index + 1);
+    const page = await getPage(doc, index + 1);
     return page.getViewport({ scale: 1 }).transform as Matrix;
   } catch {
     return [1, 0, 0, -1, 0, 0];

@@ -1,5 +1,4 @@
 import { createRequire } from 'node:module';
-import { availableParallelism, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -8,35 +7,6 @@ import type { PageResult, WorkerInit, WorkerReply, WorkerRequest } from './page-
 /** Thrown inside the pool when the caller's signal fires; extract.ts maps it to E_CANCELED. */
 export class PoolAborted extends Error {
   readonly code = 'E_POOL_ABORTED';
-}
-
-/**
- * Documents longer than this are read on the calling thread alone. A worker costs 100-150 MB of
- * RSS (its own pdf.js, copy of the document and font caches), while the layouts kept for a long
- * document fill most of a 300 MB budget by themselves. Measured on the 400-page IRS manual joined
- * to itself (compiled, peak RSS, one thread / with one worker): 400 pages 175 / 247 MB, 800 pages
- * 194 / 300 MB, 1,200 pages 226 / 340 MB, 1,600 pages 255-279 / 424 MB.
- */
-export const MAX_PAGES_WITH_WORKERS = 600;
-
-/**
- * Threads to read a document of `pages` pages with, the calling thread included (it reads pages
- * too, so N threads means N - 1 workers). `requested` wins, capped at pages/8; by default one
- * thread per core that is idle besides the caller's own (cores minus the 1-minute load average,
- * plus one), and one thread for documents over MAX_PAGES_WITH_WORKERS pages (memory).
- * A worker only pays when a core is free for it: it loads pdf.js and the document's fonts again
- * and its pdf.js code is compiled again in its own isolate. Measured on 2 cores at load average
- * 5.8 (451 pages, compiled, warm pool): one thread 6.5 s CPU, 6.0 s wall, 183 MB; with one
- * worker 9.6 s CPU, 9.0 s wall, 280 MB.
- * Under tsx the default is one thread: every worker would load its own tsx transpiler and source
- * maps (measured: 1.27 GB peak RSS on a 400-page file with two workers, against 263 MB for the
- * same run as compiled JavaScript).
- */
-export function workerCount(pages: number, requested?: number): number {
-  const cores = availableParallelism();
-  const free = Math.max(1, Math.min(cores, Math.floor(cores - loadavg()[0]! + 1)));
-  const byDefault = import.meta.url.endsWith('.ts') || pages > MAX_PAGES_WITH_WORKERS ? 1 : free;
-  return Math.max(1, Math.min(requested ?? byDefault, Math.floor(pages / 8)));
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { PDFDocumentProxy } from 'pdfjs-dist/legacy/build/pdf.mjs';
 import { AnnotationMode } from './pdfjs.ts';
+import { getPage } from './pdfjs-port.ts';
 import type { FontStyles } from './fonts.ts';
 import type { Box, Matrix } from './geometry.ts';
 import { imageBoxes } from './image-boxes.ts';
@@ -17,7 +18,7 @@ export async function readPage(
   index: number,
   fonts: FontStyles,
 ): Promise<{ layout: PageLayout; sizeChars: Map<number, number>; transform: Matrix }> {
-  const page = await doc.getPage(index + 1);
+  const page = await getPage(doc, index + 1);
   try {
     const viewport = page.getViewport({ scale: 1 });
     const vt = viewport.transform as Matrix;

@@ -21,8 +21,8 @@
  */
 import { hadCoreJs, nativePush } from './pdfjs-natives.ts';
 import * as pdfjs from 'pdfjs-dist/legacy/build/pdf.mjs';
-// Sets globalThis.pdfjsWorker, which pdf.js uses as its in-thread worker instead of importing it later.
-import 'pdfjs-dist/legacy/build/pdf.worker.mjs';
+// The worker side, loaded now so its polyfills run before the fix below (pdfjs-port.ts connects it).
+import { WorkerMessageHandler } from 'pdfjs-dist/legacy/build/pdf.worker.mjs';
 
 if (!hadCoreJs && Array.prototype.push !== nativePush) {
   Object.defineProperty(Array.prototype, 'push', { value: nativePush, writable: true, enumerable: false, configurable: true });
@@ -30,4 +30,5 @@ if (!hadCoreJs && Array.prototype.push !== nativePush) {
 
 delete (globalThis as { DecompressionStream?: unknown }).DecompressionStream;
 
-export const { AnnotationMode, getDocument, OPS, VerbosityLevel } = pdfjs;
+export const { AnnotationMode, getDocument, OPS, PagesMapper, PDFWorker, VerbosityLevel, version } = pdfjs;
+export { WorkerMessageHandler };

@@ -1,6 +1,8 @@
 import { expect } from 'chai';
+import { availableParallelism } from 'node:os';
 import { extractPdf } from '../extraction/index.ts';
-import { closePageWorkers, MAX_PAGES_WITH_WORKERS, pageWorkersStarted, workerCount } from '../extraction/page-pool.ts';
+import { closePageWorkers, pageWorkersStarted } from '../extraction/page-pool.ts';
+import { MAX_PAGES_WITH_WORKERS, workerCount } from '../extraction/threads.ts';
 import { samplePath } from '../samples/index.ts';
 
 describe('page worker pool', function () {
@@ -13,6 +15,15 @@ describe('page worker pool', function () {
     // Never more threads than pages/8.
     expect(workerCount(15, 4)).to.equal(1);
     expect(workerCount(MAX_PAGES_WITH_WORKERS + 1)).to.equal(1);
+  });
+
+  it('by default takes at most one thread per two cores (a reading thread keeps about 1.7 busy)', async () => {
+    // The compiled module: under tsx the default is always one thread. Other processes' load only
+    // lowers the count; on 2 cores it is always the calling thread alone.
+    const compiled = (await import(new URL('../dist/extraction/threads.js', import.meta.url).href)) as { workerCount: typeof workerCount };
+    const most = Math.max(1, Math.floor(availableParallelism() / 2));
+    expect(compiled.workerCount(400)).to.be.within(1, most);
+    expect(compiled.workerCount(400, 3)).to.equal(3);
   });
 
   it('keeps its worker warm for the next document, with the same blocks as one thread', async () => {
