@@ -49,8 +49,13 @@ export async function sendControl(bus: { url: string; username?: string; passwor
   const presence = new OnlineModules(actor);
   await actor.start();
   try {
-    await presence.require('orchestrator');
+    // Asked at once, as the instance commands do: a broker that reads retained statuses from its
+    // store can deliver them after our own echo, and presence then read "no orchestrator" for a
+    // running one (seen once in a report run). Presence only explains a request nobody acknowledged.
     return await actor.ask<WorkflowStateSnapshot>('orchestrator', 'workflow.control@1', control, { timeoutMs: 30_000 });
+  } catch (err) {
+    if (err instanceof CommsError && err.code === 'E_TIMEOUT') await presence.require('orchestrator');
+    throw err;
   } finally {
     await actor.stop();
   }
