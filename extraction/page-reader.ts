@@ -1,5 +1,4 @@
-import type { PDFDocumentProxy } from 'pdfjs-dist/legacy/build/pdf.mjs';
-import { AnnotationMode } from './pdfjs.ts';
+import type { PDFDocumentProxy, PDFPageProxy } from 'pdfjs-dist/legacy/build/pdf.mjs';
 import { getPage } from './pdfjs-port.ts';
 import type { FontStyles } from './fonts.ts';
 import type { Box, Matrix } from './geometry.ts';
@@ -9,9 +8,24 @@ import { buildSegments } from './segments.ts';
 import type { PageLayout } from './types.ts';
 
 /**
- * Read one page into blocks. The operator list is needed for images and to load fonts (their
- * names tell bold and monospace); it and the page's objects are released before returning so
- * memory stays flat over long documents.
+ * Every font named by the page's text items is in `commonObjs` by the time this returns, unless
+ * pdf.js never sent it (a font it failed to load). The text pass sends each font before the first
+ * text item that uses it (pdfjs-text-pass.ts), but the API side registers a font a few promise
+ * steps after receiving it, and the text content can be complete before the last of those steps.
+ * Those steps are all promise reactions, so they have run by the time a macrotask (setImmediate)
+ * runs: waiting for one when a font is still missing is enough, and costs nothing on most pages.
+ */
+async function fontsArrived(page: PDFPageProxy, styles: Record<string, unknown>): Promise<void> {
+  for (const id of Object.keys(styles)) {
+    if (!page.commonObjs.has(id)) return new Promise((settled) => setImmediate(settled));
+  }
+}
+
+/**
+ * Read one page into blocks, from one pass of pdf.js over its content: the text pass, which also
+ * sends the fonts it loads (their names tell bold and monospace) and notes where images are
+ * painted (pdfjs-text-pass.ts). The page's objects are released before returning so memory stays
+ * flat over long documents.
  */
 export async function readPage(
   doc: PDFDocumentProxy,
@@ -22,16 +36,10 @@ export async function readPage(
   try {
     const viewport = page.getViewport({ scale: 1 });
     const vt = viewport.transform as Matrix;
-    let images: Box[] = [];
-    let imageCount = 0;
-    try {
-      const ops = await page.getOperatorList({ annotationMode: AnnotationMode.DISABLE });
-      images = imageBoxes(ops.fnArray, ops.argsArray, vt);
-      imageCount = images.length;
-    } catch {
-      // A broken content stream loses images and font styles only; text may still come through.
-    }
     const content = await page.getTextContent({ includeMarkedContent: false });
+    await fontsArrived(page, content.styles);
+    const images = imageBoxes(content.items, vt);
+    const imageCount = images.length;
     const { groups, chars, sizeChars, quality } = buildSegments(content.items, content.styles, vt, page, fonts);
     const pageBox: Box = [0, 0, viewport.width, viewport.height];
     const clipped = images

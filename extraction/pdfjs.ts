@@ -21,8 +21,11 @@
  */
 import { hadCoreJs, nativePush } from './pdfjs-natives.ts';
 import * as pdfjs from 'pdfjs-dist/legacy/build/pdf.mjs';
-// The worker side, loaded now so its polyfills run before the fix below (pdfjs-port.ts connects it).
-import { WorkerMessageHandler } from 'pdfjs-dist/legacy/build/pdf.worker.mjs';
+import { importPatchedWorker } from './pdfjs-text-pass.ts';
+
+// The worker side, with its text pass made to report fonts and images (pdfjs-text-pass.ts), loaded
+// now so its polyfills run before the fix below (pdfjs-port.ts connects it).
+const { WorkerMessageHandler } = (await importPatchedWorker()) as { WorkerMessageHandler: WorkerSide };
 
 if (!hadCoreJs && Array.prototype.push !== nativePush) {
   Object.defineProperty(Array.prototype, 'push', { value: nativePush, writable: true, enumerable: false, configurable: true });
@@ -32,3 +35,8 @@ delete (globalThis as { DecompressionStream?: unknown }).DecompressionStream;
 
 export const { AnnotationMode, getDocument, OPS, PagesMapper, PDFWorker, VerbosityLevel, version } = pdfjs;
 export { WorkerMessageHandler };
+
+/** The worker side's entry that serves a message port, as a browser Worker does (pdfjs-port.ts). */
+export interface WorkerSide {
+  initializeFromPort(port: { postMessage(message: unknown, transfer?: Transferable[]): void }): void;
+}
