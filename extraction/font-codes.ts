@@ -43,7 +43,7 @@ export function fontRemap(page: PDFPageProxy, fontId: string): CodeRemap | null 
   } catch {
     font = null;
   }
-  // A font not loaded yet (this page's operator list failed) may load on a later page: ask again then.
+  // A font not loaded yet (pdf.js failed to load it on this page) may load on a later page: ask again then.
   if (!font) return null;
   const remap = remapOf(font);
   perDoc.set(fontId, remap);

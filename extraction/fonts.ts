@@ -7,7 +7,7 @@ const MATH = /cmmi|cmsy|cmex|lmmath|math|symbol|msam|msbm|stixmath|cambriamath|m
 
 /**
  * Font style from the font's PostScript name. pdf.js puts loaded fonts in `commonObjs` once the
- * page's operator list has been built, keyed by the same id text items carry in `fontName`.
+ * page's text pass has loaded them (pdfjs-text-pass.ts), keyed by the same id text items carry in `fontName`.
  * The flags pdf.js derives itself (bold, black) are used when present.
  */
 export class FontStyles {
@@ -35,7 +35,7 @@ export class FontStyles {
     }
     const bare = name.replace(/^[A-Z]{6}\+/, '');
     const style: FontStyle = { bold: flagBold || BOLD.test(bare), mono: flagMono || MONO.test(bare), math: MATH.test(bare) };
-    // A font not in commonObjs yet (this page's operator list failed or has not delivered it) may
+    // A font not in commonObjs yet (pdf.js failed to load it on this page) may
     // be there on a later page: only a font that was found is remembered, as in font-codes.ts.
     if (found) this.#cache.set(fontId, style);
     return style;

@@ -13,7 +13,8 @@
  *    `new PDFWorker({ port })` on the API side, `WorkerMessageHandler.initializeFromPort` on the
  *    worker side, as a browser does with a real Worker), which hands over the two large kinds of
  *    stream chunk without a deep copy:
- *    - an operator list chunk (`{ fnArray, argsArray, ... }`): the worker empties the very
+ *    - an operator list chunk (`{ fnArray, argsArray, ... }`; the extractor no longer asks for
+ *      operator lists, see pdfjs-text-pass.ts, but pdf.js's API still can): the worker empties the very
  *      arrays it sent once `enqueue` returns (OperatorList.flush, pdf.worker.mjs ~12848), so the
  *      two arrays are copied (shallow); their elements, argument arrays built for that chunk or
  *      cached values pdf.js never writes again, are shared;
