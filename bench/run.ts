@@ -189,6 +189,12 @@ function printScale(title: string, r: AskScaleResult, recorderIn: 'process' | 'b
       .join(', ');
   const total = (c: CpuPerConversation) => Object.values(c).reduce((a: number, b) => a + (b ?? 0), 0);
   console.log(`CPU per conversation, µs (user + system, all threads): actors ${cpu(r.actorsCpu)} = ${total(r.actorsCpu).toFixed(0)}; raw ${cpu(r.rawCpu)} = ${total(r.rawCpu).toFixed(0)}.`);
+  const writes = (c: CpuPerConversation) =>
+    (['requester', 'responder', 'broker', 'recorder'] as const)
+      .filter((k) => c[k] !== undefined)
+      .map((k) => `${k} ${(c[k] as number).toFixed(2)}`)
+      .join(', ');
+  console.log(`Write system calls per conversation (socket writes; /proc/PID/io): actors ${writes(r.actorsWrites)} = ${total(r.actorsWrites).toFixed(2)}; raw ${writes(r.rawWrites)} = ${total(r.rawWrites).toFixed(2)}.`);
   const all = r.recorded >= actors.count ? 'all' : `ONLY ${r.recorded} of ${actors.count}`;
   console.log(
     `Summary: ask() ${fmtRate(actors.perSec)} conv/s = ${fmtRatio(actors.perSec / raw.perSec)} raw (${fmtRate(raw.perSec)}/s); ${actors.resends} re-sends (${actors.waits} ack periods waited out); ` +

@@ -9,6 +9,8 @@ import { SqliteBrokerPersistence } from '../storage/broker-state/index.ts';
 import { guardPacketSize } from './packet-size-guard.ts';
 import { topicFilterProblem, topicNameProblem } from './topic-rules.ts';
 import { PublishGroup, type PublishTap, type TappedPublish } from './publish-tap.ts';
+import { batchWholeBusDeliveries, DEFAULT_DELIVERY_BATCHING, type DeliveryBatching } from './delivery-batching.ts';
+import { Topics } from '../protocol/index.ts';
 
 export interface BrokerOptions {
   host?: string;
@@ -31,6 +33,11 @@ export interface BrokerOptions {
    * messages, wills), so that a PUBACK survives a broker crash. Undefined: in memory (lost on exit).
    */
   statePath?: string;
+  /**
+   * Deliveries to a subscriber of the whole bus (`comms/v1/#`, the recorder) wait up to `windowMs` to
+   * leave in one write (broker/delivery-batching.ts). Default 5 ms / 16 KiB; false sends each at once.
+   */
+  deliveryBatching?: DeliveryBatching | false;
 }
 
 export interface EmbeddedBroker {
@@ -81,6 +88,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Embedded
       : {}),
   });
   installRules(aedes, options.access, denied);
+  if (options.deliveryBatching !== false) batchWholeBusDeliveries(aedes, Topics.all, options.deliveryBatching ?? DEFAULT_DELIVERY_BATCHING);
   const group = new PublishGroup();
   // aedes PUBACKs a QoS 1 PUBLISH right after authorizePublish calls back: recording and persisting happen there.
   const authorize = aedes.authorizePublish;

@@ -39,6 +39,9 @@
     return modules.get(name);
   }
 
+  /** Conversations whose responder reported progress: they publish their events, so their reply is not their end (onReply). */
+  var publicIds = new Set();
+
   function conversationEntry(id) {
     if (!conversations.has(id)) conversations.set(id, { id: id, seq: -1, order: firstSeen++, percent: 0 });
     return conversations.get(id);
@@ -107,6 +110,36 @@
     if (!c.startedAt && typeof envelope.sentAt === 'string') c.startedAt = envelope.sentAt;
   }
 
+  /**
+   * A reply: the end of a quiet conversation, which publishes no event (docs/protocol.md, "Message budget of a
+   * conversation"). A conversation whose events the page has seen ends with its own final event instead.
+   */
+  function onReply(_clientId, envelope) {
+    if (typeof envelope.conversationId !== 'string') return;
+    var known = conversations.get(envelope.conversationId);
+    // Progress beyond the bare ack makes the requester publish its events, which may come after the reply.
+    if (envelope.kind === 'progress' && isNews(envelope.body)) {
+      if (publicIds.size >= 2 * MAX_CONVERSATIONS) publicIds.clear();
+      publicIds.add(envelope.conversationId);
+    }
+    if (envelope.kind !== 'reply' || publicIds.has(envelope.conversationId) || (known && known.seq > 0)) return;
+    var c = conversationEntry(envelope.conversationId);
+    c.state = 'completed';
+    c.percent = 100;
+    if (typeof envelope.to === 'string') c.requester = u.str(envelope.to, 64);
+    if (typeof envelope.from === 'string') c.responder = u.str(envelope.from, 64);
+    if (typeof envelope.sentAt === 'string') {
+      c.updatedAt = envelope.sentAt;
+      if (!c.startedAt) c.startedAt = envelope.sentAt;
+    }
+  }
+
+  /** Progress other than the responder's bare `accepted` (protocol/bodies.ts, isBareAck). */
+  function isNews(report) {
+    if (!report || typeof report !== 'object') return false;
+    return !(report.stage === 'accepted' && !report.percent && !report.note && !report.inputRequired && !report.extendDeadline);
+  }
+
   function onWorkflowState(id, envelope) {
     var body = envelope.body;
     if (!body || typeof body !== 'object' || typeof body.state !== 'string') return;
@@ -137,6 +170,7 @@
     ['statuses', onStatus, true],
     ['conversationStates', onSnapshot, false],
     ['conversationEvents', onEvent, false],
+    ['replies', onReply, false],
     ['workflowStates', onWorkflowState, false],
   ];
 

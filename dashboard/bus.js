@@ -100,8 +100,9 @@
 
     client.on('connect', function () {
       handlers.status('connected', 'connected');
-      // The observer may not publish, but reading its own reply topic is harmless; only an operator asks.
-      client.subscribe(filters.concat([replyTopic]), { qos: 1 }, function (err, granted) {
+      // The replies filter covers the page's own reply topic (an operator's asks are answered there): one filter
+      // per topic, as aedes 1.x loses messages to overlapping filters (docs/troubleshooting.md).
+      client.subscribe(filters, { qos: 1 }, function (err, granted) {
         var refused = (granted || []).filter(function (g) { return g.qos === 128; }).map(function (g) { return g.topic; });
         if (err || refused.length) handlers.status('error', 'subscription refused: ' + (refused.join(', ') || (err && err.message)));
         // Out of mqtt.js's SUBACK handling first: a publish made inside this callback can be lost

@@ -12,7 +12,7 @@ export interface PageConfig {
   /** Module name of the recorder (history and stats queries). */
   recorder: string;
   /** Filters the page subscribes to. */
-  subscribe: { cards: string; statuses: string; conversationStates: string; conversationEvents: string; workflowStates: string };
+  subscribe: { cards: string; statuses: string; conversationStates: string; conversationEvents: string; replies: string; workflowStates: string };
   /** Templates with one `{placeholder}`: the page fills in a workflow id, the recorder's name or its client id. */
   templates: { workflowControl: string; moduleInbox: string; replies: string };
   /** Schema ids the page sends. */
@@ -28,6 +28,8 @@ export function pageConfig(options: { wsUrl: string; secured: boolean; recorder:
       statuses: f.allStatus,
       conversationStates: f.allConversationStates,
       conversationEvents: f.allConversationEvents,
+      // A quiet conversation publishes no event when its reply ends it (docs/protocol.md): the reply shows it.
+      replies: f.allReplies,
       workflowStates: f.allWorkflowStates,
     },
     templates: { workflowControl: TOPIC_TEMPLATES.workflowControl, moduleInbox: TOPIC_TEMPLATES.moduleInbox, replies: TOPIC_TEMPLATES.replies },

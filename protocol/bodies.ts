@@ -32,6 +32,14 @@ export const ProgressReport = Type.Object(
 );
 export type ProgressReport = Static<typeof ProgressReport>;
 
+/**
+ * The responder's plain "got it": news for the requester only. Any other progress makes a quiet
+ * conversation public (docs/protocol.md, "Message budget of a conversation").
+ */
+export function isBareAck(report: ProgressReport): boolean {
+  return report.stage === 'accepted' && !report.percent && !report.note && !report.inputRequired && !report.extendDeadline;
+}
+
 /** Body of cancel messages (`kind: cancel`, correlationId = the request id). */
 export const CancelRequest = Type.Object({ reason: Type.Optional(Type.String({ maxLength: 2000 })) }, { $id: 'cancel@1' });
 export type CancelRequest = Static<typeof CancelRequest>;

@@ -77,6 +77,8 @@ export const Topics = {
     allWorkflowStates: anyOf('workflowState'),
     allWorkflowControls: anyOf('workflowControl'),
     allDeadletters: anyOf('deadletter'),
+    /** Every reply topic: watchers see here the end of a quiet conversation, which publishes no event. */
+    allReplies: anyOf('replies'),
     allReplicaStatus: anyOf('replicaStatus'),
     /** Everything about conversations (events and states). */
     conversations: `${TOPIC_ROOT}/conversations/#`,

@@ -16,8 +16,11 @@ const NOT_SHIPPED = new Set(['test', 'bench', 'eval', 'examples', 'docs', 'scrip
 export const SOURCE_DIRS = (JSON.parse(readFileSync(fileURLToPath(new URL('../tsconfig.json', import.meta.url)), 'utf8')).include ?? []).filter(
   (d) => !NOT_SHIPPED.has(d),
 );
-/** Single files compiled besides those folders: the benchmark's extraction child. */
-export const EXTRA_ENTRIES = ['bench/pdf-child.ts'];
+/**
+ * Single files compiled besides those folders: the benchmarks' child processes (extraction; requester and
+ * responder of bench section 3), which run compiled as the shipped code does.
+ */
+export const EXTRA_ENTRIES = ['bench/pdf-child.ts', 'bench/bus/ask-child.ts', 'bench/bus/echo.ts', 'bench/bus/support.ts'];
 /** Written last by a successful build. */
 export const STAMP = '.build-stamp';
 

@@ -1,7 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import { CommsError, Topics, type ConversationEvent, type ConversationStateName, type ErrorReply } from '../protocol/index.ts';
 import { openReader } from './database.ts';
-import { CONV, envelopeBody, isoOf, MESSAGE_ROWS, TOPIC_TEXT, toMessage, type MessageRow, type RecordedMessage } from './recorded-message.ts';
+import { CONV, envelopeBody, isoOf, storedEnvelope, MESSAGE_ROWS, TOPIC_TEXT, toMessage, type MessageRow, type RecordedMessage } from './recorded-message.ts';
 import { conversationPageWhere, type ConversationPageFilter } from './conversation-page.ts';
 
 export type { RecordedMessage } from './recorded-message.ts';
@@ -30,6 +30,11 @@ export interface RecordedEvent {
   messageId: string;
   at: string;
   event: ConversationEvent;
+  /**
+   * 'reply': not a published event. A conversation that ended quiet by a reply publishes none
+   * (docs/protocol.md, "Message budget"); its end is told from the reply, as the seq 1 it would have had.
+   */
+  derivedFrom?: 'reply';
 }
 
 export interface CommsStats {
@@ -165,7 +170,34 @@ export class CommsQueries {
     const rows = this.db
       .prepare(`SELECT e.seq, l.message_id, l.received_at, l.payload FROM conversation_log e JOIN message_log l ON l.seq = e.message_seq WHERE e.conv = ${CONV} AND e.seq > ? ORDER BY e.seq`)
       .all(conversationId, afterSeq) as Array<{ seq: number; message_id: string; received_at: number; payload: Buffer }>;
+    if (rows.length === 0 && afterSeq === 0) return this.replyEndedEvent(conversationId);
     return rows.map((r) => ({ seq: r.seq, messageId: r.message_id, at: isoOf(r.received_at), event: envelopeBody(r.payload, conversationId) as ConversationEvent }));
+  }
+
+  /** The end of a conversation that published no event (completed quiet, by its reply), as the event it would have published. */
+  private replyEndedEvent(conversationId: string): RecordedEvent[] {
+    const row = this.db
+      .prepare(
+        `SELECT c.requester, c.responder, c.query, c.request_id, c.attempts, l.message_id, l.received_at, l.payload FROM conversations c
+         JOIN message_log l ON l.conv = ${CONV} AND l.message_id = c.result_message_id AND l.kind = 'reply'
+         WHERE c.id = ? AND c.state = 'completed' AND c.last_seq = 0`,
+      )
+      .get(conversationId, conversationId) as
+      | { requester: string | null; responder: string | null; query: string | null; request_id: string | null; attempts: number; message_id: string; received_at: number; payload: Buffer }
+      | undefined;
+    if (!row) return [];
+    const reply = storedEnvelope(row.payload, conversationId);
+    const event: ConversationEvent = {
+      type: 'state',
+      state: 'completed',
+      requester: row.requester ?? '',
+      responder: row.responder ?? '',
+      query: row.query ?? '',
+      requestId: row.request_id ?? '',
+      attempt: Math.max(1, row.attempts),
+      result: { schema: reply.schema, messageId: row.message_id },
+    };
+    return [{ seq: 1, messageId: row.message_id, at: isoOf(row.received_at), event, derivedFrom: 'reply' }];
   }
 
   /** Every recorded message of a conversation (requests, progress, replies, events), in arrival order. */

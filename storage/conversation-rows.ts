@@ -22,7 +22,10 @@ export class ConversationRows {
       ON CONFLICT(id) DO UPDATE SET
         requester = excluded.requester, responder = excluded.responder, query = excluded.query,
         parent_id = COALESCE(excluded.parent_id, parent_id), request_id = excluded.request_id,
-        state = excluded.state, percent = MAX(percent, excluded.percent), stage = COALESCE(excluded.stage, stage),
+        -- A row a reply completed (its events were still on their way) is not reopened by them; a final event still decides.
+        state = CASE WHEN state = 'completed' AND excluded.ended_at IS NULL THEN state ELSE excluded.state END,
+        percent = MAX(percent, excluded.percent),
+        stage = CASE WHEN state = 'completed' AND excluded.ended_at IS NULL THEN stage ELSE COALESCE(excluded.stage, stage) END,
         attempts = MAX(attempts, excluded.attempts), last_seq = excluded.last_seq,
         -- A final event is the parties' own outcome: it replaces a provisional end the reaper wrote (docs/storage.md).
         error_code = CASE WHEN excluded.ended_at IS NOT NULL THEN excluded.error_code ELSE COALESCE(excluded.error_code, error_code) END,
@@ -34,7 +37,20 @@ export class ConversationRows {
       INSERT INTO conversations (id, requester, responder, query, parent_id, request_id, reply_to, state, started_at, updated_at)
       VALUES (?, ?, ?, ?, ?, ?, ?, 'submitted', ?, ?)
       ON CONFLICT(id) DO UPDATE SET reply_to = COALESCE(reply_to, excluded.reply_to)`);
-    this.setResult = db.prepare('UPDATE conversations SET result_message_id = COALESCE(result_message_id, ?) WHERE id = ?');
+    // A reply ends a conversation that published no event (a quiet one: docs/protocol.md, "Message budget"); once
+    // the requester has published events, they say how it ended (it may have refused the reply). A reaper's end
+    // (requester offline) is provisional: a reply sent before it was the answer the requester had (a restarted
+    // recorder may receive the offline status first); one sent after it reached nobody.
+    const ends = `last_seq = 0 AND (ended_at IS NULL OR @sentAt <= ended_at)`;
+    this.setResult = db.prepare(`
+      UPDATE conversations SET result_message_id = COALESCE(result_message_id, @messageId),
+        state = CASE WHEN ${ends} THEN 'completed' ELSE state END,
+        percent = CASE WHEN ${ends} THEN 100 ELSE percent END,
+        error_code = CASE WHEN ${ends} THEN NULL ELSE error_code END,
+        error_message = CASE WHEN ${ends} THEN NULL ELSE error_message END,
+        updated_at = CASE WHEN ${ends} THEN @at ELSE updated_at END,
+        ended_at = CASE WHEN ${ends} THEN COALESCE(ended_at, @at) ELSE ended_at END
+      WHERE id = @id`);
   }
 
   /** A request seen in the responder's inbox: the row exists (submitted) before any event, with the reply topic the reaper matches. */
@@ -42,8 +58,11 @@ export class ConversationRows {
     this.insertRequested.run(envelope.conversationId, envelope.from, envelope.to, envelope.schema, envelope.parentId ?? null, envelope.id, envelope.replyTo ?? null, at, at);
   }
 
-  replied(envelope: Envelope): void {
-    this.setResult.run(envelope.id, envelope.conversationId);
+  /** A reply from the responder: the result, and the end of a conversation that published no events. */
+  replied(envelope: Envelope, at: string): void {
+    const sent = Date.parse(envelope.sentAt);
+    // ISO in UTC, as `ended_at`, so the two compare as text whatever offset the sender wrote.
+    this.setResult.run({ messageId: envelope.id, at, sentAt: Number.isNaN(sent) ? at : new Date(sent).toISOString(), id: envelope.conversationId });
   }
 
   applyEvent(envelope: Envelope<ConversationEvent>, conv: number, messageSeq: number | bigint, at: string): void {

@@ -169,7 +169,7 @@ export class MessageRecorder {
         }
         return undefined;
       case 'replies':
-        if (envelope.kind === 'reply') this.conversations.replied(envelope);
+        if (envelope.kind === 'reply') this.conversations.replied(envelope, at);
         return undefined;
       case 'module-card':
         this.upsertCard.run(parsed.subject, JSON.stringify(envelope.body), (envelope.body as ModuleCard).clientId, at);

@@ -44,7 +44,12 @@ export function isoOf(ms: number): string {
 }
 
 export function envelopeBody(stored: Buffer, conversationId: string): unknown {
-  return (JSON.parse(decodePayload(stored, conversationId).toString('utf8')) as { body: unknown }).body;
+  return storedEnvelope(stored, conversationId).body;
+}
+
+/** A recorded envelope's schema and body. */
+export function storedEnvelope(stored: Buffer, conversationId: string): { schema: string; body: unknown } {
+  return JSON.parse(decodePayload(stored, conversationId).toString('utf8')) as { schema: string; body: unknown };
 }
 
 export function toMessage(row: MessageRow): RecordedMessage {

@@ -82,6 +82,22 @@ describe('comms CLI output (issue 12)', function () {
     expect(otherModule.out.lines.every((l) => l.includes(fence.id)), otherModule.out.lines.join('\n')).to.equal(true);
   });
 
+  it('`comms watch` shows a quiet conversation, which publishes no event, once: its reply as the completed line', async () => {
+    const watch = await startWatch(bus.broker.url, '--module', 'responder');
+    watchers.push(watch.child);
+    const requester = await bus.actor({ name: 'quiet-asker' }).start();
+    const quiet = requester.request('responder', 'echo@1', { text: 'quiet' }, { eventsAfterMs: 600_000 });
+    await quiet.result;
+    const line = await watch.out.next(new RegExp(quiet.id));
+    expect(line).to.match(new RegExp(`^\\d\\d:\\d\\d:\\d\\d\\.\\d{3}  ${quiet.id}  quiet-asker -> responder  completed`));
+    // A fence: a public conversation, after the quiet one. Its events tell its end, so its reply prints nothing.
+    const fence = requester.request('responder', 'echo@1', { text: 'fence' }, { eventsAfterMs: 0 });
+    await fence.result;
+    await watch.out.next(new RegExp(`${fence.id}.*completed`));
+    expect(watch.out.lines.filter((l) => l.includes(quiet.id)), watch.out.lines.join('\n')).to.have.length(1);
+    expect(watch.out.lines.filter((l) => l.includes(fence.id) && l.includes('completed')), watch.out.lines.join('\n')).to.have.length(1);
+  });
+
   it('finished conversations show no stale stage; stats has a text form and --json; logs stay off stdout', async () => {
     const db = join(bus.dir, 'comms.db');
     const recorder = createRecorder({ url: bus.broker.url, dbPath: db });

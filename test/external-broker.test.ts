@@ -40,8 +40,9 @@ describe('against an external MQTT 3.1.1 broker (Debian mosquitto)', function ()
           return () => recorder.events.off('recorded', check);
         },
         () => {
+          // Completed by the reply may come before the events do: wait for the requester's final event too.
           const s = recorder.queries.listConversations().find((c) => c.id === conversation.id);
-          return s?.state === 'completed' ? s : undefined;
+          return s?.state === 'completed' && s.lastSeq === final.seq ? s : undefined;
         },
       );
       expect(status.responder).to.equal('responder');

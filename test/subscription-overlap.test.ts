@@ -73,11 +73,14 @@ describe('subscriptions never overlap', function () {
   });
 
   it('the dashboard and `comms watch` filters are disjoint too', () => {
-    // The page subscribes to what the dashboard server serves it (config.json), plus its reply topic.
+    // The page subscribes to what the dashboard server serves it (config.json); the replies filter covers its own reply topic.
     const config = pageConfig({ wsUrl: 'ws://127.0.0.1:1', secured: false, recorder: 'recorder' });
-    const filters = [...Object.values(config.subscribe), Topics.replies('observer-0123456789ab')];
-    expect(filters).to.have.length.greaterThan(1);
-    for (const [i, a] of filters.entries()) for (const b of filters.slice(i + 1)) expect(filtersOverlap(a, b), `${a} vs ${b}`).to.equal(false);
+    expect(filterCovers(config.subscribe.replies, Topics.replies('observer-0123456789ab'))).to.equal(true);
+    // Each client's own filters: the page's, and `comms watch`'s (events and replies, cli/commands/watch.ts).
+    for (const filters of [Object.values(config.subscribe), [Topics.filters.allConversationEvents, Topics.filters.allReplies]]) {
+      expect(filters).to.have.length.greaterThan(1);
+      for (const [i, a] of filters.entries()) for (const b of filters.slice(i + 1)) expect(filtersOverlap(a, b), `${a} vs ${b}`).to.equal(false);
+    }
   });
 });
 

@@ -99,8 +99,11 @@ async function convert(body: PdfConvert, ctx: HandlerContext, options: MarkerAct
   });
   report('requirements', 0, `asking ${target} for ${PDF_REQUIREMENTS_QUERY_SCHEMA_ID}`);
   const query: PdfRequirementsQuery = { acceptVersions: [String(PDF_REQUIREMENTS_MAJOR)] };
+  // The flagship shows every step live (docs/flagship.md): its conversations with arangodb publish their whole
+  // lifecycle, however short (eventsAfterMs 0), where a quiet one would show only its reply.
   const requirements = await ctx.ask<PdfRequirements>(target, PDF_REQUIREMENTS_QUERY_SCHEMA_ID, query, {
     timeoutMs: options.requirementsTimeoutMs ?? 30_000,
+    eventsAfterMs: 0,
   });
   report('requirements', 1, `${requirements.schemaId} ${requirements.version}`);
   lap('requirements');
@@ -135,7 +138,7 @@ async function convert(body: PdfConvert, ctx: HandlerContext, options: MarkerAct
       target,
       DOCUMENT_INGEST_SCHEMA_ID,
       { requirementsVersion: requirements.version, document },
-      { timeoutMs: options.ingestTimeoutMs ?? 300_000 },
+      { timeoutMs: options.ingestTimeoutMs ?? 300_000, eventsAfterMs: 0 },
     );
     report('ingest', 1, `ingested as ${ingest.documentKey}`);
     lap('ingest');

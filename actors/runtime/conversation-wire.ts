@@ -3,6 +3,7 @@ import {
   createEnvelope,
   eventEnvelope,
   FINAL_STATES,
+  isBareAck,
   Topics,
   type ConversationEvent,
   type ConversationSnapshot,
@@ -65,8 +66,8 @@ export interface ConversationEvents {
 
 /**
  * What a Conversation's machine does to the bus: the request, cancels and inputs, and the lifecycle
- * events. A quiet conversation's events are held back; when it ends quiet only its final event goes
- * out, without a retained snapshot (docs/protocol.md, "Message budget of a conversation"); they leave
+ * events. A quiet conversation's events are held back; when it ends quiet by a reply nothing more goes
+ * out, otherwise only its final event, without a retained snapshot (docs/protocol.md, "Message budget of a conversation"); they leave
  * one at a time, in order (PublishQueue). Its methods live on the prototype: tsx names every closure it creates, which costs each one a property array,
  * and 10 000 open conversations would pay that per closure.
  */
@@ -198,7 +199,9 @@ export class ConversationWire extends PublishQueue implements ConversationEffect
     if (type === 'attempt') this.goPublic();
     const event = this.eventBody(type, progress);
     if (!this.held) return this.send(event);
-    // A quiet conversation says only how it ended, without a retained snapshot that someone would have to clear.
+    // A quiet conversation says only how it ended, without a retained snapshot that someone would have to clear, and
+    // says nothing when a reply ended it: the reply is on the bus and in the record (docs/protocol.md, "Message budget").
+    if (type === 'state' && event.state === 'completed') return;
     if (type === 'state' && FINAL_STATES.includes(event.state)) this.send(event, false);
     else if (this.held === QUIET) this.held = [event];
     else this.held.push(event);
@@ -290,7 +293,3 @@ export class ConversationWire extends PublishQueue implements ConversationEffect
 /** The `held` of a conversation that has held nothing yet; never written to. */
 const QUIET: ConversationEvent[] = [];
 
-/** The responder's plain "got it": no news for anyone but the requester. */
-function isBareAck(report: ProgressReport): boolean {
-  return report.stage === 'accepted' && !report.percent && !report.note && !report.inputRequired && !report.extendDeadline;
-}

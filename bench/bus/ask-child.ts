@@ -10,7 +10,7 @@ import { writeHeapSnapshot } from 'node:v8';
 import { Actor, type Conversation } from '../../actors/runtime/index.ts';
 import { createLogger } from '../../logging/index.ts';
 import { echo, rawAsker, serveRawEcho, TEXT } from './echo.ts';
-import { percentile, rawClient, runConcurrent } from './support.ts';
+import { percentile, rawClient, runConcurrent, writeCalls } from './support.ts';
 
 export interface AskRun {
   count: number;
@@ -32,6 +32,8 @@ export interface AskRun {
   heapLiveMb: number;
   /** This process's CPU time (user + system, all threads) over the measured run, µs. */
   cpuUs: number;
+  /** This process's write system calls over the measured run (undefined without /proc). */
+  writes?: number;
 }
 
 const { positionals, values } = parseArgs({
@@ -44,6 +46,8 @@ const silent = (name: string) => createLogger(name, 'silent');
 async function serve(role: string): Promise<void> {
   if (role === 'responder') await new Actor({ name: 'bench-responder', url, logger: silent('bench-responder') }).handle(echo).start();
   else await serveRawEcho(await rawClient(url, 'raw-responder'));
+  // Exit on SIGTERM rather than die of it, so a --cpu-prof profile (BENCH_CPU_PROF) is written.
+  process.once('SIGTERM', () => process.exit(0));
   process.stdout.write('ready\n');
 }
 
@@ -100,6 +104,7 @@ async function request(): Promise<void> {
   // The parent samples the other processes' CPU on this line and on the result line.
   process.stdout.write('measuring\n');
   const cpu0 = process.cpuUsage();
+  const writes0 = writeCalls('self');
   const memory = memoryPeaks();
   let heapLiveMb = 0;
   // Once every request of a concurrent run is open, the heap holds all of them.
@@ -112,6 +117,7 @@ async function request(): Promise<void> {
   });
   const run = await runConcurrent(count, concurrency, asker.ask);
   const cpu = process.cpuUsage(cpu0);
+  const writes1 = writeCalls('self');
   const peaks = memory.stop();
   await asker.close();
   const tenth = Math.max(1, Math.floor(count / 10));
@@ -129,6 +135,7 @@ async function request(): Promise<void> {
     ...peaks,
     heapLiveMb,
     cpuUs: cpu.user + cpu.system,
+    ...(writes0 !== undefined && writes1 !== undefined ? { writes: writes1 - writes0 } : {}),
   };
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }

@@ -5,7 +5,7 @@
  *  - sequential: `count` conversations one after another (latency over the run, heap);
  *  - concurrent: `count` conversations open at once (re-sends, requester heap, all recorded).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,7 +13,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { startBroker, type EmbeddedBroker } from '../../broker/index.ts';
 import { createRecorder } from '../../actors/recorder/index.ts';
 import type { AskRun } from './ask-child.ts';
-import { settle } from './support.ts';
+import { settle, writeCalls } from './support.ts';
 
 export interface AskScaleOptions {
   count: number;
@@ -43,6 +43,9 @@ export interface AskScaleResult {
   actors: AskRun;
   rawCpu: CpuPerConversation;
   actorsCpu: CpuPerConversation;
+  /** Write system calls per conversation by process, as CPU. */
+  rawWrites: CpuPerConversation;
+  actorsWrites: CpuPerConversation;
   /** Completed conversations of the measured run in the recorder's database, and how long after the run they were all there. */
   recorded: number;
   recordedAfterMs: number;
@@ -78,12 +81,19 @@ function perConversation(start: number | undefined, end: number | undefined, cou
   return start === undefined || end === undefined ? undefined : (end - start) / count;
 }
 
+/**
+ * The children run compiled JavaScript (dist/, built by `npm run build`; the recorder through bin/comms.js),
+ * as `comms` and the actors do in use: tsx would add its loader and a `__name` call for every closure made.
+ */
+const ASK_CHILD = 'dist/bench/bus/ask-child.js';
+const COMMS = 'bin/comms.js';
+
 /** Start a child; resolves once a stdout line matches `ready`, with the child and every later line. */
 function child(args: string[], ready: RegExp, onLine?: (line: string) => void): Promise<{ process: ChildProcess; lines: string[] }> {
   return new Promise((resolve, reject) => {
     // BENCH_CPU_PROF=DIR: a --cpu-prof profile of every child, written to DIR when it exits.
     const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : [];
-    const proc = spawn(process.execPath, ['--expose-gc', ...profile, '--import', 'tsx', ...args], { cwd: repo, env: { ...process.env, COMMS_LOG_LEVEL: 'silent' }, stdio: ['ignore', 'pipe', 'inherit'] });
+    const proc = spawn(process.execPath, ['--expose-gc', ...profile, ...args], { cwd: repo, env: { ...process.env, COMMS_LOG_LEVEL: 'silent' }, stdio: ['ignore', 'pipe', 'inherit'] });
     const lines: string[] = [];
     let pending = '';
     let started = false;
@@ -106,12 +116,22 @@ function child(args: string[], ready: RegExp, onLine?: (line: string) => void): 
   });
 }
 
-async function requester(url: string, options: AskScaleOptions, raw: boolean, others: { responder?: number; recorder?: number }): Promise<{ run: AskRun; cpu: CpuPerConversation; recorderStart?: number }> {
-  const args = ['bench/bus/ask-child.ts', 'requester', '--url', url, '--count', String(options.count), '--concurrency', String(options.concurrency), ...(raw ? ['--raw'] : [])];
+async function requester(
+  url: string,
+  options: AskScaleOptions,
+  raw: boolean,
+  others: { responder?: number; recorder?: number },
+): Promise<{ run: AskRun; cpu: CpuPerConversation; writes: CpuPerConversation; recorderStart?: number; recorderWritesStart?: number }> {
+  const args = [ASK_CHILD, 'requester', '--url', url, '--count', String(options.count), '--concurrency', String(options.concurrency), ...(raw ? ['--raw'] : [])];
   // The other processes' CPU, sampled when the requester says its measured run starts and when it ends.
   let start: ReturnType<typeof sample> | undefined;
   let end: ReturnType<typeof sample> | undefined;
-  const sample = () => ({ broker: ownCpu(), responder: cpuOf(others.responder), recorder: cpuOf(others.recorder) });
+  const sample = () => ({
+    broker: ownCpu(),
+    responder: cpuOf(others.responder),
+    recorder: cpuOf(others.recorder),
+    writes: { broker: writeCalls('self'), responder: writeCalls(others.responder), recorder: writeCalls(others.recorder) },
+  });
   const { lines } = await child(args, /^\{/, (line) => {
     if (line === 'measuring') start = sample();
     else if (line.startsWith('{')) end = sample();
@@ -122,7 +142,18 @@ async function requester(url: string, options: AskScaleOptions, raw: boolean, ot
     responder: perConversation(start?.responder, end?.responder, run.count),
     broker: perConversation(start?.broker, end?.broker, run.count),
   };
-  return { run, cpu, ...(start?.recorder !== undefined ? { recorderStart: start.recorder } : {}) };
+  const writes: CpuPerConversation = {
+    ...(run.writes !== undefined ? { requester: run.writes / run.count } : {}),
+    responder: perConversation(start?.writes.responder, end?.writes.responder, run.count),
+    broker: perConversation(start?.writes.broker, end?.writes.broker, run.count),
+  };
+  return {
+    run,
+    cpu,
+    writes,
+    ...(start?.recorder !== undefined ? { recorderStart: start.recorder } : {}),
+    ...(start?.writes.recorder !== undefined ? { recorderWritesStart: start.writes.recorder } : {}),
+  };
 }
 
 async function withBroker<T>(work: (url: string, started: ChildProcess[], broker: EmbeddedBroker, onStop: (stop: () => Promise<void>) => void) => Promise<T>): Promise<T> {
@@ -170,8 +201,10 @@ async function recordedCount(dbPath: string, expected: number, timeoutMs: number
 }
 
 export async function askScale(options: AskScaleOptions): Promise<AskScaleResult> {
+  const build = spawnSync(process.execPath, ['scripts/build.mjs', '--if-stale', '--quiet'], { cwd: repo, stdio: 'inherit' });
+  if (build.status !== 0) throw new Error('bench/bus/ask-scale: npm run build failed');
   const raw = await withBroker(async (url, started) => {
-    const responder = (await child(['bench/bus/ask-child.ts', 'raw-responder', '--url', url], /^ready$/)).process;
+    const responder = (await child([ASK_CHILD, 'raw-responder', '--url', url], /^ready$/)).process;
     started.push(responder);
     return requester(url, options, true, { responder: responder.pid });
   });
@@ -183,22 +216,25 @@ export async function askScale(options: AskScaleOptions): Promise<AskScaleResult
       await recorder.start();
       onStop(() => recorder.stop());
     } else {
-      const recorder = (await child(['cli/main.ts', 'recorder', '--url', url, '--db', dbPath], /^recorder:/)).process;
+      const recorder = (await child([COMMS, 'recorder', '--url', url, '--db', dbPath], /^recorder:/)).process;
       started.push(recorder);
       recorderPid = recorder.pid;
     }
-    const responder = (await child(['bench/bus/ask-child.ts', 'responder', '--url', url], /^ready$/)).process;
+    const responder = (await child([ASK_CHILD, 'responder', '--url', url], /^ready$/)).process;
     started.push(responder);
     const actors = await requester(url, options, false, { responder: responder.pid, recorder: recorderPid });
     const warmUp = Math.min(200, options.count);
     const { recorded, afterMs } = await recordedCount(dbPath, options.count + warmUp, options.recordTimeoutMs);
     // The recorder may still be committing when the requester ends: its share is counted until all is recorded.
     const recorderCpu = perConversation(actors.recorderStart, cpuOf(recorderPid), actors.run.count);
+    const recorderWrites = perConversation(actors.recorderWritesStart, writeCalls(recorderPid), actors.run.count);
     return {
       raw: raw.run,
       actors: actors.run,
       rawCpu: raw.cpu,
       actorsCpu: recorderCpu === undefined ? actors.cpu : { ...actors.cpu, recorder: recorderCpu },
+      rawWrites: raw.writes,
+      actorsWrites: recorderWrites === undefined ? actors.writes : { ...actors.writes, recorder: recorderWrites },
       recorded: recorded - warmUp,
       recordedAfterMs: afterMs,
     };
