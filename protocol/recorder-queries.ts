@@ -5,7 +5,9 @@ import { ConversationStateName } from './bodies.ts';
 export const ConversationEventsQuery = Type.Object({ conversationId: Type.String(), afterSeq: Type.Integer({ minimum: 0, default: 0 }) }, { $id: 'conversation.events.query@1' });
 export type ConversationEventsQuery = Static<typeof ConversationEventsQuery>;
 export const ConversationEventsAnswer = Type.Object(
-  { conversationId: Type.String(), events: Type.Array(
+  {
+    conversationId: Type.String(),
+    events: Type.Array(
       Type.Object({
         seq: Type.Integer(),
         messageId: Type.String(),
@@ -14,7 +16,8 @@ export const ConversationEventsAnswer = Type.Object(
         /** Present when the event was not published but told from the reply that ended a quiet conversation. */
         derivedFrom: Type.Optional(Type.Literal('reply')),
       }),
-    ) },
+    ),
+  },
   { $id: 'conversation.events@1' },
 );
 export type ConversationEventsAnswer = Static<typeof ConversationEventsAnswer>;

@@ -66,9 +66,9 @@ export interface ConversationEvents {
 
 /**
  * What a Conversation's machine does to the bus: the request, cancels and inputs, and the lifecycle
- * events. A quiet conversation's events are held back; when it ends quiet by a reply nothing more goes
- * out, otherwise only its final event, without a retained snapshot (docs/protocol.md, "Message budget of a conversation"); they leave
- * one at a time, in order (PublishQueue). Its methods live on the prototype: tsx names every closure it creates, which costs each one a property array,
+ * events. A quiet conversation's events are held back; when a reply ends it quiet nothing more goes
+ * out, when anything else does only its final event, without a retained snapshot (docs/protocol.md,
+ * "Message budget of a conversation"); they leave one at a time, in order (PublishQueue). Its methods live on the prototype: tsx names every closure it creates, which costs each one a property array,
  * and 10 000 open conversations would pay that per closure.
  */
 export class ConversationWire extends PublishQueue implements ConversationEffects {

@@ -11,8 +11,8 @@ export type { ConversationEvents, ConversationSpec, ConversationTransport } from
  * The requester's handle on one request: runs a ConversationMachine, settles `result` with the reply
  * body or a CommsError, and tells watchers how it goes. A short, quiet conversation costs the request
  * and the reply (one final `conversation.event@1` more when it ends otherwise than by a reply); its
- * lifecycle events are held back and dropped. Once it lasts `eventsAfterMs`, reports progress or re-sends, it publishes what it held and
- * from then on every change to the events topic (gap-free `seq`) and the retained state snapshot
+ * lifecycle events are held back and dropped. Once it lasts `eventsAfterMs`, reports progress or
+ * re-sends, it publishes what it held and from then on every change to the events topic (gap-free `seq`) and the retained state snapshot
  * (docs/protocol.md, "Message budget of a conversation"). The publishing is ConversationWire's.
  */
 export class Conversation<R = unknown> extends EventEmitter<ConversationEvents> implements ConversationOwner {
