@@ -6,6 +6,14 @@ import { CommsError, decodeEnvelope, parseTopic, Topics, type ModuleStatus } fro
 const RETAINED_WAIT_MS = 10_000;
 
 /**
+ * A module not seen by our own echo may still be in the retained burst: aedes sends a subscription's
+ * retained messages one per event-loop turn (each waits for its write), so with a few hundred statuses
+ * our echo overtakes most of them (test/online-modules.test.ts). The burst is over once no status came
+ * for this long; a module that appears before then is found.
+ */
+const BURST_QUIET_MS = 300;
+
+/**
  * Who is on the bus, from the retained module statuses, for a client that is about to ask a module.
  *
  * End of the retained burst: the broker sends a subscription's retained messages right after its
@@ -17,6 +25,8 @@ const RETAINED_WAIT_MS = 10_000;
  */
 export class OnlineModules {
   private readonly states = new Map<string, ModuleStatus>();
+  /** Called on every status message (waiting for a late one). */
+  private readonly heard = new Set<() => void>();
   private sawSelf?: () => void;
   private readonly selfSeen = new Promise<void>((resolve) => (this.sawSelf = resolve));
 
@@ -31,6 +41,7 @@ export class OnlineModules {
       const status = decodeEnvelope(payload, { schema: 'module.status@1' }).body as ModuleStatus;
       this.states.set(module, status);
       if (status.clientId === this.actor.clientId && status.state === 'online') this.sawSelf?.();
+      for (const listener of this.heard) listener();
     } catch {
       // An unreadable status says nothing about presence; the recorder keeps it as invalid.
     }
@@ -48,9 +59,28 @@ export class OnlineModules {
     return [...this.states.entries()].filter(([name, s]) => s.state === 'online' && name !== this.actor.name).map(([name]) => name).sort();
   }
 
+  /** Resolves once `module` is online, or no status came for BURST_QUIET_MS (the retained burst is over). */
+  private lateStatus(module: string): Promise<void> {
+    return new Promise((resolve) => {
+      let timer: NodeJS.Timeout;
+      const done = () => {
+        clearTimeout(timer);
+        this.heard.delete(listener);
+        resolve();
+      };
+      const listener = () => {
+        if (this.states.get(module)?.state === 'online') return done();
+        timer.refresh();
+      };
+      timer = setTimeout(done, BURST_QUIET_MS);
+      this.heard.add(listener);
+    });
+  }
+
   /** Throws E_NO_SUCH_MODULE unless `module` is online, naming the modules that are. */
   async require(module: string): Promise<void> {
     await this.settled();
+    if (this.states.get(module)?.state !== 'online') await this.lateStatus(module);
     const status = this.states.get(module);
     if (status?.state === 'online') return;
     const online = this.online();
