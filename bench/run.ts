@@ -182,19 +182,16 @@ function printScale(title: string, r: AskScaleResult, recorderIn: 'process' | 'b
       [row('Actor ask(), recorder on', actors, ''), row('baseline: raw mqtt.js request/reply', raw, fmtRatio(actors.perSec / raw.perSec))],
     ),
   );
-  const cpu = (c: CpuPerConversation) =>
+  const perProcess = (c: CpuPerConversation, digits: number) =>
     (['requester', 'responder', 'broker', 'recorder'] as const)
       .filter((k) => c[k] !== undefined)
-      .map((k) => `${k} ${(c[k] as number).toFixed(0)}`)
+      .map((k) => `${k} ${(c[k] as number).toFixed(digits)}`)
       .join(', ');
   const total = (c: CpuPerConversation) => Object.values(c).reduce((a: number, b) => a + (b ?? 0), 0);
-  console.log(`CPU per conversation, µs (user + system, all threads): actors ${cpu(r.actorsCpu)} = ${total(r.actorsCpu).toFixed(0)}; raw ${cpu(r.rawCpu)} = ${total(r.rawCpu).toFixed(0)}.`);
-  const writes = (c: CpuPerConversation) =>
-    (['requester', 'responder', 'broker', 'recorder'] as const)
-      .filter((k) => c[k] !== undefined)
-      .map((k) => `${k} ${(c[k] as number).toFixed(2)}`)
-      .join(', ');
-  console.log(`Write system calls per conversation (socket writes; /proc/PID/io): actors ${writes(r.actorsWrites)} = ${total(r.actorsWrites).toFixed(2)}; raw ${writes(r.rawWrites)} = ${total(r.rawWrites).toFixed(2)}.`);
+  console.log(`CPU per conversation, µs (user + system, all threads): actors ${perProcess(r.actorsCpu, 0)} = ${total(r.actorsCpu).toFixed(0)}; raw ${perProcess(r.rawCpu, 0)} = ${total(r.rawCpu).toFixed(0)}.`);
+  console.log(
+    `Write system calls per conversation (socket writes; /proc/PID/io): actors ${perProcess(r.actorsWrites, 2)} = ${total(r.actorsWrites).toFixed(2)}; raw ${perProcess(r.rawWrites, 2)} = ${total(r.rawWrites).toFixed(2)}.`,
+  );
   const all = r.recorded >= actors.count ? 'all' : `ONLY ${r.recorded} of ${actors.count}`;
   console.log(
     `Summary: ask() ${fmtRate(actors.perSec)} conv/s = ${fmtRatio(actors.perSec / raw.perSec)} raw (${fmtRate(raw.perSec)}/s); ${actors.resends} re-sends (${actors.waits} ack periods waited out); ` +

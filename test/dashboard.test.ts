@@ -171,6 +171,13 @@ describe('dashboard (headless Chromium over MQTT/WebSocket)', function () {
       // A finished row says how it ended, with the last real stage: never a stale `accepted`.
       expect(await completed.$eval('td.stage', (td) => td.textContent)).to.equal('completed · step 3');
 
+      // A quiet conversation publishes no event (docs/protocol.md, "Message budget"): its reply shows it completed.
+      const quiet = requester.request('responder', 'echo@1', { text: 'quiet' }, { eventsAfterMs: 600_000 });
+      await quiet.result;
+      const quietRow = await page.waitForSelector(`tr[data-conversation="${quiet.id}"][data-state="completed"]`);
+      expect(await quietRow.getAttribute('data-percent')).to.equal('100');
+      expect((await quietRow.$$eval('td', (tds) => tds.map((td) => td.textContent)))[1]).to.equal('requester → responder');
+
       await responder.kill();
       await page.waitForSelector('tr[data-module="responder"][data-status="lost"]');
       await page.waitForSelector('tr[data-module="requester"][data-status="online"]');

@@ -138,4 +138,30 @@ describe('storage retention and migrations', () => {
     expect(new CommsQueries(db).getConversationEvents('c9').map((e) => e.seq)).to.deep.equal([1, 2, 3]);
     db.close();
   });
+
+  it('a reply that comes before the events of a public conversation completes its row; the events do not reopen it, a final one decides', () => {
+    const db = openWriter(join(dir, 'early-reply.db'));
+    const recorder = new MessageRecorder(db);
+    const request = createEnvelope({ kind: 'request', from: 'a', to: 'b', conversationId: 'c7', replyTo: Topics.replies('a'), schema: 'q@1', body: {} });
+    recorder.record({ topic: Topics.moduleInbox('b'), payload: Buffer.from(JSON.stringify(request)), retained: false });
+    const reply = createEnvelope({ kind: 'reply', from: 'b', to: 'a', conversationId: 'c7', correlationId: request.id, schema: 'q.answer@1', body: { ok: true } });
+    recorder.record({ topic: Topics.replies('a'), payload: Buffer.from(JSON.stringify(reply)), retained: false });
+    const row = () => db.prepare('SELECT state, last_seq, percent, ended_at IS NOT NULL AS ended FROM conversations WHERE id = ?').get('c7');
+    const queries = new CommsQueries(db);
+    expect(row()).to.deep.equal({ state: 'completed', last_seq: 0, percent: 100, ended: 1 });
+    expect(queries.getConversationEvents('c7')).to.have.length(1);
+    expect(queries.getConversationEvents('c7')[0]).to.include({ seq: 1, derivedFrom: 'reply', messageId: reply.id });
+    // The requester's events, published one at a time, arrive after the reply: indexed, but the row stays completed.
+    recorder.record({ topic: Topics.conversationEvents('c7'), payload: event('c7', 1, 'submitted'), retained: false });
+    recorder.record({ topic: Topics.conversationEvents('c7'), payload: event('c7', 2, 'working'), retained: false });
+    expect(row()).to.deep.equal({ state: 'completed', last_seq: 2, percent: 100, ended: 1 });
+    expect(queries.getConversationEvents('c7').map((e) => [e.seq, e.event.state, e.derivedFrom])).to.deep.equal([
+      [1, 'submitted', undefined],
+      [2, 'working', undefined],
+    ]);
+    // The requester refused the reply: its final event is the outcome.
+    recorder.record({ topic: Topics.conversationEvents('c7'), payload: event('c7', 3, 'failed'), retained: false });
+    expect(row()).to.include({ state: 'failed', last_seq: 3 });
+    db.close();
+  });
 });
