@@ -35,7 +35,7 @@ export interface BrokerOptions {
   statePath?: string;
   /**
    * Deliveries to a subscriber of the whole bus (`comms/v1/#`, the recorder) wait up to `windowMs` to
-   * leave in one write (broker/delivery-batching.ts). Default 5 ms / 16 KiB; false sends each at once.
+   * leave in one write (broker/delivery-batching.ts). Default 20 ms / 64 KiB; false sends each at once.
    */
   deliveryBatching?: DeliveryBatching | false;
 }

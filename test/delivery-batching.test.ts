@@ -60,6 +60,19 @@ describe('delivery batching for whole-bus subscribers', function () {
     expect(whole.got.reads, 'all five came in one read').to.equal(1);
   });
 
+  it('holds past the socket stream\'s 16 KiB high-water mark until maxBytes wait', async () => {
+    // 120 packets of ~235 B: ~28 KiB, beyond a net.Socket's writableHighWaterMark, all in one write.
+    const count = 120;
+    expect(count * packetBytes).to.be.greaterThan(16 * 1024);
+    await start({ windowMs: 3_600_000, maxBytes: count * packetBytes });
+    const whole = await subscriber('whole', Topics.all);
+    const publisher = await client('publisher');
+    await Promise.all(Array.from({ length: count }, (_, i) => publisher.publishAsync(topic(i % 10), payload, { qos: 1 })));
+    await whole.received(count);
+    expect(whole.got.messages).to.have.length(count);
+    expect(whole.got.reads, 'one batch, one read').to.equal(1);
+  });
+
   it('sends a delivery that finds no company once the window ends', async () => {
     await start({ windowMs: 20, maxBytes: 1024 * 1024 });
     const whole = await subscriber('whole', Topics.all);

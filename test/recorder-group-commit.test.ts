@@ -64,6 +64,31 @@ describe('the recorder as an MQTT subscriber (group commit)', function () {
     }
   });
 
+  it('commits a batch the embedded broker sent in one write as one transaction, beyond the group of 20 that no longer lingers', async () => {
+    // Deliveries to the recorder held for 1 s (or 1 MiB): the events published at once below leave the broker together.
+    // (The recorder's start and stop wait for deliveries to itself, so each waits out a window too.)
+    const broker = await startBroker({ port: 0, deliveryBatching: { windowMs: 1_000, maxBytes: 1024 * 1024 } });
+    const recorder = createRecorder({ url: broker.url, dbPath: join(dir, 'comms.db'), logger: createLogger('recorder', 'silent') });
+    const groups: number[] = [];
+    const committed = (check: () => void) => (recorder.events.on('committed', check), () => recorder.events.off('committed', check));
+    recorder.events.on('committed', (size: number) => groups.push(size));
+    await recorder.start();
+    const publisher = await mqtt.connectAsync(broker.url, { clientId: 'group-commit-pub', protocolVersion: 4, reconnectPeriod: 0 });
+    try {
+      // The recorder's own announcements are held too: once their batch is in, ours starts a window of its own.
+      await until(committed, () => (groups.length > 0 ? true : undefined));
+      groups.length = 0;
+      const total = 100;
+      await Promise.all(Array.from({ length: total }, (_, i) => publisher.publishAsync(Topics.conversationEvents(`burst-${i}`), event(`burst-${i}`), { qos: 1 })));
+      await until(committed, () => (groups.reduce((a, b) => a + b, 0) >= total ? true : undefined));
+      expect(Math.max(...groups), `groups committed: ${groups.join(', ')}`).to.be.at.least(total);
+    } finally {
+      await publisher.endAsync();
+      await recorder.stop();
+      await broker.close();
+    }
+  });
+
   it('with pipelined listeners: reads on while a listener is pending, acknowledges in order, and never a failed one', async () => {
     const bus = await busFixture();
     const pending: Array<{ resolve: () => void; reject: (err: Error) => void }> = [];

@@ -39,11 +39,13 @@ export interface RecorderOptions extends ModuleConnectionOptions {
 }
 
 /**
- * A subscriber's group is committed at once at this size: mosquitto sends at most 20 unacknowledged
- * messages by default (max_inflight_messages), so a larger group would wait out the linger every
- * time it is full. Groups of 20 already cost ~27 µs a message against ~20 for 1000 (bench/bus/recorded-throughput.ts).
+ * A group this size no longer lingers (group-commit.ts): mosquitto sends at most 20 unacknowledged
+ * messages by default. Groups of 20 already cost ~27 µs a message against ~20 for 1000
+ * (bench/bus/recorded-throughput.ts); a batch the embedded broker sent in one write
+ * (broker/delivery-batching.ts) is committed whole, up to MAX_GROUP.
  */
-const MAX_GROUP = 20;
+const FULL_GROUP = 20;
+const MAX_GROUP = 4096;
 const DEFAULT_LINGER_MS = 5;
 
 export interface Recorder {
@@ -82,7 +84,7 @@ export function createRecorder(options: RecorderOptions): Recorder {
   const clearState = (topic: string) => actor.publishRaw(topic, Buffer.alloc(0), { retain: true });
   const sweeper = new StateSweeper(clearState, options.stateRetentionMs ?? 60_000);
   const intake = new RecorderIntake(recorder, sweeper, events, clearState);
-  const groups = new GroupCommit((group) => intake.record(group), options.groupLingerMs ?? DEFAULT_LINGER_MS, MAX_GROUP);
+  const groups = new GroupCommit((group) => intake.record(group), { lingerMs: options.groupLingerMs ?? DEFAULT_LINGER_MS, fullGroup: FULL_GROUP, maxGroup: MAX_GROUP });
   if (!attached) actor.subscribe(Topics.all, (topic, payload, packet) => groups.add({ topic, payload, retained: packet.retain ?? false }));
   actor.handle(
     defineQuery({
