@@ -1,4 +1,4 @@
-import { isBareAck, type ConversationEvent, type Envelope, type ProgressReport } from '../protocol/index.ts';
+import { completedByReply, isBareAck, type ConversationEvent, type Envelope, type ProgressReport } from '../protocol/index.ts';
 
 /** Conversation ids a watcher remembers, oldest forgotten first: a watch that runs for days stays small. */
 const REMEMBERED = 10_000;
@@ -29,17 +29,8 @@ export class QuietEndings {
     if (envelope.kind === 'progress' && !isBareAck(envelope.body as ProgressReport)) remember(this.publicOnes, envelope.conversationId);
     if (envelope.kind !== 'reply' || this.publicOnes.has(envelope.conversationId)) return undefined;
     remember(this.toldFromReply, envelope.conversationId);
-    return {
-      type: 'state',
-      state: 'completed',
-      requester: envelope.to,
-      responder: envelope.from,
-      // The query is named by the request, which a watcher of events does not read.
-      query: '',
-      requestId: envelope.correlationId ?? '',
-      attempt: 1,
-      result: { schema: envelope.schema, messageId: envelope.id },
-    };
+    // The query is named by the request, which a watcher of events does not read.
+    return completedByReply(envelope, { requester: envelope.to, responder: envelope.from, query: '', requestId: envelope.correlationId ?? '', attempt: 1 });
   }
 }
 

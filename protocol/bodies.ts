@@ -1,5 +1,6 @@
 import './formats.ts';
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import type { Envelope } from './envelope.ts';
 import { ErrorReply } from './errors.ts';
 import { IDENTIFIER_PATTERN } from './identifiers.ts';
 import { literalUnion } from './literal-union.ts';
@@ -65,6 +66,18 @@ export const ConversationEvent = Type.Object(
   { $id: 'conversation.event@1' },
 );
 export type ConversationEvent = Static<typeof ConversationEvent>;
+
+/**
+ * The `completed` event a quiet conversation did not publish, told from the reply that ended it
+ * (docs/protocol.md, "Message budget of a conversation"): `comms events` and `comms watch` show it.
+ * A reader of the reply alone knows neither the query nor the attempt: it passes '' and 1.
+ */
+export function completedByReply(
+  reply: Pick<Envelope, 'id' | 'schema'>,
+  parties: { requester: string; responder: string; query: string; requestId: string; attempt: number },
+): ConversationEvent {
+  return { type: 'state', state: 'completed', ...parties, attempt: Math.max(1, parties.attempt), result: { schema: reply.schema, messageId: reply.id } };
+}
 
 /** Retained snapshot on comms/v1/conversations/{id}/state. */
 export const ConversationSnapshot = Type.Object(

@@ -1,5 +1,5 @@
 import type { Database } from 'better-sqlite3';
-import { CommsError, Topics, type ConversationEvent, type ConversationStateName, type ErrorReply } from '../protocol/index.ts';
+import { CommsError, completedByReply, Topics, type ConversationEvent, type ConversationStateName, type ErrorReply } from '../protocol/index.ts';
 import { openReader } from './database.ts';
 import { CONV, envelopeBody, isoOf, storedEnvelope, MESSAGE_ROWS, TOPIC_TEXT, toMessage, type MessageRow, type RecordedMessage } from './recorded-message.ts';
 import { conversationPageWhere, type ConversationPageFilter } from './conversation-page.ts';
@@ -186,17 +186,8 @@ export class CommsQueries {
       | { requester: string | null; responder: string | null; query: string | null; request_id: string | null; attempts: number; message_id: string; received_at: number; payload: Buffer }
       | undefined;
     if (!row) return [];
-    const reply = storedEnvelope(row.payload, conversationId);
-    const event: ConversationEvent = {
-      type: 'state',
-      state: 'completed',
-      requester: row.requester ?? '',
-      responder: row.responder ?? '',
-      query: row.query ?? '',
-      requestId: row.request_id ?? '',
-      attempt: Math.max(1, row.attempts),
-      result: { schema: reply.schema, messageId: row.message_id },
-    };
+    const reply = { id: row.message_id, schema: storedEnvelope(row.payload, conversationId).schema };
+    const event = completedByReply(reply, { requester: row.requester ?? '', responder: row.responder ?? '', query: row.query ?? '', requestId: row.request_id ?? '', attempt: row.attempts });
     return [{ seq: 1, messageId: row.message_id, at: isoOf(row.received_at), event, derivedFrom: 'reply' }];
   }
 
